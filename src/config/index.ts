@@ -1,0 +1,207 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Start-up stops on this: one line naming the variable and what is wrong with it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (!/^\d+$/.test(v)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be from ${min} to ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const urlOf = (protocols: string[]) =>
+  optionalText.superRefine((v, ctx) => {
+    if (v === undefined) return;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${v}"` });
+      }
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a URL, got "${v}"` });
+    }
+  });
+
+const ipList = optionalText.transform((v, ctx) => {
+  if (v === undefined) return [] as string[];
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits] = item.split('/');
+    const family = isIP(addr ?? '');
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !okBits) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${item}" is not an IP address or CIDR range` });
+      return z.NEVER;
+    }
+  }
+  return items;
+});
+
+const envSchema = z.object({
+  PORT: intIn(0, 65535, 3000),
+  HOST: optionalText.default('0.0.0.0'),
+  REDIS_URL: urlOf(['redis:', 'rediss:']),
+  PACKS_DIR: optionalText.default('packs'),
+  INDEX_DIR: optionalText.default('.baraza/index'),
+  MODELS_DIR: optionalText.default('models'),
+  MODELS_REMOTE_HOST: urlOf(['http:', 'https:']).default('https://huggingface.co'),
+  EMBEDDING_MODEL: optionalText,
+  GENERATION_MODEL: optionalText,
+  TRANSLATION_MODEL: optionalText,
+  PUBLIC_BASE_URL: urlOf(['http:', 'https:']),
+  USSD_DEADLINE_MS: intIn(200, 15000, 8000),
+  USSD_MAX_CHARS: intIn(40, 182, 160),
+  SMS_MAX_SEGMENTS: intIn(1, 10, 3),
+  RATE_LIMIT_PER_MINUTE: intIn(1, 1000, 6),
+  IP_RATE_LIMIT_PER_MINUTE: intIn(10, 1_000_000, 600),
+  BODY_LIMIT_BYTES: intIn(1024, 10 * 1024 * 1024, 64 * 1024),
+  AT_USERNAME: optionalText,
+  AT_API_KEY: optionalText,
+  AT_SHORTCODE: optionalText,
+  AT_WEBHOOK_TOKEN: optionalText,
+  AT_ALLOWED_IPS: ipList,
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_SMS_FROM: optionalText,
+  TWILIO_WHATSAPP_FROM: optionalText,
+  WHATSAPP_TOKEN: optionalText,
+  WHATSAPP_PHONE_NUMBER_ID: optionalText,
+  WHATSAPP_APP_SECRET: optionalText,
+  WHATSAPP_VERIFY_TOKEN: optionalText,
+  WHATSAPP_TEMPLATE_NAME: optionalText,
+  WHATSAPP_TEMPLATE_LANG: optionalText.default('en'),
+  ADMIN_USER: optionalText,
+  ADMIN_PASSWORD: optionalText,
+  PII_SALT: optionalText,
+  SEND_MODE: optionalText
+    .default('live')
+    .pipe(z.enum(['live', 'simulator'], { errorMap: () => ({ message: 'must be "live" or "simulator"' }) })),
+  DEFAULT_COUNTRY: optionalText
+    .default('KE')
+    .pipe(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 two-letter country code such as KE')),
+  LOG_LEVEL: optionalText
+    .default('info')
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  packsDirs: string[];
+  indexDir: string;
+  modelsDir: string;
+  modelsRemoteHost: string;
+  models: { embedding?: string; generation?: string; translation?: string };
+  publicBaseUrl: string | undefined;
+  ussd: { deadlineMs: number; maxChars: number };
+  sms: { maxSegments: number };
+  limits: { questionsPerMinute: number; requestsPerMinutePerIp: number; bodyLimitBytes: number };
+  africasTalking: {
+    username?: string;
+    apiKey?: string;
+    shortcode?: string;
+    webhookToken?: string;
+    allowedIps: string[];
+  };
+  twilio: { accountSid?: string; authToken?: string; smsFrom?: string; whatsappFrom?: string };
+  whatsapp: {
+    token?: string;
+    phoneNumberId?: string;
+    appSecret?: string;
+    verifyToken?: string;
+    templateName?: string;
+    templateLang: string;
+  };
+  admin: { user?: string; password?: string };
+  piiSalt: string;
+  piiSaltIsDefault: boolean;
+  sendMode: 'live' | 'simulator';
+  defaultCountry: string;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/** Used only when PII_SALT is unset (local trials); start-up warns when it is used with Redis. */
+export const DEV_PII_SALT = 'baraza-development-salt-change-me';
+
+/** Parse the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if ((e.ADMIN_USER === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError('ADMIN_PASSWORD: ADMIN_USER and ADMIN_PASSWORD must be set together');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    packsDirs: e.PACKS_DIR.split(',').map((s) => s.trim()).filter(Boolean),
+    indexDir: e.INDEX_DIR,
+    modelsDir: e.MODELS_DIR,
+    modelsRemoteHost: e.MODELS_REMOTE_HOST,
+    models: { embedding: e.EMBEDDING_MODEL, generation: e.GENERATION_MODEL, translation: e.TRANSLATION_MODEL },
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    ussd: { deadlineMs: e.USSD_DEADLINE_MS, maxChars: e.USSD_MAX_CHARS },
+    sms: { maxSegments: e.SMS_MAX_SEGMENTS },
+    limits: {
+      questionsPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      requestsPerMinutePerIp: e.IP_RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    },
+    africasTalking: {
+      username: e.AT_USERNAME,
+      apiKey: e.AT_API_KEY,
+      shortcode: e.AT_SHORTCODE,
+      webhookToken: e.AT_WEBHOOK_TOKEN,
+      allowedIps: e.AT_ALLOWED_IPS,
+    },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      smsFrom: e.TWILIO_SMS_FROM,
+      whatsappFrom: e.TWILIO_WHATSAPP_FROM,
+    },
+    whatsapp: {
+      token: e.WHATSAPP_TOKEN,
+      phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+      appSecret: e.WHATSAPP_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+      templateName: e.WHATSAPP_TEMPLATE_NAME,
+      templateLang: e.WHATSAPP_TEMPLATE_LANG,
+    },
+    admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
+    piiSalt: e.PII_SALT ?? DEV_PII_SALT,
+    piiSaltIsDefault: e.PII_SALT === undefined,
+    sendMode: e.SEND_MODE,
+    defaultCountry: e.DEFAULT_COUNTRY,
+    logLevel: e.LOG_LEVEL,
+  };
+}

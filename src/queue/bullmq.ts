@@ -1,0 +1,264 @@
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  COMPLETED_RETENTION_MS,
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  type DeadLetter,
+  FAILED_RETENTION_MS,
+  type JobHandler,
+  type JobOptions,
+  type JobOutcome,
+  type QueueBackend,
+  type QueueCounts,
+  type QueueName,
+  QueueUnavailableError,
+  type TaskQueue,
+  UnrecoverableJobError,
+  type WorkerHandle,
+} from './types.js';
+
+/** How long an enqueue may take before the caller is told the queue is unavailable (503 / busy screen). */
+const ADD_TIMEOUT_MS = 1500;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+type Waiter = (outcome: JobOutcome<unknown>) => void;
+
+class BullTaskQueue<T, R> implements TaskQueue<T, R> {
+  readonly bull: Queue;
+  private events: QueueEvents | undefined;
+  private eventsReady: Promise<void> | undefined;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    readonly name: QueueName,
+    private readonly url: string,
+    private readonly prefix: string,
+    private readonly producer: Redis,
+  ) {
+    this.bull = new Queue(name, {
+      connection: producer,
+      prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        attempts: DEFAULT_ATTEMPTS,
+        backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS },
+        removeOnComplete: { age: COMPLETED_RETENTION_MS / 1000, count: 50_000 },
+        removeOnFail: { age: FAILED_RETENTION_MS / 1000 },
+      },
+    });
+    this.bull.on('error', () => {
+      /* surfaced on add() as QueueUnavailableError */
+    });
+  }
+
+  async add(jobName: string, data: T, opts: JobOptions = {}): Promise<string> {
+    try {
+      const job = await withTimeout(this.bull.add(jobName, data, {
+        jobId: opts.jobId,
+        priority: opts.priority ?? 10,
+        delay: opts.delayMs,
+        attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+        backoff: { type: 'exponential', delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
+      }), ADD_TIMEOUT_MS);
+      return job.id ?? opts.jobId ?? '';
+    } catch (err) {
+      throw new QueueUnavailableError(`queue ${this.name} unavailable: ${(err as Error).message}`);
+    }
+  }
+
+  /** One QueueEvents stream per queue, shared by every waiting request. */
+  private listen(): Promise<void> {
+    if (!this.eventsReady) {
+      this.events = new QueueEvents(this.name, {
+        connection: new Redis(this.url, { maxRetriesPerRequest: null }),
+        prefix: this.prefix,
+      });
+      this.events.on('error', () => {});
+      this.events.on('completed', ({ jobId, returnvalue }) => {
+        let value: unknown = returnvalue;
+        if (typeof returnvalue === 'string') {
+          try {
+            value = JSON.parse(returnvalue);
+          } catch {
+            /* plain string result */
+          }
+        }
+        this.settle(jobId, { status: 'completed', value });
+      });
+      this.events.on('failed', ({ jobId, failedReason, prev }) => {
+        // BullMQ emits `failed` per attempt; only a final failure (no retry scheduled) settles the waiter.
+        void this.finalFailure(jobId, failedReason, prev);
+      });
+      this.eventsReady = this.events.waitUntilReady().then(() => undefined);
+    }
+    return this.eventsReady;
+  }
+
+  private async finalFailure(jobId: string, reason: string, _prev?: string): Promise<void> {
+    try {
+      const state = await this.bull.getJobState(jobId);
+      if (state === 'failed') this.settle(jobId, { status: 'failed', error: reason });
+    } catch {
+      /* the waiter's own timeout covers it */
+    }
+  }
+
+  private settle(jobId: string, outcome: JobOutcome<unknown>): void {
+    const set = this.waiters.get(jobId);
+    if (!set) return;
+    this.waiters.delete(jobId);
+    for (const w of set) w(outcome);
+  }
+
+  async waitForResult(jobId: string, timeoutMs: number): Promise<JobOutcome<R>> {
+    const started = Date.now();
+    return new Promise<JobOutcome<R>>((resolve) => {
+      let done = false;
+      const finish = (o: JobOutcome<unknown>) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiters.get(jobId)?.delete(waiter);
+        resolve(o as JobOutcome<R>);
+      };
+      const waiter: Waiter = finish;
+      const timer = setTimeout(() => finish({ status: 'timeout' }), Math.max(0, timeoutMs));
+      let set = this.waiters.get(jobId);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(jobId, set);
+      }
+      set.add(waiter);
+      // The job may have finished before the event stream was read: look once.
+      void this.listen()
+        .then(async () => {
+          if (done || Date.now() - started > timeoutMs) return;
+          const job = await Job.fromId(this.bull, jobId);
+          if (!job) return;
+          const state = await job.getState();
+          if (state === 'completed') finish({ status: 'completed', value: job.returnvalue });
+          else if (state === 'failed') finish({ status: 'failed', error: job.failedReason });
+        })
+        .catch(() => {
+          /* Redis away: the timeout answers */
+        });
+    });
+  }
+
+  process(handler: JobHandler<T, R>, opts: { concurrency?: number } = {}): WorkerHandle {
+    const worker = new Worker(
+      this.name,
+      async (job: Job) => {
+        try {
+          return await handler({
+            id: job.id ?? '',
+            name: job.name,
+            data: job.data as T,
+            attemptsMade: job.attemptsMade,
+            maxAttempts: job.opts.attempts ?? DEFAULT_ATTEMPTS,
+          });
+        } catch (err) {
+          if (err instanceof UnrecoverableJobError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
+      },
+      {
+        connection: new Redis(this.url, { maxRetriesPerRequest: null }),
+        prefix: this.prefix,
+        concurrency: opts.concurrency ?? 4,
+        // A killed worker's job is picked up by another after the lock lapses.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 2,
+      },
+    );
+    worker.on('error', () => {});
+    this.workers.push(worker);
+    return {
+      close: async () => {
+        await worker.close();
+        this.workers.splice(this.workers.indexOf(worker), 1);
+      },
+    };
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.bull.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async deadLetters(limit = 50): Promise<DeadLetter[]> {
+    const jobs = await this.bull.getFailed(0, limit - 1);
+    return jobs.map((j) => ({
+      id: j.id ?? '',
+      name: j.name,
+      data: j.data,
+      error: j.failedReason,
+      attemptsMade: j.attemptsMade,
+    }));
+  }
+
+  async upsertScheduler(schedulerId: string, everyMs: number, jobName: string, data: T): Promise<void> {
+    await this.bull.upsertJobScheduler(schedulerId, { every: everyMs }, { name: jobName, data });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.events?.close();
+    await this.bull.close();
+  }
+}
+
+export interface BullBackendOptions {
+  url: string;
+  /** Redis key prefix for the queues (tests use their own). */
+  prefix?: string;
+}
+
+export class BullQueueBackend implements QueueBackend {
+  readonly kind = 'bullmq' as const;
+  private readonly queues = new Map<QueueName, BullTaskQueue<unknown, unknown>>();
+  private readonly producer: Redis;
+
+  constructor(private readonly opts: BullBackendOptions) {
+    // A job added while Redis is away waits at most ADD_TIMEOUT_MS; the job id makes a late write harmless.
+    this.producer = new Redis(opts.url, { maxRetriesPerRequest: 2, connectTimeout: 2000 });
+    this.producer.on('error', () => {});
+  }
+
+  queue<T, R = unknown>(name: QueueName): TaskQueue<T, R> {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new BullTaskQueue(name, this.opts.url, this.opts.prefix ?? 'baraza:q', this.producer);
+      this.queues.set(name, q);
+    }
+    return q as unknown as TaskQueue<T, R>;
+  }
+
+  /** The underlying BullMQ queues, for the dashboard. */
+  bullQueues(): Queue[] {
+    return (['inbound', 'outbound', 'scheduled'] as QueueName[]).map(
+      (n) => (this.queue(n) as unknown as BullTaskQueue<unknown, unknown>).bull,
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.producer.disconnect();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Small key-value surface shared by the Redis store (production) and the in-process store (embedded default).
+ * Keys are namespaced by the store's prefix; callers pass bare keys such as `ussd:session:<id>`.
+ */
+export interface SetOptions {
+  ttlMs?: number;
+  /** Only write when the key does not exist (SET NX); the result says whether it was written. */
+  onlyIfAbsent?: boolean;
+}
+
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, opts?: SetOptions): Promise<boolean>;
+  del(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Atomic increment; the TTL is set when the counter is created (fixed windows, rate limits). */
+  incr(key: string, ttlMs?: number): Promise<number>;
+  /** Append to a list, keeping at most `maxLength` newest items. */
+  listPush(key: string, value: string, opts?: { maxLength?: number; ttlMs?: number }): Promise<void>;
+  listRange(key: string, start: number, stop: number): Promise<string[]>;
+  setAdd(key: string, member: string): Promise<void>;
+  setRemove(key: string, member: string): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  setHas(key: string, member: string): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function getJson<T>(store: KeyValueStore, key: string): Promise<T | undefined> {
+  const raw = await store.get(key);
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function setJson(store: KeyValueStore, key: string, value: unknown, opts?: SetOptions): Promise<boolean> {
+  return store.set(key, JSON.stringify(value), opts);
+}
