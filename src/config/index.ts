@@ -92,6 +92,7 @@ const envSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: optionalText,
   WHATSAPP_TEMPLATE_NAME: optionalText,
   WHATSAPP_TEMPLATE_LANG: optionalText.default('en'),
+  WHATSAPP_GRAPH_URL: urlOf(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
   ADMIN_USER: optionalText,
   ADMIN_PASSWORD: optionalText,
   PII_SALT: optionalText,
@@ -136,6 +137,8 @@ export interface Config {
     verifyToken?: string;
     templateName?: string;
     templateLang: string;
+    /** Graph API base including the version, e.g. https://graph.facebook.com/v21.0 (overridable for loopback fakes). */
+    graphUrl: string;
   };
   admin: { user?: string; password?: string };
   piiSalt: string;
@@ -196,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
       templateName: e.WHATSAPP_TEMPLATE_NAME,
       templateLang: e.WHATSAPP_TEMPLATE_LANG,
+      // An empty value skips the default (optionalText turns it into undefined), hence the fallback.
+      graphUrl: (e.WHATSAPP_GRAPH_URL ?? 'https://graph.facebook.com/v21.0').replace(/\/+$/, ''),
     },
     admin: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     piiSalt: e.PII_SALT ?? DEV_PII_SALT,

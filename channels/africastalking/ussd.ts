@@ -1,0 +1,185 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../src/app/context.js';
+import {
+  answerScreen,
+  newInput,
+  renderScreen,
+  startUssd,
+  stepUssd,
+  type UssdDeps,
+  type UssdMenus,
+  type UssdState,
+  type UssdStep,
+} from '../../src/conversation/ussd.js';
+import { claimDelivery, readAnswer } from '../../src/conversation/ussd-delivery.js';
+import { acceptInbound } from '../../src/gateway/inbound.js';
+import { uiLanguage } from '../../src/i18n/index.js';
+import { type InboundMessage, InvalidPhoneNumberError, normaliseSubscriber } from '../../src/messages/index.js';
+import { getJson, setJson } from '../../src/store/index.js';
+import { loadProfile, updateProfile } from '../../src/subscribers/index.js';
+import { atGuard } from './guard.js';
+
+export const USSD_SESSION_TTL_MS = 180_000;
+/** A dropped session can be resumed this long after its last hop. */
+export const USSD_RESUME_WINDOW_MS = 5 * 60_000;
+export const MAX_USSD_TEXT = 1000;
+
+const field = (name: string) => ({ required_error: `field '${name}' is required`, invalid_type_error: `field '${name}' must be text` });
+
+const ussdBody = z.object({
+  sessionId: z.string(field('sessionId')).trim().min(1, `field 'sessionId' is required`).max(128, `field 'sessionId' is too long`),
+  serviceCode: z.string(field('serviceCode')).max(64, `field 'serviceCode' is too long`).optional().default(''),
+  phoneNumber: z.string(field('phoneNumber')).trim().min(1, `field 'phoneNumber' is required`).max(32, `field 'phoneNumber' is too long`),
+  networkCode: z.string().max(16).optional(),
+  text: z.string(field('text')).max(MAX_USSD_TEXT, `field 'text' is longer than ${MAX_USSD_TEXT} characters`).optional().default(''),
+});
+
+interface LastSession {
+  sessionId: string;
+  state: UssdState;
+}
+
+const sessionKey = (id: string) => `ussd:session:${id}`;
+const lastKey = (phone: string) => `ussd:last:${phone}`;
+
+function respond(reply: FastifyReply, text: string, end: boolean): FastifyReply {
+  return reply.type('text/plain; charset=utf-8').send(`${end ? 'END' : 'CON'} ${text}`);
+}
+
+export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext, menus: UssdMenus): void {
+  const deps = (): UssdDeps => ({
+    catalogue: ctx.answerer.catalogue,
+    menus,
+    maxChars: ctx.config.ussd.maxChars,
+    t: (lang, key, vars) => ctx.i18n.t(lang, key, vars),
+  });
+
+  app.post('/channels/africastalking/ussd', { preHandler: atGuard(ctx) }, async (req: FastifyRequest, reply) => {
+    const arrived = performance.now();
+    const deadline = ctx.config.ussd.deadlineMs;
+    const ct = String(req.headers['content-type'] ?? '');
+    if (!ct.startsWith('application/x-www-form-urlencoded')) {
+      ctx.metrics.rejected.inc({ route: 'at-ussd', reason: 'content-type' });
+      return reply.code(415).send({ error: 'Content-Type must be application/x-www-form-urlencoded' });
+    }
+    const parsed = ussdBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      ctx.metrics.rejected.inc({ route: 'at-ussd', reason: 'body' });
+      return reply.code(400).send({ error: parsed.error.issues[0]!.message });
+    }
+    let phone: string;
+    try {
+      phone = normaliseSubscriber(parsed.data.phoneNumber, ctx.config.defaultCountry);
+    } catch (err) {
+      if (!(err instanceof InvalidPhoneNumberError)) throw err;
+      return reply.code(400).send({ error: "field 'phoneNumber' is not a valid phone number" });
+    }
+    const { sessionId, text, serviceCode } = parsed.data;
+
+    // Whatever happens inside (Redis stalls, a slow answer), the handset gets a screen before the deadline.
+    let hopKind = 'menu';
+    let lang = 'en';
+    const work = (async (): Promise<{ text: string; end: boolean }> => {
+      const d = deps();
+      const existing = await getJson<UssdState>(ctx.store, sessionKey(sessionId));
+      let step: UssdStep;
+      if (existing) {
+        lang = existing.lang;
+        step = stepUssd(existing, newInput(text, existing.lastText), d);
+      } else {
+        const profile = await loadProfile(ctx.store, phone);
+        lang = uiLanguage(profile.lang);
+        const last = await getJson<LastSession>(ctx.store, lastKey(phone));
+        if (text === '' && last && last.sessionId !== sessionId && last.state.screen.kind !== 'main') {
+          const screen = { kind: 'resume', saved: last.state.screen } as const;
+          const state: UssdState = { sessionId, lang: last.state.lang, screen, lastText: '', hops: 0 };
+          step = { state, text: renderScreen(screen, state.lang, d), end: false, effect: undefined };
+        } else {
+          step = startUssd(sessionId, lang, text, d);
+        }
+      }
+
+      if (step.effect?.kind === 'set-language') {
+        const chosen = step.effect.lang;
+        await updateProfile(ctx.store, phone, (p) => ({ ...p, lang: chosen }));
+      }
+
+      if (step.effect?.kind === 'question') {
+        hopKind = 'question';
+        const remaining = () => deadline - (performance.now() - arrived) - safetyMarginMs(deadline);
+        const msg: InboundMessage = {
+          id: `africastalking:ussd:${sessionId}:${step.state.hops}`,
+          channel: 'ussd',
+          provider: 'africastalking',
+          from: phone,
+          to: serviceCode,
+          text: step.effect.text,
+          providerMessageId: `ussd:${sessionId}:${step.state.hops}`,
+          receivedAt: new Date(ctx.now()).toISOString(),
+          ussdSessionId: sessionId,
+          localeHint: step.state.lang,
+        };
+        await acceptInbound(ctx, msg);
+        const outcome = await ctx.queues.queue<InboundMessage, { text: string; lang: string }>('inbound').waitForResult(msg.id, remaining());
+        let answerText: string | undefined;
+        if (outcome.status === 'completed' && outcome.value?.text) answerText = outcome.value.text;
+        else if (outcome.status === 'timeout') {
+          if (await claimDelivery(ctx.store, msg.id, 'sms')) {
+            ctx.metrics.deadlineFallbacks.inc();
+            await endSession(phone, sessionId);
+            return { text: d.t(step.state.lang, 'ussd:bySms'), end: true };
+          }
+          answerText = (await readAnswer(ctx.store, msg.id))?.text;
+        }
+        if (!answerText) {
+          await endSession(phone, sessionId);
+          return { text: d.t(step.state.lang, 'ussd:failed'), end: true };
+        }
+        const screen = answerScreen(answerText, { kind: 'main' }, step.state.lang, d);
+        step = { ...step, state: { ...step.state, screen }, text: screen.kind === 'answer' ? screen.pages[0] ?? '' : '' };
+      }
+
+      if (step.end) {
+        await endSession(phone, sessionId);
+      } else {
+        const state = { ...step.state, lastText: text };
+        await setJson(ctx.store, sessionKey(sessionId), state, { ttlMs: USSD_SESSION_TTL_MS });
+        await setJson(ctx.store, lastKey(phone), { sessionId, state } satisfies LastSession, { ttlMs: USSD_RESUME_WINDOW_MS });
+      }
+      return { text: step.text, end: step.end };
+    })();
+
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<{ text: string; end: boolean }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ text: ctx.i18n.t(lang, 'ussd:busy'), end: true }),
+        Math.max(0, deadline - (performance.now() - arrived) - 20),
+      );
+    });
+    let screen: { text: string; end: boolean };
+    try {
+      screen = await Promise.race([work, guard]);
+    } catch (err) {
+      ctx.log.warn({ err, session: ctx.pseudonym(sessionId) }, 'USSD hop failed; answering busy');
+      screen = { text: ctx.i18n.t(lang, 'ussd:busy'), end: true };
+    } finally {
+      clearTimeout(timer);
+    }
+    work.catch(() => {
+      /* already answered busy */
+    });
+    ctx.metrics.ussdResponseSeconds.observe({ hop: hopKind }, (performance.now() - arrived) / 1000);
+    return respond(reply, screen.text, screen.end);
+  });
+
+  async function endSession(phone: string, sessionId: string): Promise<void> {
+    await ctx.store.del(sessionKey(sessionId));
+    await ctx.store.del(lastKey(phone));
+  }
+}
+
+/** Time kept back from the deadline for the claim, rendering and the network. */
+export function safetyMarginMs(deadlineMs: number): number {
+  return Math.max(50, Math.min(500, Math.round(deadlineMs * 0.08)));
+}

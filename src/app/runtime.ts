@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { createTranslator } from '../i18n/index.js';
+import { createLogger, pseudonymiser } from '../log/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { BullQueueBackend, EmbeddedQueueBackend, type QueueBackend } from '../queue/index.js';
+import { type KeyValueStore, MemoryStore, RedisStore } from '../store/index.js';
+import type { Answerer } from '../answer/types.js';
+import type { AppContext } from './context.js';
+
+export interface RuntimeOptions {
+  /** Key prefix for store and queues (tests and several deployments on one Redis). */
+  prefix?: string;
+  log?: Logger;
+  answerer?: Answerer & { close?: () => Promise<void>; status?: () => { ok: boolean; detail: string } };
+  store?: KeyValueStore;
+  queues?: QueueBackend;
+}
+
+export interface Runtime extends AppContext {
+  packsStatus: () => { ok: boolean; detail: string };
+  close(): Promise<void>;
+}
+
+/** Builds the shared context once: Redis (BullMQ) when REDIS_URL is set, else the embedded default. */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const pseudonym = pseudonymiser(config.piiSalt);
+  const log = opts.log ?? createLogger({ level: config.logLevel, pseudonym });
+  const prefix = opts.prefix ?? 'baraza:';
+  const store = opts.store ?? (config.redisUrl ? new RedisStore(config.redisUrl, prefix) : new MemoryStore());
+  const queues =
+    opts.queues ??
+    (config.redisUrl ? new BullQueueBackend({ url: config.redisUrl, prefix: `${prefix}q` }) : new EmbeddedQueueBackend());
+  const metrics = createMetrics();
+  const i18n = await createTranslator(path.resolve('locales'));
+  let answerer = opts.answerer;
+  if (!answerer) {
+    const { createAnswerer } = await import('../answer/index.js');
+    answerer = await createAnswerer({ config, store, log });
+  }
+  const packsStatus = () => {
+    const s = answerer?.status?.();
+    return s ?? { ok: true, detail: 'loaded' };
+  };
+  return {
+    config,
+    log,
+    store,
+    queues,
+    metrics,
+    i18n,
+    answerer,
+    pseudonym,
+    now: Date.now,
+    packsStatus,
+    async close() {
+      await queues.close();
+      await answerer?.close?.();
+      await store.close();
+    },
+  };
+}
+
+export type { FastifyInstance };

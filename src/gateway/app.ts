@@ -1,0 +1,86 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { StoreUnavailableError } from '../store/index.js';
+import { QueueUnavailableError, type QueueName } from '../queue/index.js';
+
+/** A channel or surface mounts its routes through one of these. */
+export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+export interface ReadinessProbe {
+  /** Packs loaded and serving. */
+  packs(): { ok: boolean; detail: string };
+}
+
+export interface GatewayOptions {
+  plugins: RoutePlugin[];
+  readiness: ReadinessProbe;
+  /** Trust X-Forwarded-* from a proxy in front (needed for AT_ALLOWED_IPS behind a load balancer). */
+  trustProxy?: boolean;
+}
+
+const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
+
+export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.limits.bodyLimitBytes,
+    trustProxy: opts.trustProxy ?? false,
+    // Provider ids and session ids can be long; anything beyond is not a real callback.
+    maxParamLength: 200,
+  });
+  await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof StoreUnavailableError || err instanceof QueueUnavailableError) {
+      ctx.log.warn({ route: req.routeOptions.url, err }, 'backend unavailable; asking the caller to retry');
+      return reply.code(503).header('retry-after', '5').send({ error: 'service temporarily unavailable, retry later' });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) ctx.log.error({ route: req.routeOptions.url, err }, 'unhandled error');
+    const message =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `request body is larger than ${ctx.config.limits.bodyLimitBytes} bytes`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `unsupported Content-Type "${String(req.headers['content-type'] ?? '')}"`
+          : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+            ? 'request body is empty'
+            : status === 500
+              ? 'internal error'
+              : err.message;
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const packs = opts.readiness.packs();
+    let redis: { ok: boolean; detail: string } = { ok: true, detail: 'embedded' };
+    if (ctx.store.kind === 'redis') {
+      try {
+        await ctx.store.ping();
+        redis = { ok: true, detail: 'reachable' };
+      } catch (err) {
+        redis = { ok: false, detail: (err as Error).message };
+      }
+    }
+    const ready = packs.ok && redis.ok;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', packs, redis });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    await Promise.all(
+      QUEUES.map(async (q) => {
+        try {
+          const counts = await ctx.queues.queue(q).counts();
+          for (const [state, n] of Object.entries(counts)) ctx.metrics.queueDepth.set({ queue: q, state }, n);
+        } catch {
+          /* Redis away: keep the last sample */
+        }
+      }),
+    );
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  for (const plugin of opts.plugins) await plugin(app, ctx);
+  return app;
+}
