@@ -99,6 +99,9 @@ const envSchema = z.object({
   SEND_MODE: optionalText
     .default('live')
     .pipe(z.enum(['live', 'simulator'], { errorMap: () => ({ message: 'must be "live" or "simulator"' }) })),
+  SIMULATOR: optionalText.pipe(
+    z.enum(['on', 'off'], { errorMap: () => ({ message: 'must be "on" or "off"' }) }).optional(),
+  ),
   DEFAULT_COUNTRY: optionalText
     .default('KE')
     .pipe(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 two-letter country code such as KE')),
@@ -144,6 +147,8 @@ export interface Config {
   piiSalt: string;
   piiSaltIsDefault: boolean;
   sendMode: 'live' | 'simulator';
+  /** `/simulator` page and its API (incl. the WhatsApp signing helper). Default on without Redis or in SEND_MODE=simulator. */
+  simulator: boolean;
   defaultCountry: string;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -206,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     piiSalt: e.PII_SALT ?? DEV_PII_SALT,
     piiSaltIsDefault: e.PII_SALT === undefined,
     sendMode: e.SEND_MODE,
+    simulator: e.SIMULATOR ? e.SIMULATOR === 'on' : e.REDIS_URL === undefined || e.SEND_MODE === 'simulator',
     defaultCountry: e.DEFAULT_COUNTRY,
     logLevel: e.LOG_LEVEL,
   };
