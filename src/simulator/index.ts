@@ -1,0 +1,10 @@
+export { OUTBOX_MAX_ITEMS, OUTBOX_TTL_MS, type OutboxItem, readOutbox, simulatorSender } from './outbox.js';
+export {
+  MAX_SIGN_BODY,
+  parseOutboxQuery,
+  registerSimulator,
+  SIMULATOR_PUBLIC_DIR,
+  type SimulatorSettings,
+  simulatorSettings,
+  USSD_IDLE_TIMEOUT_MS,
+} from './routes.js';
