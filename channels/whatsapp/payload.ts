@@ -1,0 +1,249 @@
+/**
+ * Meta WhatsApp Cloud API webhook bodies: zod schemas for the fields we read (unknown fields pass through)
+ * and pure mapping onto the gateway's message model.
+ */
+import { z } from 'zod';
+import {
+  type DeliveryStatus,
+  type InboundMessage,
+  InvalidPhoneNumberError,
+  normaliseSubscriber,
+  type StatusEvent,
+} from '../../src/messages/index.js';
+
+const replySchema = z.object({ id: z.string().min(1), title: z.string() }).passthrough();
+
+export const messageSchema = z
+  .object({
+    from: z.string().min(1),
+    id: z.string().min(1),
+    timestamp: z.string().regex(/^\d+$/).optional(),
+    type: z.string().min(1),
+    text: z.object({ body: z.string() }).passthrough().optional(),
+    interactive: z
+      .object({
+        type: z.string(),
+        button_reply: replySchema.optional(),
+        list_reply: replySchema.optional(),
+      })
+      .passthrough()
+      .optional(),
+    /** Quick-reply button on a template message. */
+    button: z.object({ text: z.string(), payload: z.string().optional() }).passthrough().optional(),
+    location: z
+      .object({
+        latitude: z.number(),
+        longitude: z.number(),
+        name: z.string().optional(),
+        address: z.string().optional(),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+
+export type MetaMessage = z.infer<typeof messageSchema>;
+
+export const statusSchema = z
+  .object({
+    id: z.string().min(1),
+    status: z.string().min(1),
+    timestamp: z.string().regex(/^\d+$/).optional(),
+    recipient_id: z.string().optional(),
+    errors: z
+      .array(
+        z
+          .object({
+            code: z.number(),
+            title: z.string().optional(),
+            message: z.string().optional(),
+            error_data: z.object({ details: z.string().optional() }).passthrough().optional(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+  })
+  .passthrough();
+
+export type MetaStatus = z.infer<typeof statusSchema>;
+
+/**
+ * The envelope is checked strictly enough to name what is wrong; messages and statuses are kept raw here and
+ * validated one by one, so one odd item never makes Meta retry the whole delivery.
+ */
+export const webhookSchema = z
+  .object({
+    object: z.literal('whatsapp_business_account'),
+    entry: z.array(
+      z
+        .object({
+          id: z.string().optional(),
+          changes: z.array(
+            z
+              .object({
+                field: z.string().optional(),
+                value: z
+                  .object({
+                    messaging_product: z.string().optional(),
+                    metadata: z
+                      .object({ display_phone_number: z.string().optional(), phone_number_id: z.string().optional() })
+                      .passthrough()
+                      .optional(),
+                    messages: z.array(z.unknown()).optional(),
+                    statuses: z.array(z.unknown()).optional(),
+                  })
+                  .passthrough(),
+              })
+              .passthrough(),
+          ),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+
+export type MetaWebhook = z.infer<typeof webhookSchema>;
+
+/** `entry.0.changes.1.value` style path of the first problem, for a 400 body that names the field. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid body';
+  const at = issue.path.length ? issue.path.join('.') : 'body';
+  return `${at}: ${issue.message}`;
+}
+
+/** Message types that are not from the subscriber and need no reply. */
+const IGNORED_TYPES = new Set(['system', 'ephemeral']);
+
+export type ParsedItem =
+  | { kind: 'message'; message: InboundMessage; sentAt?: string }
+  | { kind: 'status'; status: StatusEvent; errors: { code: number; title?: string }[] }
+  | { kind: 'skipped'; reason: string };
+
+const secondsToIso = (s: string | undefined): string | undefined => {
+  if (s === undefined) return undefined;
+  const d = new Date(Number(s) * 1000);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+};
+
+export function toInbound(
+  raw: MetaMessage,
+  opts: { receivedAt: string; to?: string; defaultCountry: string },
+): InboundMessage | { skipped: string } {
+  if (IGNORED_TYPES.has(raw.type)) return { skipped: `type ${raw.type}` };
+  let from: string;
+  try {
+    from = normaliseSubscriber(raw.from, opts.defaultCountry);
+  } catch (err) {
+    if (err instanceof InvalidPhoneNumberError) return { skipped: 'from is not a phone number' };
+    throw err;
+  }
+  const base: InboundMessage = {
+    id: `meta:${raw.id}`,
+    channel: 'whatsapp',
+    provider: 'meta',
+    from,
+    ...(opts.to ? { to: opts.to } : {}),
+    text: '',
+    providerMessageId: raw.id,
+    receivedAt: opts.receivedAt,
+  };
+  switch (raw.type) {
+    case 'text':
+      if (!raw.text) return { ...base, unsupported: 'text' };
+      return { ...base, text: raw.text.body };
+    case 'button':
+      // A tap on a template's quick-reply button arrives as its text: treat it like typed text.
+      return raw.button ? { ...base, text: raw.button.text } : { ...base, unsupported: 'button' };
+    case 'interactive': {
+      const i = raw.interactive;
+      const reply = i?.button_reply ?? i?.list_reply;
+      if (!i || !reply) return { ...base, unsupported: `interactive:${i?.type ?? 'unknown'}` };
+      const kind = i.button_reply ? 'button' : 'list';
+      return { ...base, text: reply.title, interactive: { kind, id: reply.id, title: reply.title } };
+    }
+    case 'location': {
+      const l = raw.location;
+      if (!l) return { ...base, unsupported: 'location' };
+      return {
+        ...base,
+        location: {
+          latitude: l.latitude,
+          longitude: l.longitude,
+          ...(l.name ? { name: l.name } : {}),
+          ...(l.address ? { address: l.address } : {}),
+        },
+      };
+    }
+    default:
+      return { ...base, unsupported: raw.type };
+  }
+}
+
+const STATUS_MAP: Record<string, DeliveryStatus> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  failed: 'failed',
+};
+
+export function toStatus(raw: MetaStatus, opts: { receivedAt: string; defaultCountry: string }): StatusEvent {
+  let subscriber: string | undefined;
+  try {
+    subscriber = raw.recipient_id ? normaliseSubscriber(raw.recipient_id, opts.defaultCountry) : undefined;
+  } catch {
+    subscriber = undefined;
+  }
+  const firstError = raw.errors?.[0];
+  return {
+    kind: 'status',
+    provider: 'meta',
+    providerMessageId: raw.id,
+    status: STATUS_MAP[raw.status] ?? 'unknown',
+    providerStatus: raw.status,
+    ...(subscriber ? { subscriber } : {}),
+    ...(firstError
+      ? { failureReason: `${firstError.code} ${firstError.title ?? firstError.message ?? ''}`.trim() }
+      : {}),
+    at: secondsToIso(raw.timestamp) ?? opts.receivedAt,
+  };
+}
+
+/** Every message and status in a delivery, in order; items that fail their schema come back as `skipped`. */
+export function parseWebhook(body: MetaWebhook, opts: { receivedAt: string; defaultCountry: string }): ParsedItem[] {
+  const items: ParsedItem[] = [];
+  for (const entry of body.entry) {
+    for (const change of entry.changes) {
+      const value = change.value;
+      const to = value.metadata?.display_phone_number;
+      for (const rawMsg of value.messages ?? []) {
+        const m = messageSchema.safeParse(rawMsg);
+        if (!m.success) {
+          items.push({ kind: 'skipped', reason: `message ${describeIssue(m.error)}` });
+          continue;
+        }
+        const mapped = toInbound(m.data, { ...opts, ...(to ? { to } : {}) });
+        if ('skipped' in mapped) items.push({ kind: 'skipped', reason: mapped.skipped });
+        else
+          items.push({
+            kind: 'message',
+            message: mapped,
+            ...(m.data.timestamp ? { sentAt: secondsToIso(m.data.timestamp) } : {}),
+          });
+      }
+      for (const rawStatus of value.statuses ?? []) {
+        const s = statusSchema.safeParse(rawStatus);
+        if (!s.success) {
+          items.push({ kind: 'skipped', reason: `status ${describeIssue(s.error)}` });
+          continue;
+        }
+        items.push({
+          kind: 'status',
+          status: toStatus(s.data, opts),
+          errors: (s.data.errors ?? []).map((e) => ({ code: e.code, ...(e.title ? { title: e.title } : {}) })),
+        });
+      }
+    }
+  }
+  return items;
+}

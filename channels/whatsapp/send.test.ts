@@ -1,0 +1,373 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import nock from 'nock';
+import { loadConfig } from '../../src/config/index.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
+import { ProviderSendError } from '../../src/outbound/types.js';
+import { MemoryStore } from '../../src/store/index.js';
+import { saveProfile } from '../../src/subscribers/index.js';
+import { MetaWhatsappSender } from './send.js';
+import { WHATSAPP_WINDOW_MS, windowOpen } from './window.js';
+
+const GRAPH = 'https://graph.facebook.com';
+const PATH = '/v21.0/106540352242922/messages';
+const TO = '+254712345678';
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+const HOUR = 60 * 60 * 1000;
+
+const baseEnv = { WHATSAPP_TOKEN: 'EAAG-test-token', WHATSAPP_PHONE_NUMBER_ID: '106540352242922' };
+
+function sender(env: Record<string, string> = {}, store = new MemoryStore(), timeoutMs = 2000) {
+  const config = loadConfig({ ...baseEnv, ...env });
+  return { store, s: new MetaWhatsappSender({ whatsapp: config.whatsapp, store, now: () => NOW, timeoutMs }) };
+}
+
+const msg = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
+  id: 'reply:meta:wamid.X',
+  channel: 'whatsapp',
+  provider: 'meta',
+  to: TO,
+  text: 'Plant beans at the start of the rains.',
+  kind: 'reply',
+  createdAt: new Date(NOW).toISOString(),
+  ...over,
+});
+
+const ok = (id = 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQUFBQUFBQUFBQUFBAA==') => ({
+  messaging_product: 'whatsapp',
+  contacts: [{ input: '254712345678', wa_id: '254712345678' }],
+  messages: [{ id }],
+});
+
+/** Profile with the 24-hour window opened `agoMs` before NOW. */
+async function lastInbound(store: MemoryStore, agoMs: number) {
+  await saveProfile(store, TO, { lastWhatsappInboundAt: new Date(NOW - agoMs).toISOString() });
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+describe('windowOpen', () => {
+  const cases: [string, string | undefined, boolean][] = [
+    ['never wrote', undefined, false],
+    ['garbage time', 'yesterday', false],
+    ['one minute ago', new Date(NOW - 60_000).toISOString(), true],
+    ['23 hours ago', new Date(NOW - 23 * HOUR).toISOString(), true],
+    ['exactly 24 hours ago', new Date(NOW - WHATSAPP_WINDOW_MS).toISOString(), false],
+    ['25 hours ago', new Date(NOW - 25 * HOUR).toISOString(), false],
+  ];
+  it.each(cases)('%s', (_label, last, expected) => {
+    expect(windowOpen(last, NOW)).toBe(expected);
+    expect(windowOpen(last, new Date(NOW))).toBe(expected);
+  });
+});
+
+describe('MetaWhatsappSender requests', () => {
+  let store: MemoryStore;
+  beforeEach(async () => {
+    store = new MemoryStore();
+    await lastInbound(store, HOUR);
+  });
+
+  const cases: { label: string; msg: OutboundMessage; body: unknown }[] = [
+    {
+      label: 'text inside the window',
+      msg: msg(),
+      body: {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '254712345678',
+        type: 'text',
+        text: { preview_url: false, body: 'Plant beans at the start of the rains.' },
+      },
+    },
+    {
+      label: 'reply buttons (at most 3, titles cut to 20)',
+      msg: msg({
+        text: 'Welcome to Baraza.',
+        buttons: [
+          { id: 'menu:ask', title: 'Ask a question' },
+          { id: 'pack:agri-advisory', title: 'Farming advice for smallholders' },
+          { id: 'pack:financial-literacy', title: 'Money tips' },
+          { id: 'pack:extra', title: 'Never shown' },
+        ],
+      }),
+      body: {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '254712345678',
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Welcome to Baraza.' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 'menu:ask', title: 'Ask a question' } },
+              { type: 'reply', reply: { id: 'pack:agri-advisory', title: 'Farming advice for…' } },
+              { type: 'reply', reply: { id: 'pack:financial-literacy', title: 'Money tips' } },
+            ],
+          },
+        },
+      },
+    },
+    {
+      label: 'list (at most 10 rows, titles cut to 24)',
+      msg: msg({
+        text: 'Choose a topic.',
+        list: {
+          button: 'Topics',
+          rows: Array.from({ length: 12 }, (_, i) => ({
+            id: `topic:p:t${i}`,
+            title: i === 0 ? 'Soil fertility and organic manure' : `Topic ${i}`,
+            ...(i === 1 ? { description: 'About topic one' } : {}),
+          })),
+        },
+      }),
+      body: {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '254712345678',
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: { text: 'Choose a topic.' },
+          action: {
+            button: 'Topics',
+            sections: [
+              {
+                rows: [
+                  { id: 'topic:p:t0', title: 'Soil fertility and…' },
+                  { id: 'topic:p:t1', title: 'Topic 1', description: 'About topic one' },
+                  ...Array.from({ length: 8 }, (_, i) => ({ id: `topic:p:t${i + 2}`, title: `Topic ${i + 2}` })),
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      label: 'explicit template',
+      msg: msg({ template: { name: 'daily_tip', lang: 'sw', params: ['Panda mapema.\nTumia mbolea.'] } }),
+      body: {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '254712345678',
+        type: 'template',
+        template: {
+          name: 'daily_tip',
+          language: { code: 'sw' },
+          components: [{ type: 'body', parameters: [{ type: 'text', text: 'Panda mapema. Tumia mbolea.' }] }],
+        },
+      },
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.label, async () => {
+      const { s } = sender({}, store);
+      const scope = nock(GRAPH, {
+        reqheaders: { authorization: 'Bearer EAAG-test-token', 'content-type': 'application/json' },
+      })
+        .post(PATH, (b) => {
+          expect(b).toEqual(c.body);
+          return true;
+        })
+        .reply(200, ok());
+      await expect(s.send(c.msg)).resolves.toEqual({ providerMessageId: ok().messages[0]!.id });
+      expect(scope.isDone()).toBe(true);
+    });
+  }
+
+  it('clips text to 4,096 characters on a word boundary', async () => {
+    const { s } = sender({}, store);
+    let sent = '';
+    nock(GRAPH)
+      .post(PATH, (b) => {
+        sent = b.text.body;
+        return true;
+      })
+      .reply(200, ok());
+    await s.send(msg({ text: 'maize '.repeat(1000) }));
+    expect([...sent].length).toBeLessThanOrEqual(4096);
+    expect(sent.endsWith('maize…')).toBe(true);
+  });
+});
+
+describe('the 24-hour window', () => {
+  it('outside the window sends the configured template with the text as its parameter', async () => {
+    const { s, store } = sender({ WHATSAPP_TEMPLATE_NAME: 'baraza_reply', WHATSAPP_TEMPLATE_LANG: 'en' });
+    await lastInbound(store, 25 * HOUR);
+    nock(GRAPH)
+      .post(PATH, {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '254712345678',
+        type: 'template',
+        template: {
+          name: 'baraza_reply',
+          language: { code: 'en' },
+          components: [
+            { type: 'body', parameters: [{ type: 'text', text: 'Plant beans at the start of the rains.' }] },
+          ],
+        },
+      })
+      .reply(200, ok());
+    await expect(s.send(msg())).resolves.toMatchObject({ providerMessageId: expect.any(String) });
+  });
+
+  it('outside the window without a template fails without retry and sends nothing', async () => {
+    const { s, store } = sender();
+    await lastInbound(store, 25 * HOUR);
+    const err = await s.send(msg()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderSendError);
+    expect((err as ProviderSendError).opts).toMatchObject({ retryable: false, windowClosed: true });
+    expect((err as Error).message).toMatch(/WHATSAPP_TEMPLATE_NAME/);
+  });
+
+  it('a subscriber who never wrote is outside the window', async () => {
+    const { s } = sender();
+    await expect(s.send(msg())).rejects.toMatchObject({ opts: { windowClosed: true, retryable: false } });
+  });
+
+  it('Meta 131047 falls back to the template once when one is configured', async () => {
+    const { s, store } = sender({ WHATSAPP_TEMPLATE_NAME: 'baraza_reply' });
+    await lastInbound(store, HOUR);
+    nock(GRAPH)
+      .post(PATH, (b) => b.type === 'text')
+      .reply(400, {
+        error: { message: 'Re-engagement message', type: 'OAuthException', code: 131047, fbtrace_id: 'A1' },
+      })
+      .post(PATH, (b) => b.type === 'template' && b.template.name === 'baraza_reply')
+      .reply(200, ok('wamid.template'));
+    await expect(s.send(msg())).resolves.toEqual({ providerMessageId: 'wamid.template' });
+  });
+
+  it('Meta 131047 without a template is windowClosed and not retryable', async () => {
+    const { s, store } = sender();
+    await lastInbound(store, HOUR);
+    nock(GRAPH)
+      .post(PATH)
+      .reply(400, {
+        error: {
+          message: 'Re-engagement message',
+          code: 131047,
+          error_data: {
+            messaging_product: 'whatsapp',
+            details: 'Message failed to send because more than 24 hours have passed',
+          },
+        },
+      });
+    await expect(s.send(msg())).rejects.toMatchObject({
+      opts: { windowClosed: true, retryable: false, code: '131047', status: 400 },
+    });
+  });
+});
+
+describe('provider errors', () => {
+  const cases: { label: string; status: number; body: unknown; retryable: boolean; code?: string; optOut?: boolean }[] =
+    [
+      {
+        label: '401 invalid token',
+        status: 401,
+        body: {
+          error: { message: 'Error validating access token', type: 'OAuthException', code: 190, error_subcode: 463 },
+        },
+        retryable: false,
+        code: '190',
+      },
+      {
+        label: '400 with code 190 (expired token)',
+        status: 400,
+        body: { error: { message: 'Session has expired', type: 'OAuthException', code: 190 } },
+        retryable: false,
+        code: '190',
+      },
+      {
+        label: '429 too many requests',
+        status: 429,
+        body: { error: { message: 'Rate limit hit', code: 130429 } },
+        retryable: true,
+        code: '130429',
+      },
+      {
+        label: '400 pair rate limit 131056',
+        status: 400,
+        body: { error: { message: 'Pair rate limit', code: 131056 } },
+        retryable: true,
+      },
+      {
+        label: '500 internal error',
+        status: 500,
+        body: { error: { message: 'An unknown error occurred', code: 1 } },
+        retryable: true,
+      },
+      { label: '503 without a JSON body', status: 503, body: 'Service Unavailable', retryable: true },
+      {
+        label: '400 invalid parameter',
+        status: 400,
+        body: { error: { message: 'Invalid parameter', code: 100 } },
+        retryable: false,
+        code: '100',
+      },
+      {
+        label: '400 user stopped messages (131050)',
+        status: 400,
+        body: { error: { message: 'User stopped marketing messages', code: 131050 } },
+        retryable: false,
+        optOut: true,
+      },
+    ];
+  for (const c of cases) {
+    it(c.label, async () => {
+      const { s, store } = sender();
+      await lastInbound(store, HOUR);
+      nock(GRAPH)
+        .post(PATH)
+        .reply(c.status, c.body as Record<string, unknown>);
+      const err = await s.send(msg()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderSendError);
+      const opts = (err as ProviderSendError).opts;
+      expect(opts.retryable).toBe(c.retryable);
+      expect(opts.status).toBe(c.status);
+      if (c.code) expect(opts.code).toBe(c.code);
+      expect(Boolean(opts.optOut)).toBe(Boolean(c.optOut));
+      expect((err as Error).message).not.toContain('EAAG-test-token');
+    });
+  }
+
+  it('a timeout is retryable', async () => {
+    const { s, store } = sender({}, new MemoryStore(), 100);
+    await lastInbound(store, HOUR);
+    nock(GRAPH).post(PATH).delay(500).reply(200, ok());
+    await expect(s.send(msg())).rejects.toMatchObject({ opts: { retryable: true, code: 'timeout' } });
+  });
+
+  it('a refused connection is retryable', async () => {
+    const { s, store } = sender({ WHATSAPP_GRAPH_URL: 'http://127.0.0.1:9/v21.0' });
+    await lastInbound(store, HOUR);
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      await expect(s.send(msg())).rejects.toMatchObject({ opts: { retryable: true, code: 'network' } });
+    } finally {
+      nock.disableNetConnect();
+    }
+  });
+
+  it('missing credentials fail without a request', async () => {
+    const config = loadConfig({});
+    const s = new MetaWhatsappSender({ whatsapp: config.whatsapp, store: new MemoryStore(), now: () => NOW });
+    await expect(s.send(msg())).rejects.toMatchObject({ opts: { retryable: false } });
+  });
+
+  it('WHATSAPP_GRAPH_URL points the sender at a loopback fake', async () => {
+    const { s, store } = sender({ WHATSAPP_GRAPH_URL: 'http://127.0.0.1:4010/v21.0/' });
+    await lastInbound(store, HOUR);
+    nock('http://127.0.0.1:4010').post('/v21.0/106540352242922/messages').reply(200, ok('wamid.fake'));
+    await expect(s.send(msg())).resolves.toEqual({ providerMessageId: 'wamid.fake' });
+  });
+});
