@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Catalogue, EntryView, PackInfo } from '../../src/answer/types.js';
 import type { InboundMessage } from '../../src/messages/index.js';
+import { WHATSAPP_LIMITS } from '../../src/shaping/index.js';
 import { loadProfile, saveProfile } from '../../src/subscribers/index.js';
 import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
 import { handleWhatsappSpecial, parseActionId } from './conversation.js';
-import { WHATSAPP_LIMITS } from './send.js';
 
 const FROM = '+254712345678';
 
@@ -163,7 +163,7 @@ describe('handleWhatsappSpecial', () => {
       'pack:financial-literacy',
       'pack:health',
     ]);
-    for (const r of list.rows) expect([...r.title].length).toBeLessThanOrEqual(WHATSAPP_LIMITS.rowTitle);
+    for (const r of list.rows) expect([...r.title].length).toBeLessThanOrEqual(WHATSAPP_LIMITS.listRowTitle);
     expect(list.rows[3]!.description).toBe('Health for families and mothers-to-be');
   });
 

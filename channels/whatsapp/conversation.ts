@@ -5,8 +5,8 @@
 import type { Catalogue, PackInfo } from '../../src/answer/types.js';
 import type { AppContext } from '../../src/app/context.js';
 import type { InboundMessage, ListRow, OutboundMessage } from '../../src/messages/index.js';
+import { truncateText as clip, WHATSAPP_LIMITS } from '../../src/shaping/index.js';
 import { loadProfile, updateProfile } from '../../src/subscribers/index.js';
-import { clip, WHATSAPP_LIMITS } from './send.js';
 
 /** Rows per list page when a "more" row is needed. */
 const PAGE_ROWS = WHATSAPP_LIMITS.listRows - 1;
@@ -81,10 +81,10 @@ function pageRows(rows: ListRow[], page: number, moreId: (page: number) => strin
 
 /** A row title within 24 characters; the full text moves to the description when it had to be cut. */
 function row(id: string, title: string): ListRow {
-  const short = clip(title, WHATSAPP_LIMITS.rowTitle);
+  const short = clip(title, WHATSAPP_LIMITS.listRowTitle);
   return short === title
     ? { id, title }
-    : { id, title: short, description: clip(title, WHATSAPP_LIMITS.rowDescription) };
+    : { id, title: short, description: clip(title, WHATSAPP_LIMITS.listRowDescription) };
 }
 
 interface Turn {

@@ -5,7 +5,6 @@ export {
   createMetaWhatsappSender,
   graphBody,
   MetaWhatsappSender,
-  WHATSAPP_LIMITS,
 } from './send.js';
 export { checkSignature, signBody } from './signature.js';
 export { WHATSAPP_WINDOW_MS, windowOpen } from './window.js';

@@ -3,8 +3,10 @@ import nock from 'nock';
 import { loadConfig } from '../../src/config/index.js';
 import type { OutboundMessage } from '../../src/messages/index.js';
 import { ProviderSendError } from '../../src/outbound/types.js';
+import { processOutbound } from '../../src/outbound/worker.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { saveProfile } from '../../src/subscribers/index.js';
+import { makeTestContext } from '../../tests/support/context.js';
 import { MetaWhatsappSender } from './send.js';
 import { WHATSAPP_WINDOW_MS, windowOpen } from './window.js';
 
@@ -369,5 +371,62 @@ describe('provider errors', () => {
     await lastInbound(store, HOUR);
     nock('http://127.0.0.1:4010').post('/v21.0/106540352242922/messages').reply(200, ok('wamid.fake'));
     await expect(s.send(msg())).resolves.toEqual({ providerMessageId: 'wamid.fake' });
+  });
+});
+
+describe('through the outbound worker (retries at the HTTP boundary)', () => {
+  async function run(replies: [number, unknown][], attempts = 4) {
+    const store = new MemoryStore();
+    await lastInbound(store, HOUR);
+    const ctx = await makeTestContext({ env: baseEnv, store, now: () => NOW });
+    const s = new MetaWhatsappSender({ whatsapp: ctx.config.whatsapp, store, now: () => NOW, timeoutMs: 2000 });
+    const outbound = ctx.queues.queue<OutboundMessage>('outbound');
+    outbound.process((job) => processOutbound(ctx, { meta: s }, job));
+    let requests = 0;
+    const scope = nock(GRAPH);
+    for (const [status, body] of replies) {
+      scope.post(PATH).reply(() => {
+        requests++;
+        return [status, body as Record<string, unknown>];
+      });
+    }
+    const m = msg();
+    await outbound.add('send', m, { jobId: m.id, attempts, backoffMs: 5 });
+    const outcome = await outbound.waitForResult(m.id, 5000);
+    // A re-delivered job with the same id must not reach Meta again.
+    await outbound.add('send', m, { jobId: m.id, attempts, backoffMs: 5 });
+    const dead = await outbound.deadLetters();
+    await ctx.queues.close();
+    return { outcome, requests, dead };
+  }
+
+  it('429 then 500 then success: retried, sent exactly once', async () => {
+    const { outcome, requests } = await run([
+      [429, { error: { message: 'Rate limit hit', code: 130429 } }],
+      [500, { error: { message: 'Unknown error', code: 1 } }],
+      [200, ok('wamid.third-time')],
+    ]);
+    expect(outcome).toEqual({
+      status: 'completed',
+      value: { status: 'sent', providerMessageId: 'wamid.third-time', via: 'meta' },
+    });
+    expect(requests).toBe(3);
+  });
+
+  it('401: one request, then dead-lettered without retries', async () => {
+    const { outcome, requests, dead } = await run([
+      [401, { error: { message: 'Error validating access token', code: 190 } }],
+    ]);
+    expect(outcome.status).toBe('failed');
+    expect(requests).toBe(1);
+    expect(dead.map((d) => d.attemptsMade)).toEqual([1]);
+  });
+
+  it('500 every time: gives up after the configured attempts', async () => {
+    const err: [number, unknown] = [500, { error: { message: 'Unknown error', code: 1 } }];
+    const { outcome, requests, dead } = await run([err, err, err], 3);
+    expect(outcome.status).toBe('failed');
+    expect(requests).toBe(3);
+    expect(dead).toHaveLength(1);
   });
 });

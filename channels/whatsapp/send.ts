@@ -7,22 +7,13 @@ import type { AppContext } from '../../src/app/context.js';
 import type { Config } from '../../src/config/index.js';
 import type { OutboundMessage } from '../../src/messages/index.js';
 import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
+import { fitButtons, fitList, fitWhatsapp, truncateText } from '../../src/shaping/index.js';
 import type { KeyValueStore } from '../../src/store/index.js';
 import { loadProfile } from '../../src/subscribers/index.js';
 import { windowOpen } from './window.js';
 
-/** WhatsApp limits (DESIGN.md "Channel budgets"), plus Graph API limits on interactive parts. */
-export const WHATSAPP_LIMITS = {
-  text: 4096,
-  interactiveBody: 1024,
-  buttons: 3,
-  buttonTitle: 20,
-  listRows: 10,
-  rowTitle: 24,
-  rowDescription: 72,
-  listButton: 20,
-  templateParam: 1000,
-} as const;
+/** Graph API limits beyond the channel budgets in src/shaping (interactive body, template parameters). */
+export const GRAPH_LIMITS = { interactiveBody: 1024, templateParam: 1000 } as const;
 
 /** Meta error codes that decide what the outbound worker does. */
 export const META_ERRORS = {
@@ -45,23 +36,14 @@ export interface MetaSenderOptions {
   timeoutMs?: number;
 }
 
-/** Cut at a word boundary with an ellipsis, never past `max` characters (code points). */
-export function clip(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  const head = chars.slice(0, max - 1).join('');
-  const space = head.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? head.slice(0, space) : head).trimEnd()}…`;
-}
-
 /** Template parameters may not hold newlines, tabs or more than four spaces in a row (Meta error 132018). */
 export function templateParam(text: string): string {
-  return clip(
+  return truncateText(
     text
       .replace(/[\r\n\t]+/g, ' ')
       .replace(/ {2,}/g, ' ')
       .trim(),
-    WHATSAPP_LIMITS.templateParam,
+    GRAPH_LIMITS.templateParam,
   );
 }
 
@@ -93,39 +75,24 @@ export function graphBody(msg: OutboundMessage, template?: OutboundMessage['temp
       type: 'interactive',
       interactive: {
         type: 'button',
-        body: { text: clip(msg.text, WHATSAPP_LIMITS.interactiveBody) },
-        action: {
-          buttons: msg.buttons.slice(0, WHATSAPP_LIMITS.buttons).map((b) => ({
-            type: 'reply',
-            reply: { id: b.id, title: clip(b.title, WHATSAPP_LIMITS.buttonTitle) },
-          })),
-        },
+        body: { text: truncateText(msg.text.trim(), GRAPH_LIMITS.interactiveBody) },
+        action: { buttons: fitButtons(msg.buttons).map((reply) => ({ type: 'reply', reply })) },
       },
     };
   }
   if (msg.list?.rows.length) {
+    const list = fitList(msg.list);
     return {
       ...base,
       type: 'interactive',
       interactive: {
         type: 'list',
-        body: { text: clip(msg.text, WHATSAPP_LIMITS.interactiveBody) },
-        action: {
-          button: clip(msg.list.button, WHATSAPP_LIMITS.listButton),
-          sections: [
-            {
-              rows: msg.list.rows.slice(0, WHATSAPP_LIMITS.listRows).map((r) => ({
-                id: r.id,
-                title: clip(r.title, WHATSAPP_LIMITS.rowTitle),
-                ...(r.description ? { description: clip(r.description, WHATSAPP_LIMITS.rowDescription) } : {}),
-              })),
-            },
-          ],
-        },
+        body: { text: truncateText(msg.text.trim(), GRAPH_LIMITS.interactiveBody) },
+        action: { button: list.button, sections: [{ rows: list.rows }] },
       },
     };
   }
-  return { ...base, type: 'text', text: { preview_url: false, body: clip(msg.text, WHATSAPP_LIMITS.text) } };
+  return { ...base, type: 'text', text: { preview_url: false, body: fitWhatsapp(msg.text) } };
 }
 
 interface GraphError {
