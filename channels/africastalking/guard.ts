@@ -1,0 +1,63 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../src/app/context.js';
+
+/**
+ * Africa's Talking does not sign its callbacks. When AT_WEBHOOK_TOKEN is set, every AT route requires
+ * `?token=<it>`; when AT_ALLOWED_IPS is set, only those addresses or CIDR ranges may call.
+ */
+export function allowedAddresses(entries: readonly string[]): BlockList | undefined {
+  if (entries.length === 0) return undefined;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [addr, bits] = entry.split('/') as [string, string | undefined];
+    const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  return list;
+}
+
+export function addressAllowed(list: BlockList, ip: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  const addr = mapped ?? ip;
+  const type = isIP(addr);
+  if (type === 0) return false;
+  return list.check(addr, type === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Constant-time comparison that does not leak the secret's length either. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** A Fastify preHandler (or onRequest hook) for every Africa's Talking route. */
+export function atGuard(ctx: AppContext) {
+  const { webhookToken, allowedIps } = ctx.config.africasTalking;
+  const allowed = allowedAddresses(allowedIps);
+  return async function africasTalkingGuard(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const route = req.routeOptions.url ?? req.url.split('?')[0] ?? 'unknown';
+    if (allowed && !addressAllowed(allowed, req.ip)) {
+      ctx.metrics.rejected.inc({ route, reason: 'ip' });
+      ctx.log.warn({ route }, 'Africa\'s Talking callback from an address outside AT_ALLOWED_IPS');
+      reply.code(403).send({ error: 'source address is not in AT_ALLOWED_IPS' });
+      return reply;
+    }
+    if (webhookToken !== undefined) {
+      const token = (req.query as Record<string, unknown> | undefined)?.token;
+      if (typeof token !== 'string' || token === '') {
+        ctx.metrics.rejected.inc({ route, reason: 'token' });
+        reply.code(403).send({ error: "query parameter 'token' is required" });
+        return reply;
+      }
+      if (!sameSecret(token, webhookToken)) {
+        ctx.metrics.rejected.inc({ route, reason: 'token' });
+        reply.code(403).send({ error: "query parameter 'token' is wrong" });
+        return reply;
+      }
+    }
+  };
+}
