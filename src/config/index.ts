@@ -81,6 +81,7 @@ const envSchema = z.object({
   AT_API_KEY: optionalText,
   AT_SHORTCODE: optionalText,
   AT_WEBHOOK_TOKEN: optionalText,
+  AT_PREMIUM_KEYWORD: optionalText,
   AT_ALLOWED_IPS: ipList,
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
@@ -130,6 +131,8 @@ export interface Config {
     apiKey?: string;
     shortcode?: string;
     webhookToken?: string;
+    /** Keyword of a premium (on-demand) SMS product: replies carrying a linkId are sent as premium. */
+    premiumKeyword?: string;
     allowedIps: string[];
   };
   twilio: { accountSid?: string; authToken?: string; smsFrom?: string; whatsappFrom?: string };
@@ -189,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.AT_API_KEY,
       shortcode: e.AT_SHORTCODE,
       webhookToken: e.AT_WEBHOOK_TOKEN,
+      premiumKeyword: e.AT_PREMIUM_KEYWORD,
       allowedIps: e.AT_ALLOWED_IPS,
     },
     twilio: {
