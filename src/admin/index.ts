@@ -1,0 +1,14 @@
+export { adminGuard, constantTimeEqual, credentialsMatch, parseBasicAuth } from './auth.js';
+export {
+  DEFAULT_GROUP_THRESHOLD,
+  formatCounts,
+  type GapGroup,
+  type GapLike,
+  type GapReport,
+  type GapVariant,
+  gapTokens,
+  groupGaps,
+  questionSimilarity,
+} from './gap-groups.js';
+export { GAPS_KEY, readGaps } from './gaps-source.js';
+export { type AdminOptions, queueSummary, registerAdmin } from './routes.js';
