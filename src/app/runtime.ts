@@ -35,15 +35,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     (config.redisUrl ? new BullQueueBackend({ url: config.redisUrl, prefix: `${prefix}q` }) : new EmbeddedQueueBackend());
   const metrics = createMetrics();
   const i18n = await createTranslator(path.resolve('locales'));
-  let answerer = opts.answerer;
-  if (!answerer) {
-    const { createAnswerer } = await import('../answer/index.js');
-    answerer = await createAnswerer({ config, store, log });
-  }
-  const packsStatus = () => {
-    const s = answerer?.status?.();
-    return s ?? { ok: true, detail: 'loaded' };
-  };
+  const answerer: NonNullable<RuntimeOptions['answerer']> =
+    opts.answerer ?? (await (await import('../answer/index.js')).createAnswerer({ config, store, log }));
+  const packsStatus = () => answerer.status?.() ?? { ok: true, detail: 'loaded' };
   return {
     config,
     log,
@@ -57,7 +51,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     packsStatus,
     async close() {
       await queues.close();
-      await answerer?.close?.();
+      await answerer.close?.();
       await store.close();
     },
   };

@@ -154,7 +154,7 @@ export function answerScreen(text: string, back: Screen, lang: string, deps: Uss
   const pages = paginateUssd(text, deps.maxChars, {
     more: `1 ${deps.t(lang, 'ussd:nav.more')}`,
     back: `${BACK} ${deps.t(lang, 'ussd:nav.back')}`,
-  });
+  }).map((p) => p.screen);
   return { kind: 'answer', pages, page: 0, back };
 }
 

@@ -1,7 +1,8 @@
 import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { StoreUnavailableError } from '../store/index.js';
+import { RedisStore, StoreUnavailableError } from '../store/index.js';
 import { QueueUnavailableError, type QueueName } from '../queue/index.js';
 
 /** A channel or surface mounts its routes through one of these. */
@@ -30,6 +31,21 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     maxParamLength: 200,
   });
   await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
+  // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic.
+  await app.register(rateLimit, {
+    global: true,
+    max: ctx.config.limits.requestsPerMinutePerIp,
+    timeWindow: 60_000,
+    keyGenerator: (req) => req.ip,
+    allowList: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url.split('?')[0] ?? ''),
+    skipOnError: true,
+    nameSpace: 'baraza:ratelimit:ip:',
+    ...(ctx.store instanceof RedisStore ? { redis: ctx.store.client } : {}),
+    errorResponseBuilder: (_req, limit) => ({
+      statusCode: 429,
+      message: `too many requests from this address; retry in ${Math.ceil(limit.ttl / 1000)} s`,
+    }),
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof StoreUnavailableError || err instanceof QueueUnavailableError) {
@@ -37,6 +53,7 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
       return reply.code(503).header('retry-after', '5').send({ error: 'service temporarily unavailable, retry later' });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 429) ctx.metrics.rejected.inc({ route: req.routeOptions.url ?? 'unknown', reason: 'rate-limit' });
     if (status === 500) ctx.log.error({ route: req.routeOptions.url, err }, 'unhandled error');
     const message =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'

@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { FastifyInstance } from 'fastify';
+import type { Answerer } from '../../src/answer/types.js';
+import type { AppContext } from '../../src/app/context.js';
+import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
+import { buildGateway } from '../../src/gateway/app.js';
+import type { InboundMessage, OutboundMessage } from '../../src/messages/index.js';
+import { processOutbound } from '../../src/outbound/worker.js';
+import type { WorkerHandle } from '../../src/queue/index.js';
+import { readOutbox } from '../../src/simulator/outbox.js';
+import { processInbound } from '../../src/worker/inbound.js';
+import { makeTestContext } from '../../tests/support/context.js';
+import { sharedAnswerer } from '../../tests/support/answerer.js';
+import firstHop from './testdata/ussd-first-hop.json' with { type: 'json' };
+import { registerAfricasTalkingUssd } from './ussd.js';
+
+const MAX = 160;
+let seq = 0;
+
+interface Harness {
+  ctx: AppContext;
+  app: FastifyInstance;
+  workers: WorkerHandle[];
+}
+
+async function harness(opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean } = {}): Promise<Harness> {
+  const ctx = await makeTestContext({ env: opts.env, answerer: opts.answerer ?? (await sharedAnswerer()) });
+  const menus = loadUssdMenus();
+  const app = await buildGateway(ctx, {
+    plugins: [(a, c) => registerAfricasTalkingUssd(a, c, menus)],
+    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
+  });
+  const workers: WorkerHandle[] = [];
+  if (opts.worker !== false) {
+    workers.push(ctx.queues.queue<InboundMessage>('inbound').process((job) => processInbound(ctx, async () => [], job)));
+    workers.push(ctx.queues.queue<OutboundMessage>('outbound').process((job) => processOutbound(ctx, {}, job)));
+  }
+  return { ctx, app, workers };
+}
+
+async function close(h: Harness): Promise<void> {
+  for (const w of h.workers) await w.close();
+  await h.app.close();
+  await h.ctx.queues.close();
+}
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+/** Drives one USSD session the way Africa's Talking does: `text` carries every input so far joined by `*`. */
+class Session {
+  readonly id = `ATUid_test_${++seq}_${Date.now()}`;
+  readonly inputs: string[] = [];
+  readonly screens: string[] = [];
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly phone = `+2547110${String(80000 + seq).padStart(5, '0')}`,
+  ) {}
+
+  async dial(): Promise<string> {
+    return this.send();
+  }
+
+  async press(input: string): Promise<string> {
+    this.inputs.push(input);
+    return this.send();
+  }
+
+  private async send(): Promise<string> {
+    const res = await this.app.inject({
+      method: 'POST',
+      url: '/channels/africastalking/ussd',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ ...firstHop, sessionId: this.id, phoneNumber: this.phone, text: this.inputs.join('*') }),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/^(CON|END) /);
+    const screen = res.body.slice(4);
+    expect(screen.length).toBeLessThanOrEqual(MAX);
+    this.screens.push(res.body);
+    return res.body;
+  }
+}
+
+describe('Africa\'s Talking USSD: bad input', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => close(h));
+
+  const cases: { label: string; headers?: Record<string, string>; payload: string; status: number; error: RegExp }[] = [
+    { label: 'missing sessionId', payload: form({ phoneNumber: '+254711082123', text: '' }), status: 400, error: /sessionId/ },
+    { label: 'missing phoneNumber', payload: form({ sessionId: 'abc', text: '' }), status: 400, error: /phoneNumber/ },
+    { label: 'empty body', payload: '', status: 400, error: /sessionId/ },
+    { label: 'not a phone number', payload: form({ sessionId: 'abc', phoneNumber: 'hello', text: '' }), status: 400, error: /phoneNumber/ },
+    { label: '10 kB text', payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'a'.repeat(10_240) }), status: 400, error: /text/ },
+    {
+      label: 'wrong content type (JSON)',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ sessionId: 'abc', phoneNumber: '+254711082123', text: '' }),
+      status: 415,
+      error: /Content-Type/,
+    },
+    {
+      label: 'wrong content type (plain text)',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'sessionId=abc',
+      status: 415,
+      error: /Content-Type/,
+    },
+    {
+      label: 'body over the size limit',
+      payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'x'.repeat(70_000) }),
+      status: 413,
+      error: /larger than/,
+    },
+  ];
+
+  it.each(cases)('$label → $status naming the problem', async ({ headers, payload, status, error }) => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/channels/africastalking/ussd',
+      headers: headers ?? { 'content-type': 'application/x-www-form-urlencoded' },
+      payload,
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error).toMatch(error);
+  });
+
+  it('an unknown menu choice shows the menu again with a short hint, not an error', async () => {
+    const s = new Session(h.app);
+    const menu = await s.dial();
+    const again = await s.press('7');
+    expect(again.startsWith('CON Invalid choice.\n')).toBe(true);
+    expect(again).toContain(menu.slice(4));
+    const typed = await s.press('hello');
+    expect(typed).toContain('Invalid choice.');
+  });
+});
+
+describe('Africa\'s Talking USSD: sessions', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => close(h));
+
+  it('opens with the main menu in well under a second', async () => {
+    const s = new Session(h.app);
+    const started = performance.now();
+    const body = await s.dial();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(body).toBe('CON Baraza: ask us anything\n1 Ask a question\n2 Farming tips\n3 Money tips\n4 Language\n5 Exit');
+  });
+
+  it('answers a free-text farming question from the sample packs (en)', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    expect(await s.press('1')).toBe('CON Type your question:');
+    const answer = await s.press('how do i store maize to avoid aflatoxin');
+    expect(answer.startsWith('CON ')).toBe(true);
+    expect(answer.toLowerCase()).toMatch(/dry|aflatoxin|mould|bag|store/);
+    expect(answer).toMatch(/0 Back/);
+  });
+
+  it('runs a whole session in Swahili after choosing the language, and remembers it', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    await s.press('4');
+    const menu = await s.press('2');
+    expect(menu).toContain('Lugha imehifadhiwa.');
+    expect(menu).toContain('1 Uliza swali');
+    expect(await s.press('1')).toBe('CON Andika swali lako:');
+    const answer = await s.press('nawezaje kuweka akiba kidogo kidogo');
+    expect(answer.toLowerCase()).toMatch(/akiba|okoa|weka/);
+    const again = new Session(h.app, s.phone);
+    expect(await again.dial()).toContain('1 Uliza swali');
+  });
+
+  it('runs a whole session in French: browse money tips down to an answer page and back', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    await s.press('4');
+    expect(await s.press('3')).toContain('1 Poser une question');
+    const topics = await s.press('3');
+    expect(topics).toContain('Choisissez un sujet:');
+    const entries = await s.press('1');
+    expect(entries).toMatch(/\n1 /);
+    const page1 = await s.press('1');
+    expect(page1).toMatch(/0 Retour$/);
+    if (page1.includes('1 Suite')) {
+      const page2 = await s.press('1');
+      expect(page2).not.toBe(page1);
+      expect(await s.press('0')).toBe(page1);
+    }
+  });
+
+  it('pages through a long answer and returns to the menu it came from', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    const topics = await s.press('2');
+    expect(topics).toContain('Choose a topic:');
+    const entries = await s.press('1');
+    const page1 = await s.press('1');
+    expect(page1).toContain('1 More');
+    const page2 = await s.press('1');
+    expect(page2).not.toBe(page1);
+    await s.press('0');
+    expect(await s.press('0')).toBe(entries);
+  });
+
+  it('ends the session on Exit', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    expect(await s.press('5')).toBe('END Thank you for using Baraza. Goodbye!');
+  });
+
+  it('offers to resume a dropped session within five minutes', async () => {
+    const dropped = new Session(h.app);
+    await dropped.dial();
+    await dropped.press('2');
+    const where = await dropped.press('1');
+    const redial = new Session(h.app, dropped.phone);
+    expect(await redial.dial()).toBe('CON Continue where you left off?\n1 Yes\n2 No, start again');
+    expect(await redial.press('1')).toBe(where);
+    const fresh = new Session(h.app, dropped.phone);
+    expect(await fresh.dial()).toContain('Continue where you left off?');
+    expect(await fresh.press('2')).toContain('1 Ask a question');
+  });
+
+  it('does not offer to resume after the user exited normally', async () => {
+    const s = new Session(h.app);
+    await s.dial();
+    await s.press('5');
+    expect(await new Session(h.app, s.phone).dial()).toContain('1 Ask a question');
+  });
+});
+
+describe('Africa\'s Talking USSD: the deadline', () => {
+  const slow = async (ms: number): Promise<Answerer> => {
+    const real = await sharedAnswerer();
+    return {
+      catalogue: real.catalogue,
+      answer: async (req) => {
+        await new Promise((r) => setTimeout(r, ms));
+        return real.answer(req);
+      },
+    };
+  };
+
+  it('answers within the deadline with an SMS promise, then sends the answer by SMS', async () => {
+    const h = await harness({ env: { USSD_DEADLINE_MS: '1000' }, answerer: await slow(1500) });
+    try {
+      const s = new Session(h.app);
+      await s.dial();
+      await s.press('1');
+      const started = performance.now();
+      const body = await s.press('when should I vaccinate chickens against newcastle');
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(body).toBe('END Your answer is on its way by SMS. Thank you!');
+      const until = Date.now() + 8000;
+      let outbox = await readOutbox(h.ctx.store, s.phone);
+      while (outbox.length === 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        outbox = await readOutbox(h.ctx.store, s.phone);
+      }
+      expect(outbox).toHaveLength(1);
+      expect(outbox[0]).toMatchObject({ channel: 'sms', to: s.phone });
+      expect(outbox[0]!.text.toLowerCase()).toMatch(/newcastle|vaccin/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readOutbox(h.ctx.store, s.phone)).toHaveLength(1);
+    } finally {
+      await close(h);
+    }
+  });
+
+  it('does not hang when no worker is running: the SMS screen comes within the deadline', async () => {
+    const h = await harness({ env: { USSD_DEADLINE_MS: '800' }, worker: false });
+    try {
+      const s = new Session(h.app);
+      await s.dial();
+      await s.press('1');
+      const started = performance.now();
+      expect(await s.press('how to make compost')).toBe('END Your answer is on its way by SMS. Thank you!');
+      expect(performance.now() - started).toBeLessThan(800);
+    } finally {
+      await close(h);
+    }
+  });
+});

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import { registerAfricasTalkingUssd } from '../../channels/africastalking/ussd.js';
+import type { Runtime } from '../app/runtime.js';
+import { loadUssdMenus } from '../conversation/ussd-menus.js';
+import { buildGateway, type RoutePlugin } from './app.js';
+
+/** Every route surface of the gateway process, in one list (channels, simulator, admin). */
+export function gatewayPlugins(rt: Runtime): RoutePlugin[] {
+  const menus = loadUssdMenus();
+  return [(app, ctx) => registerAfricasTalkingUssd(app, ctx, menus)];
+}
+
+export async function createGatewayApp(rt: Runtime): Promise<FastifyInstance> {
+  return buildGateway(rt, { plugins: gatewayPlugins(rt), readiness: { packs: rt.packsStatus }, trustProxy: true });
+}

@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from './config/index.js';
+import { createRuntime } from './app/runtime.js';
+import { createGatewayApp } from './gateway/index.js';
+import { startWorkers } from './worker/index.js';
+
+type Role = 'all' | 'gateway' | 'worker';
+
+function fail(message: string): never {
+  process.stderr.write(`baraza: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const role = (process.argv[2] ?? 'all') as Role;
+  if (!['all', 'gateway', 'worker'].includes(role)) fail(`unknown role "${role}": use all, gateway or worker`);
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
+    throw err;
+  }
+  if (role !== 'all' && !config.redisUrl) {
+    fail(`npm run ${role} needs REDIS_URL (for example redis://127.0.0.1:6379); npm start runs without it`);
+  }
+  const rt = await createRuntime(config);
+  if (config.redisUrl) {
+    const u = new URL(config.redisUrl);
+    rt.log.info(`Baraza ${role}: using Redis at ${u.hostname}:${u.port || 6379} (BullMQ queues, shared store)`);
+  } else {
+    rt.log.info(
+      'Baraza: running on the embedded default (in-process queue and store, outbound to the simulator outbox); set REDIS_URL to use Redis',
+    );
+  }
+  if (config.piiSaltIsDefault && config.redisUrl) rt.log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+
+  const closers: (() => Promise<void>)[] = [];
+  if (role === 'all' || role === 'worker') {
+    const workers = await startWorkers(rt);
+    closers.push(() => workers.close());
+  }
+  if (role === 'all' || role === 'gateway') {
+    const app = await createGatewayApp(rt);
+    await app.listen({ port: config.port, host: config.host });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    rt.log.info(`gateway listening on http://localhost:${port} (simulator at /simulator)`);
+    closers.unshift(() => app.close());
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.log.info(`${signal}: shutting down`);
+    for (const close of closers) await close().catch(() => undefined);
+    await rt.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`baraza: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
