@@ -106,6 +106,17 @@ describe('groupGaps', () => {
   it('is empty for no gaps', () => {
     expect(groupGaps([])).toEqual({ total: 0, langs: {}, channels: {}, groups: [] });
   });
+
+  it('counts the questions that got no answer and names the entry retrieval came closest to', () => {
+    const r = groupGaps([
+      { question: 'maize storage pests', found: false },
+      { question: 'maize storage pest', found: true, nearest: 'agri/hermetic-bags' },
+      { question: 'pests in maize storage', found: true, nearest: 'agri/hermetic-bags' },
+      { question: 'maize storage pests?', found: true, nearest: 'agri/grain-drying' },
+    ]);
+    expect(r.groups).toHaveLength(1);
+    expect(r.groups[0]).toMatchObject({ unanswered: 1, nearest: 'agri/hermetic-bags' });
+  });
 });
 
 describe('formatCounts', () => {

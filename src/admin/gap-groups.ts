@@ -11,6 +11,10 @@ export interface GapLike {
   channel?: string;
   at?: string;
   confidence?: number;
+  /** False: nothing relevant found; true: answered with low confidence. */
+  found?: boolean;
+  /** Closest entry (`pack/entry`) when there was one. */
+  nearest?: string;
 }
 
 export interface GapVariant {
@@ -29,6 +33,10 @@ export interface GapGroup {
   lastAt?: string;
   /** Mean confidence of the answers given, when recorded. */
   meanConfidence?: number;
+  /** How many got no answer at all (the rest were answered with low confidence). */
+  unanswered: number;
+  /** The entry retrieval came closest to most often: improve it, or write a new one beside it. */
+  nearest?: string;
 }
 
 export interface GapReport {
@@ -167,7 +175,8 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
 
   for (const c of clusters) {
     const variants = new Map<string, number>();
-    const group: GapGroup = { representative: '', count: 0, variants: [], langs: {}, channels: {} };
+    const group: GapGroup = { representative: '', count: 0, variants: [], langs: {}, channels: {}, unanswered: 0 };
+    const nearest: Record<string, number> = {};
     let confSum = 0;
     let confN = 0;
     for (const m of c.members) {
@@ -180,6 +189,8 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
           if (!group.firstAt || g.at < group.firstAt) group.firstAt = g.at;
           if (!group.lastAt || g.at > group.lastAt) group.lastAt = g.at;
         }
+        if (g.found === false) group.unanswered++;
+        if (g.nearest) nearest[g.nearest] = (nearest[g.nearest] ?? 0) + 1;
         if (typeof g.confidence === 'number' && Number.isFinite(g.confidence)) {
           confSum += g.confidence;
           confN++;
@@ -190,6 +201,8 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
       .map(([text, count]) => ({ text, count }))
       .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
     group.representative = group.variants[0]!.text;
+    const topNearest = Object.entries(nearest).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    if (topNearest) group.nearest = topNearest[0];
     if (confN) group.meanConfidence = Math.round((confSum / confN) * 100) / 100;
     report.groups.push(group);
   }

@@ -10,5 +10,4 @@ export {
   groupGaps,
   questionSimilarity,
 } from './gap-groups.js';
-export { GAPS_KEY, readGaps } from './gaps-source.js';
 export { type AdminOptions, queueSummary, registerAdmin } from './routes.js';

@@ -77,7 +77,7 @@ export function gapsPage(report: GapReport, filters: { lang?: string; channel?: 
               .map((v) => `<li>${escapeHtml(v.text)} <span class="muted">×${v.count}</span></li>`)
               .join('')}</ul></details>`
           : '';
-      return `<tr><td class="n">${i + 1}</td><td><strong>${escapeHtml(g.representative)}</strong>${variants}</td><td class="n">${g.count}</td><td>${escapeHtml(formatCounts(g.langs))}</td><td>${escapeHtml(formatCounts(g.channels))}</td><td class="n">${g.meanConfidence ?? ''}</td><td>${escapeHtml(g.lastAt?.slice(0, 16).replace('T', ' ') ?? '')}</td></tr>`;
+      return `<tr><td class="n">${i + 1}</td><td><strong>${escapeHtml(g.representative)}</strong>${variants}</td><td class="n">${g.count}</td><td>${escapeHtml(formatCounts(g.langs))}</td><td>${escapeHtml(formatCounts(g.channels))}</td><td class="n">${g.unanswered}</td><td class="n">${g.meanConfidence ?? ''}</td><td>${escapeHtml(g.nearest ?? '')}</td><td>${escapeHtml(g.lastAt?.slice(0, 16).replace('T', ' ') ?? '')}</td></tr>`;
     })
     .join('');
   const opt = (v: string | undefined, values: string[]) =>
@@ -94,7 +94,7 @@ export function gapsPage(report: GapReport, filters: { lang?: string; channel?: 
 <button type="submit">Filter</button></form>
 ${
   report.groups.length
-    ? `<table><thead><tr><th>#</th><th>question (most frequent wording)</th><th>asked</th><th>languages</th><th>channels</th><th>mean confidence</th><th>last asked (UTC)</th></tr></thead><tbody>${groups}</tbody></table>`
+    ? `<table><thead><tr><th>#</th><th>question (most frequent wording)</th><th>asked</th><th>languages</th><th>channels</th><th>no answer</th><th>mean confidence</th><th>nearest entry</th><th>last asked (UTC)</th></tr></thead><tbody>${groups}</tbody></table>`
     : '<p>No knowledge gaps recorded yet.</p>'
 }`,
   );

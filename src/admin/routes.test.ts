@@ -5,7 +5,7 @@ import { BullQueueBackend, UnrecoverableJobError } from '../queue/index.js';
 import { type KeyValueStore, RedisStore } from '../store/index.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
-import { GAPS_KEY } from './gaps-source.js';
+import { GAPS_KEY } from '../answer/gaps.js';
 import { registerAdmin } from './routes.js';
 
 const ADMIN = { ADMIN_USER: 'editor', ADMIN_PASSWORD: 'correct horse battery' };

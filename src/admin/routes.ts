@@ -2,20 +2,20 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
+import { listGaps } from '../answer/gaps.js';
 import type { AppContext } from '../app/context.js';
 import { scrubText } from '../log/index.js';
 import { BullQueueBackend, type QueueName } from '../queue/index.js';
 import type { KeyValueStore } from '../store/index.js';
 import { adminGuard } from './auth.js';
 import { type GapLike, groupGaps } from './gap-groups.js';
-import { readGaps } from './gaps-source.js';
 import { adminIndexPage, gapsPage, type QueueSummary, queuesPage } from './pages.js';
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
 export const DEAD_LETTERS_SHOWN = 50;
 
 export interface AdminOptions {
-  /** Where the gaps come from (tests inject); defaults to the store list the answer module writes. */
+  /** Where the gaps come from (tests inject); defaults to the store list the answer module writes (listGaps). */
   loadGaps?: (store: KeyValueStore) => Promise<GapLike[]>;
 }
 
@@ -37,7 +37,7 @@ const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim(
  * BullMQ (a summary page with counts and dead letters on the embedded backend), and the knowledge-gaps page.
  */
 export async function registerAdmin(app: FastifyInstance, ctx: AppContext, opts: AdminOptions = {}): Promise<void> {
-  const loadGaps = opts.loadGaps ?? readGaps;
+  const loadGaps = opts.loadGaps ?? ((store: KeyValueStore) => listGaps(store));
   const scrub = (s: string) => scrubText(s, ctx.pseudonym);
 
   await app.register(async (scope) => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { formatCounts, type GapLike, type GapReport, groupGaps } from '../../admin/gap-groups.js';
-import { readGaps } from '../../admin/gaps-source.js';
+import { listGaps } from '../../answer/gaps.js';
 import { loadConfig } from '../../config/index.js';
 import { RedisStore } from '../../store/index.js';
 
@@ -94,6 +94,9 @@ async function gapsFromGateway(url: string, admin: { user?: string; password?: s
   return (await res.json()) as GapReport;
 }
 
+/** Listed by `baraza --help`. */
+export const examples = ['baraza gaps', 'baraza gaps --lang sw --json', 'baraza gaps --url http://localhost:3000'] as const;
+
 export function register(program: Command): void {
   program
     .command('gaps')
@@ -130,7 +133,7 @@ export function register(program: Command): void {
           let gaps: GapLike[];
           try {
             await waitForRedis(store);
-            gaps = await readGaps(store);
+            gaps = await listGaps(store);
           } finally {
             await store.close();
           }

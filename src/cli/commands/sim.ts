@@ -100,6 +100,9 @@ export async function runUssdSession(o: UssdSessionOptions): Promise<UssdSession
   }
 }
 
+/** Listed by `baraza --help`. */
+export const examples = ['baraza sim ussd "*384*12#" --url http://localhost:3000 --phone +254712345678'] as const;
+
 export function register(program: Command): void {
   const sim = program.command('sim').description('talk to a running gateway as a phone would');
   sim
