@@ -14,6 +14,8 @@ export interface AnswerRequest {
   lang?: string;
   /** Milliseconds the caller can still wait; the optional generative step is skipped when it would overrun. */
   deadlineMs?: number;
+  /** Pseudonym of the subscriber (ctx.pseudonym(phone)), recorded with knowledge gaps; never the number. */
+  subscriber?: string;
 }
 
 export interface AnswerResult {
@@ -27,6 +29,9 @@ export interface AnswerResult {
   found: boolean;
   segments?: number;
   encoding?: 'GSM-7' | 'UCS-2';
+  /** The user's language as understood (detected from the text, else the saved/requested one); `lang` may
+   * differ when the entry exists only in the pack's default language. Worth saving on the profile. */
+  userLang?: string;
 }
 
 export interface PackInfo {
@@ -47,6 +52,9 @@ export interface EntryView {
   summary?: string;
   body: string;
   source: string;
+  /** Short citation for SMS/USSD ("FAO"): `source_short` or derived from `source`. */
+  sourceShort?: string;
+  topicTitle?: string;
   /** True when the entry is not in the requested language and this is the pack's default one. */
   fallback: boolean;
 }

@@ -1,0 +1,206 @@
+import { charNgrams, expandAbbreviations, isEthiopic, isStopword, normalise, stem, stripGreetings, words } from './text.js';
+
+/** A synonym group token never collides with a word: words have no "~". */
+const GROUP_PREFIX = '~';
+
+interface SynonymPhrase {
+  seq: string[];
+  group: string;
+}
+
+/**
+ * Pack synonyms as phrase → group. Groups of one pack that share a word are merged across languages, so a
+ * Swahili–English mixed question meets the same group token as the entry ("mahindi" ~ "maize" ~ "corn").
+ */
+export class SynonymTable {
+  private readonly byFirst = new Map<string, SynonymPhrase[]>();
+  readonly groupCount: number;
+
+  constructor(packs: { id: string; synonyms: Record<string, string[][]> }[]) {
+    let count = 0;
+    for (const pack of packs) {
+      const groups = Object.values(pack.synonyms).flat();
+      // Union-find over groups that share a normalised member.
+      const parent = groups.map((_, i) => i);
+      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+      const owner = new Map<string, number>();
+      const keyed = groups.map((g) => g.map((w) => phraseTokens(w).join(' ')).filter(Boolean));
+      keyed.forEach((members, i) => {
+        for (const m of members) {
+          const o = owner.get(m);
+          if (o === undefined) owner.set(m, i);
+          else parent[find(i)] = find(o);
+        }
+      });
+      const seen = new Set<string>();
+      keyed.forEach((members, i) => {
+        const group = `${GROUP_PREFIX}${pack.id}:${find(i)}`;
+        for (const m of members) {
+          const k = `${m}\0${group}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          const seq = m.split(' ');
+          const list = this.byFirst.get(seq[0]!) ?? [];
+          list.push({ seq, group });
+          this.byFirst.set(seq[0]!, list);
+        }
+      });
+      count += new Set(groups.map((_, i) => find(i))).size;
+    }
+    for (const list of this.byFirst.values()) list.sort((a, b) => b.seq.length - a.seq.length);
+    this.groupCount = count;
+  }
+
+  /** For each token position, the group tokens of every phrase covering it (longest match first). */
+  match(tokens: string[]): string[][] {
+    const out: string[][] = tokens.map(() => []);
+    for (let i = 0; i < tokens.length; i++) {
+      const list = this.byFirst.get(tokens[i]!);
+      if (!list) continue;
+      for (const p of list) {
+        if (p.seq.length > tokens.length - i) continue;
+        let ok = true;
+        for (let k = 1; k < p.seq.length; k++) {
+          if (tokens[i + k] !== p.seq[k]) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        for (let k = 0; k < p.seq.length; k++) {
+          const slot = out[i + k]!;
+          if (!slot.includes(p.group)) slot.push(p.group);
+        }
+      }
+    }
+    return out;
+  }
+
+  has(token: string): boolean {
+    return this.byFirst.has(token);
+  }
+}
+
+/** Tokens of a synonym member or any text, stemmed, stopwords kept (phrases like "mbolea ya chumvi"). */
+export function phraseTokens(text: string): string[] {
+  return words(normalise(text)).map(stem);
+}
+
+export function isGroupToken(t: string): boolean {
+  return t.startsWith(GROUP_PREFIX);
+}
+
+export function ngramSizes(token: string): readonly number[] {
+  // An Ethiopic character is a whole syllable: shorter grams carry as much as Latin 3-4 grams.
+  return isEthiopic(token) ? [2, 3] : [3, 4];
+}
+
+/** One content token of a question with what it may match. */
+export interface QueryUnit {
+  /** The (stemmed) token as typed, after abbreviation expansion. */
+  token: string;
+  /** Synonym groups covering it. */
+  groups: string[];
+}
+
+export interface AnalysedQuery {
+  units: QueryUnit[];
+  /** n-gram → count, over the content tokens. */
+  grams: Map<string, number>;
+  /** Normalised words before stopword removal (language identification, summaries). */
+  words: string[];
+}
+
+/**
+ * Question analysis: normalise, expand SMS abbreviations (for the likely languages, best first), stem, find
+ * synonym phrases, then drop stopwords of every candidate language (code-mixed questions).
+ */
+export function analyseQuery(
+  text: string,
+  opts: { langs: readonly string[]; synonyms: SynonymTable; isKnownTerm?: (t: string) => boolean },
+): AnalysedQuery {
+  const raw = stripGreetings(words(normalise(text)));
+  const keep = (t: string) => opts.isKnownTerm?.(t) === true || opts.isKnownTerm?.(stem(t)) === true || opts.synonyms.has(t);
+  const expanded = expandAbbreviations(raw, opts.langs, keep);
+  const stemmed = expanded.map(stem);
+  const groups = opts.synonyms.match(stemmed);
+  const units: QueryUnit[] = [];
+  const seen = new Map<string, QueryUnit>();
+  for (let i = 0; i < stemmed.length; i++) {
+    const t = stemmed[i]!;
+    const g = groups[i]!;
+    if (g.length === 0 && (isStopword(expanded[i]!, opts.langs) || isStopword(t, opts.langs))) continue;
+    if (g.length === 0 && t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
+    const prev = seen.get(t);
+    if (prev) {
+      for (const x of g) if (!prev.groups.includes(x)) prev.groups.push(x);
+      continue;
+    }
+    const unit = { token: t, groups: [...g] };
+    seen.set(t, unit);
+    units.push(unit);
+  }
+  const grams = new Map<string, number>();
+  for (const u of units) for (const g of charNgrams(u.token, ngramSizes(u.token))) grams.set(g, (grams.get(g) ?? 0) + 1);
+  return { units, grams, words: expanded };
+}
+
+/** A field of an entry with its weight in the index (title and tags say more than a body sentence). */
+export interface WeightedField {
+  text: string;
+  weight: number;
+  /** Strong fields (title, tags, summary, topic) count fully in confidence; body-only matches count less. */
+  strong: boolean;
+}
+
+export interface AnalysedDoc {
+  /** term (stemmed token or synonym group) → weighted frequency */
+  terms: Map<string, number>;
+  /** terms seen in strong fields */
+  strong: Set<string>;
+  grams: Map<string, number>;
+  length: number;
+  gramLength: number;
+}
+
+/** Entry analysis: the same pipeline, without abbreviation expansion (editors write in full), own stopwords. */
+export function analyseDoc(fields: WeightedField[], lang: string, synonyms: SynonymTable): AnalysedDoc {
+  const terms = new Map<string, number>();
+  const strong = new Set<string>();
+  let length = 0;
+  const langs = [lang];
+  for (const f of fields) {
+    const toks = words(normalise(f.text));
+    const stemmed = toks.map(stem);
+    const groups = synonyms.match(stemmed);
+    for (let i = 0; i < stemmed.length; i++) {
+      const t = stemmed[i]!;
+      const g = groups[i]!;
+      for (const x of g) {
+        terms.set(x, (terms.get(x) ?? 0) + f.weight);
+        if (f.strong) strong.add(x);
+      }
+      if (isStopword(toks[i]!, langs) || isStopword(t, langs)) continue;
+      if (t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
+      terms.set(t, (terms.get(t) ?? 0) + f.weight);
+      if (f.strong) strong.add(t);
+      length += f.weight;
+    }
+  }
+  const { grams, gramLength } = gramsFromTerms(terms);
+  return { terms, strong, grams, length, gramLength };
+}
+
+/** A document's n-grams follow from its terms (so the stored index keeps terms only). */
+export function gramsFromTerms(terms: Map<string, number>): { grams: Map<string, number>; gramLength: number } {
+  const grams = new Map<string, number>();
+  let gramLength = 0;
+  for (const [t, tf] of terms) {
+    if (isGroupToken(t)) continue;
+    for (const g of charNgrams(t, ngramSizes(t))) {
+      grams.set(g, (grams.get(g) ?? 0) + tf);
+      gramLength += tf;
+    }
+  }
+  return { grams, gramLength };
+}

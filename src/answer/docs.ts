@@ -1,0 +1,42 @@
+import type { LoadedPack, PackEntry } from '../packs/types.js';
+import { analyseDoc, type SynonymTable, type WeightedField } from './analyse.js';
+import type { IndexDoc } from './lexical.js';
+
+/** Field weights: what an entry is about (title, tags) outweighs a passing mention in the body. */
+export const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 2, topic: 1, body: 1 } as const;
+
+export function humaniseTopic(topic: string): string {
+  const s = topic.replace(/[-_]+/g, ' ').trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function entryFields(entry: PackEntry, topicLabel: string | undefined): WeightedField[] {
+  const fields: WeightedField[] = [
+    { text: entry.title, weight: FIELD_WEIGHTS.title, strong: true },
+    ...entry.tags.map((t) => ({ text: t, weight: FIELD_WEIGHTS.tags, strong: true })),
+    { text: topicLabel ?? humaniseTopic(entry.topic), weight: FIELD_WEIGHTS.topic, strong: true },
+    { text: stripMarkdown(entry.body), weight: FIELD_WEIGHTS.body, strong: false },
+  ];
+  if (entry.summary) fields.push({ text: entry.summary, weight: FIELD_WEIGHTS.summary, strong: true });
+  return fields;
+}
+
+export function stripMarkdown(md: string): string {
+  return md
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/^\s{0,3}#{1,6}\s+/gm, '')
+    .replace(/^\s*>\s?/gm, '')
+    .replace(/[*_`~]+/g, '');
+}
+
+/** Analyse every entry of a pack (one document per entry and language). */
+export function packDocs(pack: LoadedPack, synonyms: SynonymTable): IndexDoc[] {
+  return pack.entries.map((e) => ({
+    pack: pack.manifest.id,
+    entry: e.id,
+    lang: e.lang,
+    analysed: analyseDoc(entryFields(e, pack.manifest.topicTitles[e.topic]?.[e.lang]), e.lang, synonyms),
+  }));
+}
