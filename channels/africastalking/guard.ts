@@ -42,7 +42,7 @@ export function atGuard(ctx: AppContext) {
     const route = req.routeOptions.url ?? req.url.split('?')[0] ?? 'unknown';
     if (allowed && !addressAllowed(allowed, req.ip)) {
       ctx.metrics.rejected.inc({ route, reason: 'ip' });
-      ctx.log.warn({ route }, 'Africa\'s Talking callback from an address outside AT_ALLOWED_IPS');
+      ctx.log.warn({ route }, "Africa's Talking callback from an address outside AT_ALLOWED_IPS");
       reply.code(403).send({ error: 'source address is not in AT_ALLOWED_IPS' });
       return reply;
     }

@@ -50,7 +50,7 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * segmenter; the agreement test with Twilio's calculator covers both paths.
  */
 const JOINING =
-  /[\p{M}\p{Emoji_Modifier}\p{Regional_Indicator}\u200c\u200d\u1100-\u11ff\ua960-\ua97f\uac00-\ud7ff\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u{110bd}\u{110cd}\u{e0000}-\u{e007f}]/u;
+  /[\p{M}\p{Emoji_Modifier}\p{Regional_Indicator}\u1100-\u11ff\ua960-\ua97f\uac00-\ud7ff\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u{110bd}\u{110cd}\u{e0000}-\u{e007f}]|\u200c|\u200d/u;
 
 /** User-perceived characters; CRLF counts as two (as carriers and Twilio count it). */
 export function graphemes(text: string): string[] {
