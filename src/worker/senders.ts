@@ -1,7 +1,13 @@
-import type { Runtime } from '../app/runtime.js';
+import { createAfricasTalkingSender } from '../../channels/africastalking/send.js';
+import { createMetaWhatsappSender } from '../../channels/whatsapp/send.js';
+import type { AppContext } from '../app/context.js';
 import type { SenderRegistry } from '../outbound/worker.js';
 
 /** Live provider senders for the providers whose credentials are set; the rest use the simulator outbox. */
-export function createLiveSenders(_rt: Runtime): SenderRegistry {
-  return {};
+export function createLiveSenders(ctx: AppContext): SenderRegistry {
+  const { whatsapp } = ctx.config;
+  return {
+    africastalking: createAfricasTalkingSender(ctx.config),
+    meta: whatsapp.token && whatsapp.phoneNumberId ? createMetaWhatsappSender(ctx) : undefined,
+  };
 }
