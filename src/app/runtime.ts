@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -28,6 +29,11 @@ export interface Runtime extends AppContext {
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const pseudonym = pseudonymiser(config.piiSalt);
   const log = opts.log ?? createLogger({ level: config.logLevel, pseudonym });
+  if (config.simulator && !config.whatsapp.appSecret) {
+    // The simulator signs its WhatsApp webhooks; without a configured secret, one per process keeps checks on.
+    config = { ...config, whatsapp: { ...config.whatsapp, appSecret: randomBytes(24).toString('hex') } };
+    log.info('WHATSAPP_APP_SECRET unset: the simulator signs WhatsApp webhooks with a generated per-process secret');
+  }
   const prefix = opts.prefix ?? 'baraza:';
   const store = opts.store ?? (config.redisUrl ? new RedisStore(config.redisUrl, prefix) : new MemoryStore());
   const queues =
