@@ -1,0 +1,92 @@
+/** Provider-shaped requests to a running gateway (the same builders the simulator page uses). */
+import { signBody } from '../../channels/whatsapp/signature.js';
+import { newWamid, smsForm, ussdForm, whatsappWebhook, type WhatsappSimMessage } from '../../src/simulator/public/sim-core.js';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+export async function ussdHop(
+  base: string,
+  f: { sessionId: string; phone: string; text: string; token?: string },
+): Promise<{ status: number; body: string }> {
+  const q = f.token ? `?token=${encodeURIComponent(f.token)}` : '';
+  const res = await fetch(`${base}/channels/africastalking/ussd${q}`, {
+    method: 'POST',
+    headers: FORM,
+    body: ussdForm({ sessionId: f.sessionId, serviceCode: '*384*12#', phoneNumber: f.phone, networkCode: '63902', text: f.text }),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+export async function sendSms(
+  base: string,
+  f: { from: string; text: string; id?: string; to?: string; token?: string },
+): Promise<{ status: number; body: string }> {
+  const q = f.token ? `?token=${encodeURIComponent(f.token)}` : '';
+  const res = await fetch(`${base}/channels/africastalking/sms${q}`, {
+    method: 'POST',
+    headers: FORM,
+    body: smsForm({ from: f.from, to: f.to ?? '21525', text: f.text, date: new Date(), id: f.id ?? `ATXid_${Math.random().toString(16).slice(2)}` }),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+export async function sendWhatsapp(
+  base: string,
+  f: { from: string; secret: string; message: WhatsappSimMessage; wamid?: string },
+): Promise<{ status: number; body: string; wamid: string }> {
+  const wamid = f.wamid ?? newWamid();
+  const raw = JSON.stringify(
+    whatsappWebhook({
+      from: f.from,
+      name: 'Test User',
+      phoneNumberId: '100000000000001',
+      displayNumber: '15550001234',
+      wamid,
+      timestamp: Date.now(),
+      message: f.message,
+    }),
+  );
+  const res = await fetch(`${base}/channels/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, f.secret) },
+    body: raw,
+  });
+  return { status: res.status, body: await res.text(), wamid };
+}
+
+export async function outbox(base: string, to: string): Promise<{ channel: string; text: string; kind?: string }[]> {
+  const res = await fetch(`${base}/simulator/api/outbox?to=${encodeURIComponent(to)}`);
+  if (!res.ok) throw new Error(`outbox ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { channel: string; text: string; kind?: string }[];
+}
+
+/** Prometheus text → `name{labels}` → value (labels sorted as exposed). */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(\S+?)(\{.*\})?\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return out;
+}
+
+/** Sum of every series of `name` whose labels include all of `labels`. */
+export function metricSum(metrics: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const [key, v] of metrics) {
+    const brace = key.indexOf('{');
+    const n = brace < 0 ? key : key.slice(0, brace);
+    if (n !== name) continue;
+    const ls = brace < 0 ? '' : key.slice(brace);
+    if (Object.entries(labels).every(([k, val]) => ls.includes(`${k}="${val}"`))) sum += v;
+  }
+  return sum;
+}
+
+export async function scrape(base: string): Promise<Map<string, number>> {
+  const res = await fetch(`${base}/metrics`);
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  return parseMetrics(await res.text());
+}
