@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/index.js';
-import { createRuntime } from './app/runtime.js';
+import { createRuntime, workerIdentity } from './app/runtime.js';
 import { createGatewayApp } from './gateway/index.js';
 import { startWorkers } from './worker/index.js';
 
@@ -23,21 +23,24 @@ async function main(): Promise<void> {
   if (role !== 'all' && !config.redisUrl) {
     fail(`npm run ${role} needs REDIS_URL (for example redis://127.0.0.1:6379); npm start runs without it`);
   }
-  const rt = await createRuntime(config);
+  const log = createLogger({ level: config.logLevel, pseudonym: pseudonymiser(config.piiSalt) });
+  // The first line says which backend this process runs on.
   if (config.redisUrl) {
     const u = new URL(config.redisUrl);
-    rt.log.info(`Baraza ${role}: using Redis at ${u.hostname}:${u.port || 6379} (BullMQ queues, shared store)`);
+    log.info(`Baraza ${role}: using Redis at ${u.hostname}:${u.port || 6379} (BullMQ queues, shared store)`);
   } else {
-    rt.log.info(
+    log.info(
       'Baraza: running on the embedded default (in-process queue and store, outbound to the simulator outbox); set REDIS_URL to use Redis',
     );
   }
-  if (config.piiSaltIsDefault && config.redisUrl) rt.log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+  if (config.piiSaltIsDefault && config.redisUrl) log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+  const rt = await createRuntime(config, { log });
 
   const closers: (() => Promise<void>)[] = [];
   if (role === 'all' || role === 'worker') {
     const workers = await startWorkers(rt);
     closers.push(() => workers.close());
+    rt.log.info({ worker: workerIdentity() }, 'worker consuming the inbound, outbound and scheduled queues');
   }
   if (role === 'all' || role === 'gateway') {
     const app = await createGatewayApp(rt);

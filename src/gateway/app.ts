@@ -28,7 +28,7 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     bodyLimit: ctx.config.limits.bodyLimitBytes,
     trustProxy: opts.trustProxy ?? false,
     // Provider ids and session ids can be long; anything beyond is not a real callback.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
   });
   await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
   // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic.
@@ -39,8 +39,10 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     keyGenerator: (req) => req.ip,
     allowList: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url.split('?')[0] ?? ''),
     skipOnError: true,
-    nameSpace: 'baraza:ratelimit:ip:',
-    ...(ctx.store instanceof RedisStore ? { redis: ctx.store.client } : {}),
+    // Under the deployment's own prefix, so deployments sharing a Redis do not share (or exhaust) one budget.
+    ...(ctx.store instanceof RedisStore
+      ? { redis: ctx.store.client, nameSpace: `${ctx.store.prefix}ratelimit:ip:` }
+      : { nameSpace: 'baraza:ratelimit:ip:' }),
     errorResponseBuilder: (_req, limit) => ({
       statusCode: 429,
       message: `too many requests from this address; retry in ${Math.ceil(limit.ttl / 1000)} s`,

@@ -39,6 +39,7 @@ export async function createTranslator(localesDir = path.resolve('locales')): Pr
     interpolation: { escapeValue: false },
     returnNull: false,
     initAsync: false,
+    showSupportNotice: false,
   });
   const languages = Object.keys(resources);
   return {
