@@ -177,6 +177,8 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
   }
 
   const question = msg.text.trim();
+  // An MMS photo or a location on SMS, or a WhatsApp tap nobody claimed: nothing to answer, ask for words.
+  if (!question) return [reply(ctx, msg, t(replyLanguage(profile, msg), 'empty'), 'system')];
   const result = await ctx.answerer.answer({
     question,
     channel: msg.channel,

@@ -1,0 +1,247 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import nock from 'nock';
+import type { AppContext } from '../../src/app/context.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
+import { ProviderSendError } from '../../src/outbound/types.js';
+import { processOutbound } from '../../src/outbound/worker.js';
+import { loadProfile } from '../../src/subscribers/index.js';
+import { makeTestContext } from '../../tests/support/context.js';
+import { TwilioSender, createTwilioSender } from './send.js';
+import error20003 from './testdata/send-error-20003.json' with { type: 'json' };
+import error20429 from './testdata/send-error-20429.json' with { type: 'json' };
+import error21610 from './testdata/send-error-21610.json' with { type: 'json' };
+import created from './testdata/send-response-created.json' with { type: 'json' };
+
+const API = 'https://api.twilio.com';
+const SID = 'AC00000000000000000000000000000001';
+const TOKEN = 'twilio-test-auth-token';
+const PATH = `/2010-04-01/Accounts/${SID}/Messages.json`;
+const TO = '+254711082123';
+
+interface Captured {
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, string>;
+}
+
+function expectTwilio(status: number, response: unknown, captured: Captured[], delayMs = 0) {
+  return nock(API)
+    .post(PATH)
+    .delay(delayMs)
+    .reply(function (_uri, body) {
+      captured.push({ headers: this.req.headers, body: Object.fromEntries(new URLSearchParams(String(body))) });
+      return [status, response as nock.Body, { 'content-type': 'application/json' }];
+    });
+}
+
+let seq = 0;
+function outbound(extra: Partial<OutboundMessage> = {}): OutboundMessage {
+  return {
+    id: `reply:twilio:test-${++seq}`,
+    channel: 'sms',
+    provider: 'twilio',
+    to: TO,
+    text: 'Dry beans well before storing them.',
+    kind: 'reply',
+    createdAt: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+/**
+ * nock 14 never answers a request that carries an explicit `Connection: keep-alive` header (the SDK's default),
+ * so these tests turn keep-alive off; the request Twilio receives is otherwise the same.
+ */
+const sender = (extra: Partial<ConstructorParameters<typeof TwilioSender>[0]> = {}) =>
+  new TwilioSender({
+    keepAlive: false,
+    accountSid: SID,
+    authToken: TOKEN,
+    smsFrom: '+254700000111',
+    whatsappFrom: '+14155238886',
+    maxSegments: 3,
+    statusCallback: 'https://baraza.example.org/channels/twilio/status',
+    ...extra,
+  });
+
+async function rejection(p: Promise<unknown>): Promise<ProviderSendError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderSendError);
+    return err as ProviderSendError;
+  }
+  throw new Error('expected the send to fail');
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+describe('Twilio sender: requests at the HTTP boundary', () => {
+  it('creates an SMS with the configured sender, shaped body and status callback', async () => {
+    const captured: Captured[] = [];
+    const scope = expectTwilio(201, created, captured);
+    const receipt = await sender().send(outbound({ text: 'Dry beans well — then store them “airtight”.' }));
+    expect(scope.isDone()).toBe(true);
+    expect(captured[0]!.body).toEqual({
+      To: TO,
+      From: '+254700000111',
+      Body: 'Dry beans well - then store them "airtight".',
+      StatusCallback: 'https://baraza.example.org/channels/twilio/status',
+    });
+    expect(captured[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
+    expect(receipt).toEqual({ providerMessageId: created.sid, segments: 1, encoding: 'GSM-7' });
+  });
+
+  it('sends WhatsApp with whatsapp: addresses and at most 1,600 characters', async () => {
+    const captured: Captured[] = [];
+    expectTwilio(201, created, captured);
+    await sender().send(outbound({ channel: 'whatsapp', text: 'Keep records of what you sell. '.repeat(80) }));
+    const body = captured[0]!.body;
+    expect(body.To).toBe(`whatsapp:${TO}`);
+    expect(body.From).toBe('whatsapp:+14155238886');
+    expect(body.Body!.length).toBeLessThanOrEqual(1600);
+    expect(body.Body!.endsWith('…')).toBe(true);
+  });
+
+  it('refuses to send a channel whose sender number is not configured', async () => {
+    const err = await rejection(sender({ whatsappFrom: undefined }).send(outbound({ channel: 'whatsapp' })));
+    expect(err.opts).toMatchObject({ retryable: false, code: 'not-configured' });
+    expect(err.message).toBe('TWILIO_WHATSAPP_FROM is not configured');
+  });
+
+  it.each([
+    ['401 (20003) bad credentials', 401, error20003, { retryable: false, status: 401, code: '20003' }],
+    ['429 (20429) too many requests', 429, error20429, { retryable: true, status: 429, code: '20429' }],
+    [
+      '500 server error',
+      500,
+      { code: 20500, message: 'Internal Server Error', status: 500 },
+      { retryable: true, status: 500 },
+    ],
+    [
+      '400 (21610) unsubscribed recipient',
+      400,
+      error21610,
+      { retryable: false, optOut: true, status: 400, code: '21610' },
+    ],
+    [
+      '400 (21211) invalid To',
+      400,
+      { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 },
+      { retryable: false, status: 400, code: '21211' },
+    ],
+    [
+      '400 (63016) WhatsApp window closed',
+      400,
+      {
+        code: 63016,
+        message: 'Failed to send freeform message because you are outside the allowed window.',
+        status: 400,
+      },
+      { retryable: false, windowClosed: true, code: '63016' },
+    ],
+  ])('maps %s to a ProviderSendError', async (_label, status, body, opts) => {
+    expectTwilio(status, body, []);
+    const err = await rejection(sender().send(outbound()));
+    expect(err.opts).toMatchObject(opts);
+    expect(err.message).not.toContain(TOKEN);
+  });
+
+  it('gives up on a request that hangs past the timeout, as retryable', async () => {
+    expectTwilio(201, created, [], 3000);
+    const started = Date.now();
+    const err = await rejection(sender({ timeoutMs: 150 }).send(outbound()));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err.opts).toMatchObject({ retryable: true, code: 'timeout' });
+  });
+
+  it('treats a reset connection as retryable', async () => {
+    nock(API)
+      .post(PATH)
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const err = await rejection(sender().send(outbound()));
+    expect(err.opts).toMatchObject({ retryable: true, code: 'ECONNRESET' });
+  });
+
+  it('is created only with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, with the status callback under PUBLIC_BASE_URL', async () => {
+    expect(createTwilioSender((await makeTestContext()).config)).toBeUndefined();
+    const ctx = await makeTestContext({
+      env: {
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        TWILIO_SMS_FROM: '+254700000111',
+        PUBLIC_BASE_URL: 'https://gw.example.org/',
+      },
+    });
+    const live = createTwilioSender(ctx.config, { keepAlive: false });
+    expect(live).toBeInstanceOf(TwilioSender);
+    const captured: Captured[] = [];
+    expectTwilio(201, created, captured);
+    await live!.send(outbound());
+    expect(captured[0]!.body.StatusCallback).toBe('https://gw.example.org/channels/twilio/status');
+  });
+});
+
+describe('Twilio sender inside the outbound worker: the retries errors cause', () => {
+  let ctx: AppContext;
+  beforeAll(async () => {
+    ctx = await makeTestContext();
+  });
+  afterAll(async () => {
+    await ctx.queues.close();
+  });
+
+  async function run(msg: OutboundMessage, attempts = 3) {
+    const queue = ctx.queues.queue<OutboundMessage>('outbound');
+    const worker = queue.process((job) => processOutbound(ctx, { twilio: sender() }, job));
+    await queue.add('send', msg, { jobId: msg.id, attempts, backoffMs: 20 });
+    const outcome = await queue.waitForResult(msg.id, 5000);
+    await worker.close();
+    return outcome;
+  }
+
+  it('retries a 500 then sends once', async () => {
+    const captured: Captured[] = [];
+    expectTwilio(500, { code: 20500, message: 'Internal Server Error', status: 500 }, captured);
+    expectTwilio(201, created, captured);
+    const outcome = await run(outbound());
+    expect(outcome).toMatchObject({ status: 'completed', value: { status: 'sent', providerMessageId: created.sid } });
+    expect(captured).toHaveLength(2);
+  });
+
+  it('retries a timeout then sends once', async () => {
+    const captured: Captured[] = [];
+    expectTwilio(201, created, captured, 3000);
+    expectTwilio(201, created, captured);
+    const queue = ctx.queues.queue<OutboundMessage>('outbound');
+    const worker = queue.process((job) => processOutbound(ctx, { twilio: sender({ timeoutMs: 150 }) }, job));
+    const msg = outbound();
+    await queue.add('send', msg, { jobId: msg.id, attempts: 3, backoffMs: 20 });
+    expect(await queue.waitForResult(msg.id, 5000)).toMatchObject({ status: 'completed', value: { status: 'sent' } });
+    await worker.close();
+  });
+
+  it('does not retry a 401', async () => {
+    const captured: Captured[] = [];
+    expectTwilio(401, error20003, captured);
+    const outcome = await run(outbound());
+    expect(outcome.status).toBe('failed');
+    expect(captured).toHaveLength(1);
+  });
+
+  it('marks the number opted out on 21610 and sends it nothing more', async () => {
+    const to = '+254711082555';
+    expectTwilio(400, error21610, []);
+    expect((await run(outbound({ to }))).status).toBe('failed');
+    expect((await loadProfile(ctx.store, to)).optedOut).toBe(true);
+    // The next reply to that number never reaches Twilio (nock would refuse the call).
+    expect(await run(outbound({ to }))).toMatchObject({
+      status: 'completed',
+      value: { status: 'skipped', reason: 'opted-out' },
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import twilio from 'twilio';
+import type { Config } from '../../src/config/index.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
+import { WHATSAPP_LIMITS, fitSms, fitWhatsapp, truncateText } from '../../src/shaping/index.js';
+import { TWILIO_OPT_OUT_CODE, TWILIO_STATUS_ROUTE } from './routes.js';
+
+export const TWILIO_SEND_TIMEOUT_MS = 10_000;
+
+/** WhatsApp free-form message outside the 24-hour window (Twilio 63016): only a template can go out. */
+const WINDOW_CLOSED_CODES = new Set(['63016']);
+
+export interface TwilioSenderOptions {
+  accountSid: string;
+  authToken: string;
+  smsFrom?: string;
+  whatsappFrom?: string;
+  maxSegments: number;
+  /** Where Twilio posts status callbacks (PUBLIC_BASE_URL + /channels/twilio/status), when known. */
+  statusCallback?: string;
+  timeoutMs?: number;
+  /** Reuse TLS connections to api.twilio.com (default on). */
+  keepAlive?: boolean;
+}
+
+interface TwilioLikeError {
+  status?: number;
+  code?: number | string;
+  message?: string;
+  isAxiosError?: boolean;
+  response?: unknown;
+}
+
+/** Turns what the Twilio SDK threw into a ProviderSendError that says whether a retry can help. */
+export function classifyTwilioError(err: unknown): ProviderSendError {
+  if (err instanceof ProviderSendError) return err;
+  const e = (err ?? {}) as TwilioLikeError;
+  const code = e.code === undefined ? undefined : String(e.code);
+  if (typeof e.status === 'number' && e.status >= 400) {
+    const status = e.status;
+    const detail = `Twilio answered HTTP ${status}${code ? ` (error ${code})` : ''}${e.message ? `: ${e.message.slice(0, 200)}` : ''}`;
+    if (code === TWILIO_OPT_OUT_CODE) {
+      return new ProviderSendError(detail, { retryable: false, optOut: true, status, code });
+    }
+    if (code && WINDOW_CLOSED_CODES.has(code)) {
+      return new ProviderSendError(detail, { retryable: false, windowClosed: true, status, code });
+    }
+    return new ProviderSendError(detail, {
+      retryable: status === 429 || status === 408 || status >= 500,
+      status,
+      code,
+    });
+  }
+  // No HTTP answer: timeouts (ECONNABORTED, ETIMEDOUT), resets, DNS. Worth another try.
+  if (e.isAxiosError || (code && /^E[A-Z_]+$/.test(code))) {
+    const c = code ?? 'network';
+    const timeout = c === 'ECONNABORTED' || c === 'ETIMEDOUT';
+    return new ProviderSendError(`Twilio ${timeout ? 'did not answer in time' : 'unreachable'} (${c})`, {
+      retryable: true,
+      code: timeout ? 'timeout' : c,
+    });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ProviderSendError(`Twilio request failed before sending: ${message.slice(0, 200)}`, {
+    retryable: false,
+    code: 'invalid-request',
+  });
+}
+
+const withPrefix = (address: string) => (address.startsWith('whatsapp:') ? address : `whatsapp:${address}`);
+
+/** Outbound SMS and WhatsApp through the `twilio` SDK (messages.create). */
+export class TwilioSender implements ProviderSender {
+  readonly provider = 'twilio' as const;
+  private client: ReturnType<typeof twilio> | undefined;
+
+  constructor(private readonly opts: TwilioSenderOptions) {}
+
+  private sdk() {
+    this.client ??= twilio(this.opts.accountSid, this.opts.authToken, {
+      timeout: this.opts.timeoutMs ?? TWILIO_SEND_TIMEOUT_MS,
+      autoRetry: false, // the outbound queue retries, with backoff and a dead-letter list
+      keepAlive: this.opts.keepAlive ?? true,
+    });
+    return this.client;
+  }
+
+  async send(msg: OutboundMessage): Promise<SendReceipt> {
+    const whatsapp = msg.channel === 'whatsapp';
+    const from = whatsapp ? this.opts.whatsappFrom : this.opts.smsFrom;
+    if (!from) {
+      throw new ProviderSendError(`${whatsapp ? 'TWILIO_WHATSAPP_FROM' : 'TWILIO_SMS_FROM'} is not configured`, {
+        retryable: false,
+        code: 'not-configured',
+      });
+    }
+    let body: string;
+    let shaped: Pick<SendReceipt, 'segments' | 'encoding'> = {};
+    if (whatsapp) {
+      body = truncateText(fitWhatsapp(msg.text), WHATSAPP_LIMITS.twilioBody);
+    } else {
+      const fit = fitSms(msg.text, this.opts.maxSegments);
+      body = truncateText(fit.text, WHATSAPP_LIMITS.twilioBody, '...');
+      shaped = { segments: fit.segments, encoding: fit.encoding };
+    }
+    let created: { sid: string; numSegments?: string | null };
+    try {
+      created = await this.sdk().messages.create({
+        to: whatsapp ? withPrefix(msg.to) : msg.to,
+        from: whatsapp ? withPrefix(from) : from,
+        body,
+        ...(this.opts.statusCallback ? { statusCallback: this.opts.statusCallback } : {}),
+      });
+    } catch (err) {
+      throw classifyTwilioError(err);
+    }
+    const counted = Number(created.numSegments);
+    return {
+      providerMessageId: created.sid,
+      ...shaped,
+      ...(!whatsapp && Number.isInteger(counted) && counted > 0 ? { segments: counted } : {}),
+    };
+  }
+}
+
+/** A live sender when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set, else undefined (simulator outbox). */
+export function createTwilioSender(
+  config: Config,
+  overrides: Partial<TwilioSenderOptions> = {},
+): TwilioSender | undefined {
+  const { accountSid, authToken, smsFrom, whatsappFrom } = config.twilio;
+  if (!accountSid || !authToken) return undefined;
+  return new TwilioSender({
+    accountSid,
+    authToken,
+    smsFrom,
+    whatsappFrom,
+    maxSegments: config.sms.maxSegments,
+    statusCallback: config.publicBaseUrl ? config.publicBaseUrl.replace(/\/+$/, '') + TWILIO_STATUS_ROUTE : undefined,
+    ...overrides,
+  });
+}
