@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config/index.js';
 import { createRuntime, workerIdentity } from './app/runtime.js';
+import { createLogger, pseudonymiser } from './log/index.js';
 import { createGatewayApp } from './gateway/index.js';
 import { startWorkers } from './worker/index.js';
 
