@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -34,11 +35,18 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     config = { ...config, whatsapp: { ...config.whatsapp, appSecret: randomBytes(24).toString('hex') } };
     log.info('WHATSAPP_APP_SECRET unset: the simulator signs WhatsApp webhooks with a generated per-process secret');
   }
-  const prefix = opts.prefix ?? 'baraza:';
+  const prefix = opts.prefix ?? config.redisPrefix;
   const store = opts.store ?? (config.redisUrl ? new RedisStore(config.redisUrl, prefix) : new MemoryStore());
   const queues =
     opts.queues ??
-    (config.redisUrl ? new BullQueueBackend({ url: config.redisUrl, prefix: `${prefix}q` }) : new EmbeddedQueueBackend());
+    (config.redisUrl
+      ? new BullQueueBackend({
+          url: config.redisUrl,
+          prefix: `${prefix}q`,
+          lockDurationMs: config.testing.workerLockMs,
+          workerName: workerIdentity(),
+        })
+      : new EmbeddedQueueBackend());
   const metrics = createMetrics();
   const i18n = await createTranslator(path.resolve('locales'));
   const answerer: NonNullable<RuntimeOptions['answerer']> =
@@ -61,6 +69,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await store.close();
     },
   };
+}
+
+/** Which process ran a job (host and pid), stored on each BullMQ job and shown in Bull Board. */
+export function workerIdentity(): string {
+  return `${os.hostname()}#${process.pid}`;
 }
 
 export type { FastifyInstance };

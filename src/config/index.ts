@@ -63,6 +63,9 @@ const envSchema = z.object({
   PORT: intIn(0, 65535, 3000),
   HOST: optionalText.default('0.0.0.0'),
   REDIS_URL: urlOf(['redis:', 'rediss:']),
+  REDIS_PREFIX: optionalText
+    .transform((v) => v ?? 'baraza:')
+    .pipe(z.string().regex(/^[A-Za-z0-9:_.{}-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . - { } (e.g. baraza:)')),
   PACKS_DIR: optionalText.default('packs'),
   INDEX_DIR: optionalText.default('.baraza/index'),
   MODELS_DIR: optionalText.default('models'),
@@ -113,10 +116,23 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/**
+ * Test hooks, never deployment settings (so not in CONFIG_VARIABLES, .env.example or the manifests): the
+ * reliability tests use them to make a job slow enough to kill mid-way and a dead worker's job reclaimable quickly.
+ */
+const testOnlySchema = z.object({
+  /** Sleep this long before each inbound job's answer step (default 0: off). */
+  BARAZA_TEST_ANSWER_DELAY_MS: intIn(0, 60_000, 0),
+  /** BullMQ job lock; a killed worker's job is reclaimed after about 1.5 times this (default 10 s). */
+  BARAZA_TEST_WORKER_LOCK_MS: intIn(1000, 600_000, 10_000),
+});
+
 export interface Config {
   port: number;
   host: string;
   redisUrl: string | undefined;
+  /** Key prefix of the store, the queues (`<prefix>q`) and the per-IP limiter: several deployments can share one Redis. */
+  redisPrefix: string;
   packsDirs: string[];
   indexDir: string;
   modelsDir: string;
@@ -154,6 +170,8 @@ export interface Config {
   simulator: boolean;
   defaultCountry: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Test hooks (BARAZA_TEST_*): zero/defaults in any real deployment. */
+  testing: { answerDelayMs: number; workerLockMs: number };
 }
 
 /** Used only when PII_SALT is unset (local trials); start-up warns when it is used with Redis. */
@@ -166,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
   }
+  const testOnly = testOnlySchema.safeParse(env);
+  if (!testOnly.success) {
+    const issue = testOnly.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
   const e = parsed.data;
   if ((e.ADMIN_USER === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('ADMIN_PASSWORD: ADMIN_USER and ADMIN_PASSWORD must be set together');
@@ -174,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     packsDirs: e.PACKS_DIR.split(',').map((s) => s.trim()).filter(Boolean),
     indexDir: e.INDEX_DIR,
     modelsDir: e.MODELS_DIR,
@@ -218,5 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simulator: e.SIMULATOR ? e.SIMULATOR === 'on' : e.REDIS_URL === undefined || e.SEND_MODE === 'simulator',
     defaultCountry: e.DEFAULT_COUNTRY,
     logLevel: e.LOG_LEVEL,
+    testing: {
+      answerDelayMs: testOnly.data.BARAZA_TEST_ANSWER_DELAY_MS,
+      workerLockMs: testOnly.data.BARAZA_TEST_WORKER_LOCK_MS,
+    },
   };
 }

@@ -43,6 +43,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
     private readonly url: string,
     private readonly prefix: string,
     private readonly producer: Redis,
+    private readonly tuning: BullTuning = {},
   ) {
     this.bull = new Queue(name, {
       connection: producer,
@@ -50,7 +51,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
       skipWaitingForReady: true,
       defaultJobOptions: {
         attempts: DEFAULT_ATTEMPTS,
-        backoff: { type: 'exponential', delay: DEFAULT_BACKOFF_MS },
+        backoff: { type: 'exponential', delay: tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
         removeOnComplete: { age: COMPLETED_RETENTION_MS / 1000, count: 50_000 },
         removeOnFail: { age: FAILED_RETENTION_MS / 1000 },
       },
@@ -67,7 +68,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
         priority: opts.priority ?? 10,
         delay: opts.delayMs,
         attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
-        backoff: { type: 'exponential', delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
+        backoff: { type: 'exponential', delay: opts.backoffMs ?? this.tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
       }), ADD_TIMEOUT_MS);
       return job.id ?? opts.jobId ?? '';
     } catch (err) {
@@ -176,9 +177,11 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
         prefix: this.prefix,
         concurrency: opts.concurrency ?? 4,
         // A killed worker's job is picked up by another after the lock lapses.
-        lockDuration: 10_000,
-        stalledInterval: 5_000,
+        lockDuration: this.tuning.lockDurationMs ?? DEFAULT_LOCK_MS,
+        stalledInterval: Math.round((this.tuning.lockDurationMs ?? DEFAULT_LOCK_MS) / 2),
         maxStalledCount: 2,
+        // Stored on every job as `processedBy` (Bull Board shows it): which worker process ran it.
+        ...(this.tuning.workerName ? { name: this.tuning.workerName } : {}),
       },
     );
     worker.on('error', () => {});
@@ -224,7 +227,18 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
   }
 }
 
-export interface BullBackendOptions {
+/** Job lock of a worker: a killed worker's job is taken over by another within about 1.5 times this. */
+export const DEFAULT_LOCK_MS = 10_000;
+
+interface BullTuning {
+  /** First retry delay of jobs added without their own (doubles each attempt); DEFAULT_BACKOFF_MS otherwise. */
+  backoffMs?: number;
+  lockDurationMs?: number;
+  /** Identity of this worker process, stored on each job it runs (BullMQ `processedBy`). */
+  workerName?: string;
+}
+
+export interface BullBackendOptions extends BullTuning {
   url: string;
   /** Redis key prefix for the queues (tests use their own). */
   prefix?: string;
@@ -244,7 +258,7 @@ export class BullQueueBackend implements QueueBackend {
   queue<T, R = unknown>(name: QueueName): TaskQueue<T, R> {
     let q = this.queues.get(name);
     if (!q) {
-      q = new BullTaskQueue(name, this.opts.url, this.opts.prefix ?? 'baraza:q', this.producer);
+      q = new BullTaskQueue(name, this.opts.url, this.opts.prefix ?? 'baraza:q', this.producer, this.opts);
       this.queues.set(name, q);
     }
     return q as unknown as TaskQueue<T, R>;

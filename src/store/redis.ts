@@ -24,7 +24,8 @@ export class RedisStore implements KeyValueStore {
   readonly client: Redis;
   private readonly ownsClient: boolean;
 
-  constructor(urlOrClient: string | Redis, private readonly prefix = 'baraza:') {
+  /** `prefix` starts every key (REDIS_PREFIX); other users of the client (rate limiter) reuse it. */
+  constructor(urlOrClient: string | Redis, readonly prefix = 'baraza:') {
     if (typeof urlOrClient === 'string') {
       this.client = new Redis(urlOrClient, redisOptions());
       this.client.on('error', () => {

@@ -1,7 +1,8 @@
 import type { AppContext } from '../app/context.js';
 import { claimDelivery, deliveryClaim, storeAnswer } from '../conversation/ussd-delivery.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
-import { PRIORITY, type QueueJob } from '../queue/index.js';
+import { PRIORITY, type QueueJob, UnrecoverableJobError } from '../queue/index.js';
+import { z } from 'zod';
 
 export type InboundOutcome =
   | { text: string; lang: string; delivered: 'screen' | 'sms' }
@@ -59,12 +60,50 @@ function recordAnswerMetrics(ctx: AppContext, msg: InboundMessage, confidence: n
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, confidence);
 }
 
+/**
+ * What a webhook puts on the inbound queue. Anything else (a bad deploy, a hand-added job) is a poison message:
+ * retrying cannot fix it, so it goes straight to the dead letters instead of failing five times.
+ */
+export const inboundJobSchema = z
+  .object({
+    id: z.string().min(1).max(512),
+    channel: z.enum(['ussd', 'sms', 'whatsapp']),
+    provider: z.enum(['africastalking', 'twilio', 'meta', 'simulator']),
+    from: z.string().regex(/^\+\d{6,15}$/, 'must be an E.164 number'),
+    to: z.string().max(64).optional(),
+    text: z.string().max(10_000),
+    providerMessageId: z.string().min(1).max(512),
+    receivedAt: z.string().min(1).max(64),
+    ussdSessionId: z.string().max(256).optional(),
+    localeHint: z.string().max(16).optional(),
+  })
+  .passthrough();
+
+/** Data of an inbound job, or UnrecoverableJobError naming the first bad field (never its value: it may be PII). */
+export function parseInboundJob(data: unknown): InboundMessage {
+  const parsed = inboundJobSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `field '${issue.path.join('.')}'` : 'job data';
+    throw new UnrecoverableJobError(`malformed inbound job: ${where}: ${issue.message}`);
+  }
+  return parsed.data as InboundMessage;
+}
+
 export async function processInbound(
   ctx: AppContext,
   handleMessage: MessageHandler,
   job: QueueJob<InboundMessage>,
 ): Promise<InboundOutcome> {
-  const msg = job.data;
+  let msg: InboundMessage;
+  try {
+    msg = parseInboundJob(job.data);
+  } catch (err) {
+    ctx.log.warn({ job: job.id, reason: (err as Error).message }, 'poison inbound job: dead-lettered without retry');
+    throw err;
+  }
+  // Test hook (BARAZA_TEST_ANSWER_DELAY_MS): a slow answer, so a test can kill this worker mid-job.
+  if (ctx.config.testing.answerDelayMs > 0) await new Promise((r) => setTimeout(r, ctx.config.testing.answerDelayMs));
   if (msg.channel === 'ussd') return answerUssdQuestion(ctx, msg);
   const replies = await handleMessage(ctx, msg);
   await enqueueOutbound(ctx, replies);
