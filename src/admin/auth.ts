@@ -22,7 +22,10 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
 }
 
 /** Both fields are always compared, so a wrong user name takes as long as a wrong password. */
-export function credentialsMatch(given: { user: string; password: string }, expected: { user: string; password: string }): boolean {
+export function credentialsMatch(
+  given: { user: string; password: string },
+  expected: { user: string; password: string },
+): boolean {
   const userOk = constantTimeEqual(given.user, expected.user);
   const passwordOk = constantTimeEqual(given.password, expected.password);
   return userOk && passwordOk;
@@ -36,7 +39,9 @@ export function adminGuard(admin: { user?: string; password?: string }, onReject
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (!admin.user || !admin.password) {
       onReject?.('unconfigured');
-      return reply.code(403).send({ error: 'admin pages are disabled: set ADMIN_USER and ADMIN_PASSWORD to enable them' });
+      return reply
+        .code(403)
+        .send({ error: 'admin pages are disabled: set ADMIN_USER and ADMIN_PASSWORD to enable them' });
     }
     const given = parseBasicAuth(req.headers.authorization);
     if (!given || !credentialsMatch(given, { user: admin.user, password: admin.password })) {
@@ -44,7 +49,11 @@ export function adminGuard(admin: { user?: string; password?: string }, onReject
       return reply
         .code(401)
         .header('www-authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`)
-        .send({ error: given ? 'Authorization: wrong user name or password' : 'Authorization header is missing (HTTP basic auth)' });
+        .send({
+          error: given
+            ? 'Authorization: wrong user name or password'
+            : 'Authorization header is missing (HTTP basic auth)',
+        });
     }
   };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { formatCounts, gapTokens, groupGaps, questionSimilarity, wordSimilarity } from './gap-groups.js';
 
-const gap = (question: string, lang = 'en', channel = 'sms', at = '2026-01-01T00:00:00Z') => ({ question, lang, channel, at });
+const gap = (question: string, lang = 'en', channel = 'sms', at = '2026-01-01T00:00:00Z') => ({
+  question,
+  lang,
+  channel,
+  at,
+});
 
 describe('gapTokens', () => {
   it('keeps the words that carry the topic, without case, accents or punctuation', () => {
@@ -93,13 +98,22 @@ describe('groupGaps', () => {
 
   it('never loses or invents a gap', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ question: fc.string(), lang: fc.constantFrom('en', 'sw'), channel: fc.constantFrom('sms', 'ussd') })), (list) => {
-        const r = groupGaps(list);
-        const nonEmpty = list.filter((g) => g.question.trim() !== '').length;
-        expect(r.total).toBe(nonEmpty);
-        expect(r.groups.reduce((n, g) => n + g.count, 0)).toBe(nonEmpty);
-        for (const g of r.groups) expect(g.variants.reduce((n, v) => n + v.count, 0)).toBe(g.count);
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            question: fc.string(),
+            lang: fc.constantFrom('en', 'sw'),
+            channel: fc.constantFrom('sms', 'ussd'),
+          }),
+        ),
+        (list) => {
+          const r = groupGaps(list);
+          const nonEmpty = list.filter((g) => g.question.trim() !== '').length;
+          expect(r.total).toBe(nonEmpty);
+          expect(r.groups.reduce((n, g) => n + g.count, 0)).toBe(nonEmpty);
+          for (const g of r.groups) expect(g.variants.reduce((n, v) => n + v.count, 0)).toBe(g.count);
+        },
+      ),
     );
   });
 

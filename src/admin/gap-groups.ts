@@ -142,7 +142,10 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
   const report: GapReport = { total: 0, langs: {}, channels: {}, groups: [] };
 
   // Identical wordings (after normalisation) first, so frequency decides who leads a group.
-  const wordings = new Map<string, { tokens: string[]; texts: Map<string, { text: string; at: string; count: number }>; gaps: GapLike[] }>();
+  const wordings = new Map<
+    string,
+    { tokens: string[]; texts: Map<string, { text: string; at: string; count: number }>; gaps: GapLike[] }
+  >();
   for (const g of gaps) {
     const text = g.question.trim().replace(/\s+/g, ' ');
     if (!text) continue;
@@ -161,11 +164,17 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
     const seen = w.texts.get(variantKey);
     const at = g.at ?? '';
     const earlier = !seen || at < seen.at || (at === seen.at && text.localeCompare(seen.text) < 0);
-    w.texts.set(variantKey, { text: earlier ? text : seen.text, at: earlier ? at : seen.at, count: (seen?.count ?? 0) + 1 });
+    w.texts.set(variantKey, {
+      text: earlier ? text : seen.text,
+      at: earlier ? at : seen.at,
+      count: (seen?.count ?? 0) + 1,
+    });
     w.gaps.push(g);
   }
 
-  const ordered = [...wordings.values()].sort((a, b) => b.gaps.length - a.gaps.length || a.tokens.join(' ').localeCompare(b.tokens.join(' ')));
+  const ordered = [...wordings.values()].sort(
+    (a, b) => b.gaps.length - a.gaps.length || a.tokens.join(' ').localeCompare(b.tokens.join(' ')),
+  );
   const clusters: { lead: string[]; members: typeof ordered }[] = [];
   for (const w of ordered) {
     const home = clusters.find((c) => questionSimilarity(c.lead, w.tokens) >= threshold);
@@ -206,7 +215,12 @@ export function groupGaps(gaps: GapLike[], opts: { threshold?: number } = {}): G
     if (confN) group.meanConfidence = Math.round((confSum / confN) * 100) / 100;
     report.groups.push(group);
   }
-  report.groups.sort((a, b) => b.count - a.count || (b.lastAt ?? '').localeCompare(a.lastAt ?? '') || a.representative.localeCompare(b.representative));
+  report.groups.sort(
+    (a, b) =>
+      b.count - a.count ||
+      (b.lastAt ?? '').localeCompare(a.lastAt ?? '') ||
+      a.representative.localeCompare(b.representative),
+  );
   return report;
 }
 

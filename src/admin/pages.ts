@@ -3,7 +3,10 @@ import type { DeadLetter, QueueCounts, QueueName } from '../queue/index.js';
 import { formatCounts, type GapReport } from './gap-groups.js';
 
 export function escapeHtml(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const STYLE = `
@@ -48,7 +51,10 @@ export interface QueueSummary {
 export function queuesPage(s: QueueSummary, scrub: (text: string) => string): string {
   const states: (keyof QueueCounts)[] = ['waiting', 'active', 'delayed', 'completed', 'failed'];
   const rows = s.queues
-    .map((q) => `<tr><th>${escapeHtml(q.name)}</th>${states.map((st) => `<td class="n">${q.counts[st]}</td>`).join('')}</tr>`)
+    .map(
+      (q) =>
+        `<tr><th>${escapeHtml(q.name)}</th>${states.map((st) => `<td class="n">${q.counts[st]}</td>`).join('')}</tr>`,
+    )
     .join('');
   const dead = s.queues
     .flatMap((q) =>

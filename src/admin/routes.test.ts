@@ -1,11 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
-import { buildGateway } from '../gateway/app.js';
-import { BullQueueBackend, UnrecoverableJobError } from '../queue/index.js';
-import { type KeyValueStore, RedisStore } from '../store/index.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
 import { GAPS_KEY } from '../answer/gaps.js';
+import { buildGateway } from '../gateway/app.js';
+import { BullQueueBackend, UnrecoverableJobError } from '../queue/index.js';
+import { type KeyValueStore, RedisStore } from '../store/index.js';
 import { registerAdmin } from './routes.js';
 
 const ADMIN = { ADMIN_USER: 'editor', ADMIN_PASSWORD: 'correct horse battery' };
@@ -19,7 +19,10 @@ let base: string;
 
 async function start(opts: Parameters<typeof makeTestContext>[0] = {}) {
   ctx = await makeTestContext(opts);
-  app = await buildGateway(ctx, { plugins: [registerAdmin], readiness: { packs: () => ({ ok: true, detail: 'test' }) } });
+  app = await buildGateway(ctx, {
+    plugins: [registerAdmin],
+    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -54,7 +57,13 @@ describe('admin auth', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
     expect((await none.json()).error).toMatch(/Authorization/);
-    for (const auth of [basic('editor', 'wrong'), basic('other', ADMIN.ADMIN_PASSWORD), basic('editor', ''), 'Bearer abc', 'Basic !!!']) {
+    for (const auth of [
+      basic('editor', 'wrong'),
+      basic('other', ADMIN.ADMIN_PASSWORD),
+      basic('editor', ''),
+      'Bearer abc',
+      'Basic !!!',
+    ]) {
       const res = await fetch(`${base}/admin/gaps`, { headers: { authorization: auth } });
       expect(res.status).toBe(401);
     }
@@ -85,7 +94,11 @@ describe('/admin/gaps', () => {
     const json = await (await fetch(`${base}/admin/gaps.json`, { headers: AUTH })).json();
     expect(json.total).toBe(4);
     expect(json.langs).toEqual({ en: 3, sw: 1 });
-    expect(json.groups[0]).toMatchObject({ representative: 'How do I store maize?', count: 3, channels: { ussd: 1, sms: 1, whatsapp: 1 } });
+    expect(json.groups[0]).toMatchObject({
+      representative: 'How do I store maize?',
+      count: 3,
+      channels: { ussd: 1, sms: 1, whatsapp: 1 },
+    });
 
     const page = await fetch(`${base}/admin/gaps`, { headers: AUTH });
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

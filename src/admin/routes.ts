@@ -46,7 +46,9 @@ export async function registerAdmin(app: FastifyInstance, ctx: AppContext, opts:
       adminGuard(ctx.config.admin, (reason) => ctx.metrics.rejected.inc({ route: '/admin', reason })),
     );
 
-    scope.get('/admin', async (_req, reply) => reply.type('text/html; charset=utf-8').send(adminIndexPage(ctx.queues.kind)));
+    scope.get('/admin', async (_req, reply) =>
+      reply.type('text/html; charset=utf-8').send(adminIndexPage(ctx.queues.kind)),
+    );
     scope.get('/admin/queues.json', async () => queueSummary(ctx));
 
     if (ctx.queues instanceof BullQueueBackend) {
@@ -80,6 +82,8 @@ export async function registerAdmin(app: FastifyInstance, ctx: AppContext, opts:
       return reply.type('text/html; charset=utf-8').send(gapsPage(r.report, r));
     });
     // Anything else under /admin still goes through the guard before its 404.
-    scope.get('/admin/*', async (req, reply) => reply.code(404).send({ error: `no admin page at ${req.url.split('?')[0]}` }));
+    scope.get('/admin/*', async (req, reply) =>
+      reply.code(404).send({ error: `no admin page at ${req.url.split('?')[0]}` }),
+    );
   });
 }

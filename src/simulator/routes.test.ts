@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { registerWhatsapp } from '../../channels/whatsapp/routes.js';
+import { makeTestContext } from '../../tests/support/context.js';
 import { buildGateway } from '../gateway/app.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
-import { makeTestContext } from '../../tests/support/context.js';
 import { simulatorSender } from './outbox.js';
 import { whatsappWebhook } from './public/sim-core.js';
 import { registerSimulator, SIMULATOR_PUBLIC_DIR } from './routes.js';
@@ -62,7 +62,9 @@ describe('simulator page', () => {
     expect(js.headers.get('content-type')).toMatch(/javascript/);
     // Offline: no file of the page loads anything from another origin.
     for (const f of readdirSync(SIMULATOR_PUBLIC_DIR)) {
-      expect(readFileSync(path.join(SIMULATOR_PUBLIC_DIR, f), 'utf8')).not.toMatch(/(?:src|href|url\()\s*=?\s*["']?https?:\/\//);
+      expect(readFileSync(path.join(SIMULATOR_PUBLIC_DIR, f), 'utf8')).not.toMatch(
+        /(?:src|href|url\()\s*=?\s*["']?https?:\/\//,
+      );
     }
   });
 
@@ -101,7 +103,13 @@ describe('GET /simulator/api/outbox', () => {
     for (const form of ['%2B254700000001', '254700000001', '0700000001', '%2B254%20700%20000%20001']) {
       const res = await fetch(`${base}/simulator/api/outbox?to=${form}`);
       expect(res.status).toBe(200);
-      const items = (await res.json()) as { text: string; to: string; encoding: string; segments: number; kind: string }[];
+      const items = (await res.json()) as {
+        text: string;
+        to: string;
+        encoding: string;
+        segments: number;
+        kind: string;
+      }[];
       expect(items.map((i) => i.text)).toEqual(['first answer', 'Bei ya mahindi ni nzuri leo — karibu']);
       expect(items[0]).toMatchObject({ channel: 'sms', to: '+254700000001', encoding: 'GSM-7', segments: 1 });
       expect(items[1]!.kind).toBe('tip');

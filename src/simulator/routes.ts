@@ -87,7 +87,10 @@ export async function registerSimulator(app: FastifyInstance, ctx: AppContext): 
   const html = readFileSync(path.join(SIMULATOR_PUBLIC_DIR, 'index.html'), 'utf8');
   // A fixed set of files read once: nothing under the folder is reachable except these.
   const assets = new Map(
-    Object.entries(ASSET_TYPES).map(([file, type]) => [file, { type, body: readFileSync(path.join(SIMULATOR_PUBLIC_DIR, file)) }]),
+    Object.entries(ASSET_TYPES).map(([file, type]) => [
+      file,
+      { type, body: readFileSync(path.join(SIMULATOR_PUBLIC_DIR, file)) },
+    ]),
   );
 
   await app.register(async (scope) => {
@@ -109,7 +112,10 @@ export async function registerSimulator(app: FastifyInstance, ctx: AppContext): 
 
     scope.post('/simulator/api/sign/whatsapp', async (req, reply) => {
       const secret = ctx.config.whatsapp.appSecret;
-      if (!secret) return reply.code(503).send({ error: 'WHATSAPP_APP_SECRET is not configured, so WhatsApp webhooks cannot be signed' });
+      if (!secret)
+        return reply
+          .code(503)
+          .send({ error: 'WHATSAPP_APP_SECRET is not configured, so WhatsApp webhooks cannot be signed' });
       const body = (req.body as Record<string, unknown> | undefined)?.body;
       if (typeof body !== 'string' || body === '') {
         return reply.code(400).send({ error: "field 'body' is required: the exact JSON text of the webhook to sign" });

@@ -10,6 +10,7 @@ import {
   smsInfo,
   ussdForm,
   ussdScreenInfo,
+  whatsappSegments,
   whatsappWebhook,
 } from './public/sim-core.js';
 
@@ -41,11 +42,17 @@ describe('what the handset shows', () => {
 });
 
 describe('requests as the providers send them', () => {
-  it('joins every USSD input so far with *, as Africa\'s Talking does', () => {
+  it("joins every USSD input so far with *, as Africa's Talking does", () => {
     expect(cumulativeText([])).toBe('');
     expect(cumulativeText(['1', 'how do I dry maize'])).toBe('1*how do I dry maize');
     const form = new URLSearchParams(
-      ussdForm({ sessionId: 'ATUid_1', serviceCode: '*384*12#', phoneNumber: '+254700000101', networkCode: '63902', text: '1*2' }),
+      ussdForm({
+        sessionId: 'ATUid_1',
+        serviceCode: '*384*12#',
+        phoneNumber: '+254700000101',
+        networkCode: '63902',
+        text: '1*2',
+      }),
     );
     expect(Object.fromEntries(form)).toEqual({
       sessionId: 'ATUid_1',
@@ -59,13 +66,24 @@ describe('requests as the providers send them', () => {
   it('sends SMS with the AT date format', () => {
     const d = new Date('2026-03-09T14:05:07.123Z');
     expect(atDate(d)).toBe('2026-03-09 14:05:07');
-    const form = Object.fromEntries(new URLSearchParams(smsForm({ from: '+254700000102', to: '21525', text: 'hi & bye', date: d, id: 'x1' })));
-    expect(form).toEqual({ from: '+254700000102', to: '21525', text: 'hi & bye', date: '2026-03-09 14:05:07', id: 'x1' });
+    const form = Object.fromEntries(
+      new URLSearchParams(smsForm({ from: '+254700000102', to: '21525', text: 'hi & bye', date: d, id: 'x1' })),
+    );
+    expect(form).toEqual({
+      from: '+254700000102',
+      to: '21525',
+      text: 'hi & bye',
+      date: '2026-03-09 14:05:07',
+      id: 'x1',
+    });
   });
 
   it.each([
     [{ type: 'text', text: 'Habari' } as const, { text: 'Habari' }],
-    [{ type: 'button_reply', id: 'more', title: 'More' } as const, { text: 'More', interactive: { kind: 'button', id: 'more', title: 'More' } }],
+    [
+      { type: 'button_reply', id: 'more', title: 'More' } as const,
+      { text: 'More', interactive: { kind: 'button', id: 'more', title: 'More' } },
+    ],
     [
       { type: 'list_reply', id: 'e:1', title: 'Drying', description: 'Salt test' } as const,
       { text: 'Drying', interactive: { kind: 'list', id: 'e:1', title: 'Drying' } },
@@ -83,7 +101,10 @@ describe('requests as the providers send them', () => {
     const parsed = webhookSchema.parse(body);
     const items = parseWebhook(parsed, { receivedAt: '2026-01-01T00:00:01.000Z', defaultCountry: 'KE' });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: 'message', message: { from: '+254700000103', channel: 'whatsapp', providerMessageId: 'wamid.X', ...expected } });
+    expect(items[0]).toMatchObject({
+      kind: 'message',
+      message: { from: '+254700000103', channel: 'whatsapp', providerMessageId: 'wamid.X', ...expected },
+    });
   });
 });
 
@@ -94,7 +115,7 @@ describe('SMS counter', () => {
     ['a'.repeat(161), 'GSM-7', 2],
     ['€'.repeat(80), 'GSM-7', 1],
     ['€'.repeat(81), 'GSM-7', 2],
-    ['a'.repeat(70) + '“', 'UCS-2', 2],
+    [`${'a'.repeat(70)}“`, 'UCS-2', 2],
     ['ñ'.repeat(160), 'GSM-7', 1],
     ['ŋ'.repeat(70), 'UCS-2', 1],
   ])('%#: encoding and segments', (text, encoding, segments) => {
@@ -115,5 +136,21 @@ describe('thread order', () => {
       ],
     );
     expect(t.map((i) => i.text)).toEqual(['q1', 'r1', 'q2', 'r2']);
+  });
+});
+
+describe('WhatsApp formatting', () => {
+  it('splits *bold*, _italic_, ~strike~ and ```mono``` from plain text, keeping every character of the words', () => {
+    expect(whatsappSegments('*Plant beans* at the _start_ of the rains ~now~ ```OK```')).toEqual([
+      { text: 'Plant beans', style: 'bold' },
+      { text: ' at the ' },
+      { text: 'start', style: 'italic' },
+      { text: ' of the rains ' },
+      { text: 'now', style: 'strike' },
+      { text: ' ' },
+      { text: 'OK', style: 'mono' },
+    ]);
+    expect(whatsappSegments('2 * 3 = 6, no markup')).toEqual([{ text: '2 * 3 = 6, no markup' }]);
+    expect(whatsappSegments('<b>not html</b>')).toEqual([{ text: '<b>not html</b>' }]);
   });
 });

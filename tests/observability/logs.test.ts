@@ -4,12 +4,12 @@
  * that no phone number used and no secret configured appears anywhere in the logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { OutboundMessage } from '../../src/messages/index.js';
 import { createLogger, pseudonymiser } from '../../src/log/index.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 import { ProviderSendError } from '../../src/outbound/types.js';
 import { simulatorSender } from '../../src/simulator/outbox.js';
-import { LogCapture } from '../support/context.js';
 import { type RunningGateway, startGateway, waitFor } from '../e2e/gateway.js';
+import { LogCapture } from '../support/context.js';
 import { outbox, sendSms, sendWhatsapp, ussdHop } from './traffic.js';
 
 const SECRETS = {
@@ -49,7 +49,11 @@ beforeAll(async () => {
           async send(msg: OutboundMessage) {
             // Providers quote the number back in their errors; that text reaches the logs.
             if (msg.to === NUMBERS.refused) {
-              throw new ProviderSendError(`(#131026) Message undeliverable to ${msg.to}`, { retryable: false, status: 400, code: '131026' });
+              throw new ProviderSendError(`(#131026) Message undeliverable to ${msg.to}`, {
+                retryable: false,
+                status: 400,
+                code: '131026',
+              });
             }
             return outboxSender.send(msg);
           },
@@ -66,14 +70,28 @@ beforeAll(async () => {
   await ussdHop(gw.url, { sessionId: `${sid}_bad`, phone: 'not-a-number', text: '', token }); // 400
 
   await sendSms(gw.url, { from: NUMBERS.sms, text: 'how do I store beans?', token });
-  await sendSms(gw.url, { from: NUMBERS.smsQuestionWithNumber, text: `call me on ${OWN_NUMBER_IN_TEXT} about maize prices`, token });
+  await sendSms(gw.url, {
+    from: NUMBERS.smsQuestionWithNumber,
+    text: `call me on ${OWN_NUMBER_IN_TEXT} about maize prices`,
+    token,
+  });
   await sendSms(gw.url, { from: NUMBERS.stop, text: 'STOP', token });
   await sendSms(gw.url, { from: NUMBERS.sms, text: 'hello', token: 'wrong-token' });
 
-  await sendWhatsapp(gw.url, { from: NUMBERS.wa, secret: SECRETS.WHATSAPP_APP_SECRET, message: { type: 'text', text: 'hi' } });
-  await sendWhatsapp(gw.url, { from: NUMBERS.refused, secret: SECRETS.WHATSAPP_APP_SECRET, message: { type: 'text', text: 'when do I plant beans?' } });
+  await sendWhatsapp(gw.url, {
+    from: NUMBERS.wa,
+    secret: SECRETS.WHATSAPP_APP_SECRET,
+    message: { type: 'text', text: 'hi' },
+  });
+  await sendWhatsapp(gw.url, {
+    from: NUMBERS.refused,
+    secret: SECRETS.WHATSAPP_APP_SECRET,
+    message: { type: 'text', text: 'when do I plant beans?' },
+  });
   await sendWhatsapp(gw.url, { from: NUMBERS.wa, secret: 'not-the-secret', message: { type: 'text', text: 'forged' } }); // 403
-  await fetch(`${gw.url}/channels/whatsapp?hub.mode=subscribe&hub.verify_token=${SECRETS.WHATSAPP_VERIFY_TOKEN}&hub.challenge=42`);
+  await fetch(
+    `${gw.url}/channels/whatsapp?hub.mode=subscribe&hub.verify_token=${SECRETS.WHATSAPP_VERIFY_TOKEN}&hub.challenge=42`,
+  );
 
   const basic = (p: string) => `Basic ${Buffer.from(`${SECRETS.ADMIN_USER}:${p}`).toString('base64')}`;
   await fetch(`${gw.url}/admin/gaps`, { headers: { authorization: basic('guess-1') } });

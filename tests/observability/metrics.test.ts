@@ -46,7 +46,11 @@ beforeAll(async () => {
           provider: 'meta' as const,
           async send(msg: OutboundMessage) {
             if (msg.to === FAILING_NUMBER) {
-              throw new ProviderSendError('recipient refused (test)', { retryable: false, status: 400, code: '131026' });
+              throw new ProviderSendError('recipient refused (test)', {
+                retryable: false,
+                status: 400,
+                code: '131026',
+              });
             }
             return outboxSender.send(msg);
           },
@@ -61,34 +65,73 @@ beforeAll(async () => {
   const s1 = `ATUid_metrics_${Date.now()}`;
   expect((await ussdHop(gw.url, { sessionId: s1, phone: N.ussd, text: '' })).body).toMatch(/^CON /);
   expect((await ussdHop(gw.url, { sessionId: s1, phone: N.ussd, text: '1' })).body).toMatch(/^CON /);
-  expect((await ussdHop(gw.url, { sessionId: s1, phone: N.ussd, text: '1*how do I dry maize before storage' })).status).toBe(200);
+  expect(
+    (await ussdHop(gw.url, { sessionId: s1, phone: N.ussd, text: '1*how do I dry maize before storage' })).status,
+  ).toBe(200);
   // USSD: a question past the deadline ends with "by SMS".
   const s2 = `ATUid_metrics_slow_${Date.now()}`;
   await ussdHop(gw.url, { sessionId: s2, phone: N.slowUssd, text: '' });
   await ussdHop(gw.url, { sessionId: s2, phone: N.slowUssd, text: '1' });
-  expect((await ussdHop(gw.url, { sessionId: s2, phone: N.slowUssd, text: '1*SLOWPOKE maize drying' })).body).toMatch(/^END /);
+  expect((await ussdHop(gw.url, { sessionId: s2, phone: N.slowUssd, text: '1*SLOWPOKE maize drying' })).body).toMatch(
+    /^END /,
+  );
 
   // SMS: a question, a question nobody wrote an entry for, and STOP.
   expect((await sendSms(gw.url, { from: N.sms, text: 'how do I store beans against weevils?' })).status).toBe(200);
-  expect((await sendSms(gw.url, { from: N.gapSms, text: 'what is the airspeed velocity of an unladen swallow' })).status).toBe(200);
+  expect(
+    (await sendSms(gw.url, { from: N.gapSms, text: 'what is the airspeed velocity of an unladen swallow' })).status,
+  ).toBe(200);
   expect((await sendSms(gw.url, { from: N.stopSms, text: 'STOP' })).status).toBe(200);
 
   // WhatsApp: a question delivered twice (Meta retries), and one to a number the provider refuses.
-  const first = await sendWhatsapp(gw.url, { from: N.wa, secret: SECRET, message: { type: 'text', text: 'when should I plant beans?' } });
+  const first = await sendWhatsapp(gw.url, {
+    from: N.wa,
+    secret: SECRET,
+    message: { type: 'text', text: 'when should I plant beans?' },
+  });
   expect(first.status).toBe(200);
-  expect((await sendWhatsapp(gw.url, { from: N.wa, secret: SECRET, message: { type: 'text', text: 'when should I plant beans?' }, wamid: first.wamid })).status).toBe(200);
-  expect((await sendWhatsapp(gw.url, { from: FAILING_NUMBER, secret: SECRET, message: { type: 'text', text: 'how do I feed layers?' } })).status).toBe(200);
+  expect(
+    (
+      await sendWhatsapp(gw.url, {
+        from: N.wa,
+        secret: SECRET,
+        message: { type: 'text', text: 'when should I plant beans?' },
+        wamid: first.wamid,
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await sendWhatsapp(gw.url, {
+        from: FAILING_NUMBER,
+        secret: SECRET,
+        message: { type: 'text', text: 'how do I feed layers?' },
+      })
+    ).status,
+  ).toBe(200);
 
   // A malformed callback.
-  expect((await fetch(`${gw.url}/channels/africastalking/ussd`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=1' })).status).toBe(400);
+  expect(
+    (
+      await fetch(`${gw.url}/channels/africastalking/ussd`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'text=1',
+      })
+    ).status,
+  ).toBe(400);
 
   // Replies are asynchronous: wait until they reached the outbox, and the refused send was tried.
   await waitFor('SMS reply', async () => ((await outbox(gw.url, N.sms)).length ? true : undefined));
   await waitFor('WhatsApp reply', async () => ((await outbox(gw.url, N.wa)).length ? true : undefined));
-  await waitFor('SMS fallback of the slow USSD question', async () => ((await outbox(gw.url, N.slowUssd)).length ? true : undefined));
+  await waitFor('SMS fallback of the slow USSD question', async () =>
+    (await outbox(gw.url, N.slowUssd)).length ? true : undefined,
+  );
   await waitFor('the refused WhatsApp send', async () => {
     const m = await scrape(gw.url);
-    return metricSum(m, 'baraza_send_failures_total') > metricSum(before, 'baraza_send_failures_total') ? true : undefined;
+    return metricSum(m, 'baraza_send_failures_total') > metricSum(before, 'baraza_send_failures_total')
+      ? true
+      : undefined;
   });
   after = await scrape(gw.url);
 }, 60_000);
@@ -97,12 +140,15 @@ afterAll(async () => {
   await gw?.close();
 });
 
-const moved = (name: string, labels: Record<string, string> = {}) => metricSum(after, name, labels) - metricSum(before, name, labels);
+const moved = (name: string, labels: Record<string, string> = {}) =>
+  metricSum(after, name, labels) - metricSum(before, name, labels);
 
 describe('/metrics after traffic', () => {
   it('counts inbound messages per channel and provider', () => {
     expect(moved('baraza_inbound_messages_total', { channel: 'ussd', provider: 'africastalking' })).toBe(2);
-    expect(moved('baraza_inbound_messages_total', { channel: 'sms', provider: 'africastalking' })).toBeGreaterThanOrEqual(2);
+    expect(
+      moved('baraza_inbound_messages_total', { channel: 'sms', provider: 'africastalking' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(moved('baraza_inbound_messages_total', { channel: 'whatsapp', provider: 'meta' })).toBe(2);
   });
 

@@ -1,6 +1,12 @@
 /** Provider-shaped requests to a running gateway (the same builders the simulator page uses). */
 import { signBody } from '../../channels/whatsapp/signature.js';
-import { newWamid, smsForm, ussdForm, whatsappWebhook, type WhatsappSimMessage } from '../../src/simulator/public/sim-core.js';
+import {
+  newWamid,
+  smsForm,
+  ussdForm,
+  type WhatsappSimMessage,
+  whatsappWebhook,
+} from '../../src/simulator/public/sim-core.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -12,7 +18,13 @@ export async function ussdHop(
   const res = await fetch(`${base}/channels/africastalking/ussd${q}`, {
     method: 'POST',
     headers: FORM,
-    body: ussdForm({ sessionId: f.sessionId, serviceCode: '*384*12#', phoneNumber: f.phone, networkCode: '63902', text: f.text }),
+    body: ussdForm({
+      sessionId: f.sessionId,
+      serviceCode: '*384*12#',
+      phoneNumber: f.phone,
+      networkCode: '63902',
+      text: f.text,
+    }),
   });
   return { status: res.status, body: await res.text() };
 }
@@ -25,7 +37,13 @@ export async function sendSms(
   const res = await fetch(`${base}/channels/africastalking/sms${q}`, {
     method: 'POST',
     headers: FORM,
-    body: smsForm({ from: f.from, to: f.to ?? '21525', text: f.text, date: new Date(), id: f.id ?? `ATXid_${Math.random().toString(16).slice(2)}` }),
+    body: smsForm({
+      from: f.from,
+      to: f.to ?? '21525',
+      text: f.text,
+      date: new Date(),
+      id: f.id ?? `ATXid_${Math.random().toString(16).slice(2)}`,
+    }),
   });
   return { status: res.status, body: await res.text() };
 }

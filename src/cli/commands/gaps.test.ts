@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Command } from 'commander';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../../tests/support/redis.js';
 import { groupGaps } from '../../admin/gap-groups.js';
 import { GAPS_KEY } from '../../answer/gaps.js';
 import { RedisStore } from '../../store/index.js';
-import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../../tests/support/redis.js';
 import { EMBEDDED_STORE_MESSAGE, formatGapTable, register, waitForRedis } from './gaps.js';
 
 const prefix = uniquePrefix('cli-gaps');

@@ -16,7 +16,10 @@ function cut(s: string, n: number): string {
 }
 
 /** A plain-text table of the groups, biggest first; `variants` lists the other wordings under each group. */
-export function formatGapTable(report: GapReport, opts: { limit?: number; variants?: number; width?: number } = {}): string {
+export function formatGapTable(
+  report: GapReport,
+  opts: { limit?: number; variants?: number; width?: number } = {},
+): string {
   if (report.total === 0) return 'No knowledge gaps recorded yet.';
   const limit = opts.limit ?? report.groups.length;
   const width = Math.max(30, opts.width ?? 60);
@@ -30,7 +33,13 @@ export function formatGapTable(report: GapReport, opts: { limit?: number; varian
     others: g.variants.slice(1, 1 + (opts.variants ?? 2)).map((v) => cut(v.text, width - 4)),
     more: Math.max(0, g.variants.length - 1 - (opts.variants ?? 2)),
   }));
-  const head = { n: '#', asked: 'asked', langs: 'languages', channels: 'channels', question: 'question (most frequent wording)' };
+  const head = {
+    n: '#',
+    asked: 'asked',
+    langs: 'languages',
+    channels: 'channels',
+    question: 'question (most frequent wording)',
+  };
   const w = {
     n: Math.max(head.n.length, ...rows.map((r) => r.n.length)),
     asked: Math.max(head.asked.length, ...rows.map((r) => r.asked.length)),
@@ -50,7 +59,8 @@ export function formatGapTable(report: GapReport, opts: { limit?: number; varian
     for (const o of r.others) out.push(`${indent}~ ${o}`);
     if (r.more) out.push(`${indent}~ (${r.more} more wordings)`);
   }
-  if (report.groups.length > limit) out.push('', `${report.groups.length - limit} smaller groups not shown (use --limit or --json).`);
+  if (report.groups.length > limit)
+    out.push('', `${report.groups.length - limit} smaller groups not shown (use --limit or --json).`);
   return out.join('\n');
 }
 
@@ -71,15 +81,20 @@ interface GapsOptions {
   channel?: string;
   limit: string;
   url?: string;
-  prefix: string;
+  prefix?: string;
 }
 
 /** Reads the gaps from a running gateway's /admin/gaps.json (works with the embedded store too). */
-async function gapsFromGateway(url: string, admin: { user?: string; password?: string }, q: URLSearchParams): Promise<GapReport> {
+async function gapsFromGateway(
+  url: string,
+  admin: { user?: string; password?: string },
+  q: URLSearchParams,
+): Promise<GapReport> {
   const endpoint = new URL('/admin/gaps.json', url);
   endpoint.search = q.toString();
   const headers: Record<string, string> = {};
-  if (admin.user && admin.password) headers.authorization = `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`;
+  if (admin.user && admin.password)
+    headers.authorization = `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`;
   const res = await fetch(endpoint, { headers });
   if (!res.ok) {
     const body = await res.text();
@@ -89,25 +104,36 @@ async function gapsFromGateway(url: string, admin: { user?: string; password?: s
     } catch {
       /* not JSON */
     }
-    throw new Error(`${endpoint.origin} answered ${res.status}: ${why}${res.status === 401 ? ' (set ADMIN_USER and ADMIN_PASSWORD as the gateway has them)' : ''}`);
+    throw new Error(
+      `${endpoint.origin} answered ${res.status}: ${why}${res.status === 401 ? ' (set ADMIN_USER and ADMIN_PASSWORD as the gateway has them)' : ''}`,
+    );
   }
   return (await res.json()) as GapReport;
 }
 
 /** Listed by `baraza --help`. */
-export const examples = ['baraza gaps', 'baraza gaps --lang sw --json', 'baraza gaps --url http://localhost:3000'] as const;
+export const examples = [
+  'baraza gaps',
+  'baraza gaps --lang sw --json',
+  'baraza gaps --url http://localhost:3000',
+] as const;
 
 export function register(program: Command): void {
   program
     .command('gaps')
-    .description('list unanswered and low-confidence questions grouped by similarity, so editors know what to write next')
+    .description(
+      'list unanswered and low-confidence questions grouped by similarity, so editors know what to write next',
+    )
     .option('--json', 'print the grouped report as JSON')
     .option('--lang <code>', 'only questions in this language')
     .option('--channel <channel>', 'only questions from ussd, sms or whatsapp')
     .option('--limit <n>', 'groups to show in the table', '30')
     .option('--url <url>', 'read from a running gateway (/admin/gaps.json) instead of Redis')
-    .option('--prefix <prefix>', 'Redis key prefix of the deployment', 'baraza:')
-    .addHelpText('after', '\nExamples:\n  $ baraza gaps\n  $ baraza gaps --lang sw --json\n  $ baraza gaps --url http://localhost:3000\n')
+    .option('--prefix <prefix>', 'Redis key prefix of the deployment (default: REDIS_PREFIX)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ baraza gaps\n  $ baraza gaps --lang sw --json\n  $ baraza gaps --url http://localhost:3000\n',
+    )
     .action(async (opts: GapsOptions) => {
       const config = loadConfig();
       const limit = Number(opts.limit);
@@ -129,7 +155,7 @@ export function register(program: Command): void {
             process.exitCode = 1;
             return;
           }
-          const store = new RedisStore(config.redisUrl, opts.prefix);
+          const store = new RedisStore(config.redisUrl, opts.prefix ?? config.redisPrefix);
           let gaps: GapLike[];
           try {
             await waitForRedis(store);
@@ -137,13 +163,19 @@ export function register(program: Command): void {
           } finally {
             await store.close();
           }
-          report = groupGaps(gaps.filter((g) => (!opts.lang || g.lang === opts.lang) && (!opts.channel || g.channel === opts.channel)));
+          report = groupGaps(
+            gaps.filter((g) => (!opts.lang || g.lang === opts.lang) && (!opts.channel || g.channel === opts.channel)),
+          );
         }
       } catch (err) {
         process.stderr.write(`baraza gaps: ${(err as Error).message}\n`);
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatGapTable(report, { limit, width: Math.max(40, (process.stdout.columns ?? 120) - 40) })}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `${formatGapTable(report, { limit, width: Math.max(40, (process.stdout.columns ?? 120) - 40) })}\n`,
+      );
     });
 }

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
 import formbody from '@fastify/formbody';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { renderUssdScreen, runUssdSession } from './sim.js';
 
@@ -17,7 +17,10 @@ async function fakeGateway(answer: (text: string) => { status?: number; body: st
   fake.post('/channels/africastalking/ussd', async (req, reply) => {
     calls.push({ ...(req.body as Record<string, string>), token: (req.query as Record<string, string>).token ?? '' });
     const a = answer((req.body as Record<string, string>).text ?? '');
-    return reply.code(a.status ?? 200).type('text/plain').send(a.body);
+    return reply
+      .code(a.status ?? 200)
+      .type('text/plain')
+      .send(a.body);
   });
   await fake.listen({ port: 0, host: '127.0.0.1' });
   const addr = fake.server.address();
@@ -34,19 +37,30 @@ function script(answers: (string | null)[]) {
 }
 
 describe('baraza sim ussd', () => {
-  it('posts what Africa\'s Talking posts, with the cumulative text, until END', async () => {
+  it("posts what Africa's Talking posts, with the cumulative text, until END", async () => {
     const gw = await fakeGateway((text) => {
       if (text === '') return { body: 'CON Baraza\n1. Ask a question\n2. Farming tips' };
       if (text === '1') return { body: 'CON Type your question:' };
       return { body: `END You asked: ${text.split('*').slice(1).join('*')}` };
     });
     const io = script(['1', 'how do I dry maize?']);
-    const outcome = await runUssdSession({ url: gw.url, code: '*384*12#', phone: '+254700000100', token: 'tok', ...io });
+    const outcome = await runUssdSession({
+      url: gw.url,
+      code: '*384*12#',
+      phone: '+254700000100',
+      token: 'tok',
+      ...io,
+    });
     expect(outcome).toBe('end');
     expect(gw.calls.map((c) => c.text)).toEqual(['', '1', '1*how do I dry maize?']);
     const sessionIds = new Set(gw.calls.map((c) => c.sessionId));
     expect(sessionIds.size).toBe(1);
-    expect(gw.calls[0]).toMatchObject({ serviceCode: '*384*12#', phoneNumber: '+254700000100', networkCode: '63902', token: 'tok' });
+    expect(gw.calls[0]).toMatchObject({
+      serviceCode: '*384*12#',
+      phoneNumber: '+254700000100',
+      networkCode: '63902',
+      token: 'tok',
+    });
     expect(io.printed.join('\n')).toContain('│ 1. Ask a question');
     expect(io.printed.at(-1)).toContain('END');
     expect(io.printed.at(-1)).toContain('You asked: how do I dry maize?');
@@ -60,21 +74,26 @@ describe('baraza sim ussd', () => {
       phone: '+254700000100',
       idleTimeoutMs: 50,
       print: () => {},
-      ask: (_p, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      ask: (_p, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
     });
     expect(outcome).toBe('timeout');
     expect(gw.calls).toHaveLength(1);
   });
 
   it('ends when input closes, and reports HTTP errors and unreachable gateways', async () => {
-    const gw = await fakeGateway((text) => (text === '' ? { body: 'CON Menu' } : { status: 400, body: '{"error":"field \'text\' is too long"}' }));
+    const gw = await fakeGateway((text) =>
+      text === '' ? { body: 'CON Menu' } : { status: 400, body: '{"error":"field \'text\' is too long"}' },
+    );
     const closed = script([]);
     expect(await runUssdSession({ url: gw.url, code: '*1#', phone: '+254700000100', ...closed })).toBe('cancelled');
     const bad = script(['x']);
     expect(await runUssdSession({ url: gw.url, code: '*1#', phone: '+254700000100', ...bad })).toBe('error');
     expect(bad.printed.at(-1)).toContain("field 'text' is too long");
     const gone = script([]);
-    expect(await runUssdSession({ url: 'http://127.0.0.1:1', code: '*1#', phone: '+254700000100', ...gone })).toBe('error');
+    expect(await runUssdSession({ url: 'http://127.0.0.1:1', code: '*1#', phone: '+254700000100', ...gone })).toBe(
+      'error',
+    );
     expect(gone.printed.at(-1)).toMatch(/Is the gateway running/);
   });
 

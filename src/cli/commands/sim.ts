@@ -48,10 +48,18 @@ export async function runUssdSession(o: UssdSessionOptions): Promise<UssdSession
       res = await doFetch(endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: ussdForm({ sessionId, serviceCode: o.code, phoneNumber: o.phone, networkCode: o.networkCode ?? '63902', text: inputs.join('*') }),
+        body: ussdForm({
+          sessionId,
+          serviceCode: o.code,
+          phoneNumber: o.phone,
+          networkCode: o.networkCode ?? '63902',
+          text: inputs.join('*'),
+        }),
       });
     } catch (err) {
-      o.print(`Connection problem: cannot reach ${endpoint.origin} (${(err as Error).message}). Is the gateway running?`);
+      o.print(
+        `Connection problem: cannot reach ${endpoint.origin} (${(err as Error).message}). Is the gateway running?`,
+      );
       return 'error';
     }
     const body = await res.text();
@@ -111,8 +119,11 @@ export function register(program: Command): void {
     .argument('<code>', 'the USSD code to dial, e.g. *384*12#')
     .option('--url <url>', 'the gateway', 'http://localhost:3000')
     .option('--phone <number>', 'the subscriber number sent as phoneNumber', '+254700000100')
-    .option('--token <token>', "AT_WEBHOOK_TOKEN, when the gateway requires one (default: from the environment)")
-    .addHelpText('after', '\nExample:\n  $ baraza sim ussd "*384*12#" --url http://localhost:3000 --phone +254712345678\n')
+    .option('--token <token>', 'AT_WEBHOOK_TOKEN, when the gateway requires one (default: from the environment)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ baraza sim ussd "*384*12#" --url http://localhost:3000 --phone +254712345678\n',
+    )
     .action(async (code: string, opts: { url: string; phone: string; token?: string }) => {
       const config = loadConfig();
       const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });

@@ -13,6 +13,7 @@ import {
   smsInfo,
   ussdForm,
   ussdScreenInfo,
+  whatsappSegments,
   whatsappWebhook,
 } from './sim-core.js';
 
@@ -68,7 +69,8 @@ function setupTabs() {
   for (const tab of document.querySelectorAll('[data-tab]')) {
     tab.addEventListener('click', () => {
       for (const t of document.querySelectorAll('[data-tab]')) t.setAttribute('aria-selected', String(t === tab));
-      for (const p of document.querySelectorAll('[data-pane]')) p.classList.toggle('active', p.dataset.pane === tab.dataset.tab);
+      for (const p of document.querySelectorAll('[data-pane]'))
+        p.classList.toggle('active', p.dataset.pane === tab.dataset.tab);
     });
   }
 }
@@ -109,7 +111,10 @@ function ussdArmIdleTimer() {
   ussdStopTimers();
   const ms = ussdIdleMs();
   ussd.deadline = Date.now() + ms;
-  ussd.idleTimer = setTimeout(() => ussdEnd('Session timed out', `No answer for ${Math.round(ms / 1000)} s: the network closed the session.`), ms);
+  ussd.idleTimer = setTimeout(
+    () => ussdEnd('Session timed out', `No answer for ${Math.round(ms / 1000)} s: the network closed the session.`),
+    ms,
+  );
   const tick = () => {
     const left = Math.max(0, Math.ceil((ussd.deadline - Date.now()) / 1000));
     $('ussd-timer').textContent = `${left} s`;
@@ -142,7 +147,13 @@ function ussdReset() {
 }
 
 function ussdTrace(text, status, screen) {
-  const li = el('li', {}, el('code', {}, `text="${text}"`), ` → ${status} `, el('span', { class: 'trace-screen' }, screen));
+  const li = el(
+    'li',
+    {},
+    el('code', {}, `text="${text}"`),
+    ` → ${status} `,
+    el('span', { class: 'trace-screen' }, screen),
+  );
   $('ussd-trace').append(li);
 }
 
@@ -304,7 +315,12 @@ function statusLabel(status) {
 // SMS
 function renderSms(item) {
   if (item.dir === 'out') {
-    return el('div', { class: 'bubble out', 'data-dir': 'out' }, el('p', {}, item.text), el('span', { class: 'meta' }, `${timeLabel(item.at)} · ${statusLabel(item.status)}`));
+    return el(
+      'div',
+      { class: 'bubble out', 'data-dir': 'out' },
+      el('p', {}, item.text),
+      el('span', { class: 'meta' }, `${timeLabel(item.at)} · ${statusLabel(item.status)}`),
+    );
   }
   return el(
     'div',
@@ -323,7 +339,8 @@ function setupSms() {
   const counter = () => {
     const info = smsInfo(text.value);
     const over = info.segments > settings.smsMaxSegments ? ' · longer than replies may be' : '';
-    $('sms-counter').textContent = `${info.chars} chars · ${info.encoding} · ${info.segments} segment${info.segments === 1 ? '' : 's'}${over}`;
+    $('sms-counter').textContent =
+      `${info.chars} chars · ${info.encoding} · ${info.segments} segment${info.segments === 1 ? '' : 's'}${over}`;
   };
   text.addEventListener('input', counter);
   text.addEventListener('keydown', (e) => {
@@ -405,13 +422,29 @@ async function sendWhatsapp(thread, label, message) {
 
 function renderWhatsapp(item, thread) {
   if (item.dir === 'out') {
-    return el('div', { class: 'bubble out', 'data-dir': 'out' }, el('p', {}, item.text), el('span', { class: 'meta' }, `${timeLabel(item.at)} · ${statusLabel(item.status)}`));
+    return el(
+      'div',
+      { class: 'bubble out', 'data-dir': 'out' },
+      el('p', {}, item.text),
+      el('span', { class: 'meta' }, `${timeLabel(item.at)} · ${statusLabel(item.status)}`),
+    );
   }
   const parts = [];
   if (item.kind === 'tip') parts.push(el('span', { class: 'badge' }, 'Tip'));
-  parts.push(el('p', {}, item.text));
+  const tags = { bold: 'strong', italic: 'em', strike: 's', mono: 'code' };
+  parts.push(
+    el(
+      'p',
+      {},
+      whatsappSegments(item.text).map((seg) => (seg.style ? el(tags[seg.style], {}, seg.text) : seg.text)),
+    ),
+  );
   parts.push(el('span', { class: 'meta' }, timeLabel(item.at)));
-  const bubble = el('div', { class: `bubble in${item.kind === 'tip' ? ' tip' : ''}`, 'data-dir': 'in', 'data-kind': item.kind ?? 'reply' }, parts);
+  const bubble = el(
+    'div',
+    { class: `bubble in${item.kind === 'tip' ? ' tip' : ''}`, 'data-dir': 'in', 'data-kind': item.kind ?? 'reply' },
+    parts,
+  );
   const wrap = el('div', { class: 'wa-message' }, bubble);
   if (item.buttons?.length) {
     wrap.append(
@@ -419,7 +452,16 @@ function renderWhatsapp(item, thread) {
         'div',
         { class: 'wa-buttons' },
         item.buttons.map((b) =>
-          el('button', { type: 'button', class: 'wa-reply-button', 'data-id': b.id, onclick: () => sendWhatsapp(thread, b.title, { type: 'button_reply', id: b.id, title: b.title }) }, b.title),
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'wa-reply-button',
+              'data-id': b.id,
+              onclick: () => sendWhatsapp(thread, b.title, { type: 'button_reply', id: b.id, title: b.title }),
+            },
+            b.title,
+          ),
         ),
       ),
     );
@@ -460,7 +502,12 @@ function renderWhatsapp(item, thread) {
                   'data-id': r.id,
                   onclick: () => {
                     thread.openLists.delete(item.key);
-                    sendWhatsapp(thread, r.title, { type: 'list_reply', id: r.id, title: r.title, description: r.description });
+                    sendWhatsapp(thread, r.title, {
+                      type: 'list_reply',
+                      id: r.id,
+                      title: r.title,
+                      description: r.description,
+                    });
                   },
                 },
                 el('strong', {}, r.title),
@@ -476,12 +523,18 @@ function renderWhatsapp(item, thread) {
 }
 
 function setupWhatsapp() {
-  const thread = makeThread({ channel: 'whatsapp', phoneInput: 'wa-phone', threadEl: 'wa-thread', render: renderWhatsapp });
+  const thread = makeThread({
+    channel: 'whatsapp',
+    phoneInput: 'wa-phone',
+    threadEl: 'wa-thread',
+    render: renderWhatsapp,
+  });
   thread.reset();
   if (!settings.whatsappSigning) {
     const n = $('wa-notice');
     n.hidden = false;
-    n.textContent = 'WHATSAPP_APP_SECRET is not set, so the gateway rejects every WhatsApp webhook. Set it (any value) and restart.';
+    n.textContent =
+      'WHATSAPP_APP_SECRET is not set, so the gateway rejects every WhatsApp webhook. Set it (any value) and restart.';
   }
   const text = $('wa-text');
   text.addEventListener('keydown', (e) => {

@@ -15,7 +15,13 @@ export function cumulativeText(inputs: string[]): string;
 export function newUssdSessionId(): string;
 export function newSmsId(): string;
 export function newWamid(): string;
-export function ussdForm(f: { sessionId: string; serviceCode: string; phoneNumber: string; networkCode: string; text: string }): string;
+export function ussdForm(f: {
+  sessionId: string;
+  serviceCode: string;
+  phoneNumber: string;
+  networkCode: string;
+  text: string;
+}): string;
 export function atDate(d: Date): string;
 export function smsForm(f: { from: string; to: string; text: string; date: Date; id: string }): string;
 export type WhatsappSimMessage =
@@ -38,5 +44,9 @@ export interface ThreadItem {
   key: string;
   [k: string]: unknown;
 }
-export function mergeThread<S extends { id: string; at: string }, R extends { at: string }>(sent: S[], received: R[]): ThreadItem[];
+export function mergeThread<S extends { id: string; at: string }, R extends { at: string }>(
+  sent: S[],
+  received: R[],
+): ThreadItem[];
 export function describeSegments(item: { encoding?: string; segments?: number }): string;
+export function whatsappSegments(text: string): { text: string; style?: 'bold' | 'italic' | 'strike' | 'mono' }[];

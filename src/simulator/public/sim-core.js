@@ -51,7 +51,9 @@ export function cumulativeText(inputs) {
 function randomHex(n) {
   const bytes = new Uint8Array(Math.ceil(n / 2));
   globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, n);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, n);
 }
 
 export function newUssdSessionId() {
@@ -93,7 +95,12 @@ export function whatsappWebhook({ from, name, phoneNumberId, displayNumber, wami
   } else {
     const reply = { id: message.id, title: message.title };
     if (message.type === 'list_reply' && message.description) reply.description = message.description;
-    msg = { ...(context ? { context } : {}), ...base, type: 'interactive', interactive: { type: message.type, [message.type]: reply } };
+    msg = {
+      ...(context ? { context } : {}),
+      ...base,
+      type: 'interactive',
+      interactive: { type: message.type, [message.type]: reply },
+    };
   }
   return {
     object: 'whatsapp_business_account',
@@ -122,11 +129,34 @@ export function mergeThread(sent, received) {
     ...sent.map((m, i) => ({ ...m, dir: 'out', key: `out:${m.id}`, order: i })),
     ...received.map((m, i) => ({ ...m, dir: 'in', key: `in:${i}:${m.at}`, order: i })),
   ];
-  return all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.dir === b.dir ? a.order - b.order : a.dir === 'out' ? -1 : 1));
+  return all.sort((a, b) =>
+    a.at < b.at ? -1 : a.at > b.at ? 1 : a.dir === b.dir ? a.order - b.order : a.dir === 'out' ? -1 : 1,
+  );
 }
 
 export function describeSegments(item) {
   if (item.encoding === undefined && item.segments === undefined) return '';
   const n = item.segments ?? 0;
   return `${item.encoding ?? '?'} · ${n} segment${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * WhatsApp's inline formatting (*bold*, _italic_, ~strike~, ```mono```) as segments, so the chat can show it
+ * as a phone would without ever treating message text as HTML.
+ */
+export function whatsappSegments(text) {
+  const out = [];
+  const re = /```([^`]+)```|\*([^*\n]+)\*|_([^_\n]+)_|~([^~\n]+)~/g;
+  let last = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > last) out.push({ text: text.slice(last, m.index) });
+    const [, mono, bold, italic, strike] = m;
+    if (mono !== undefined) out.push({ text: mono, style: 'mono' });
+    else if (bold !== undefined) out.push({ text: bold, style: 'bold' });
+    else if (italic !== undefined) out.push({ text: italic, style: 'italic' });
+    else out.push({ text: strike, style: 'strike' });
+    last = re.lastIndex;
+  }
+  if (last < text.length) out.push({ text: text.slice(last) });
+  return out;
 }
