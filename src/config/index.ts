@@ -116,6 +116,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every environment variable Baraza reads, in schema order (docs, infra checks, `.env.example`). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 /**
  * Test hooks, never deployment settings (so not in CONFIG_VARIABLES, .env.example or the manifests): the
  * reliability tests use them to make a job slow enough to kill mid-way and a dead worker's job reclaimable quickly.
