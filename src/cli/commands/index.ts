@@ -10,6 +10,7 @@ export interface CommandModule {
 export const COMMAND_MODULES: Array<() => Promise<CommandModule>> = [
   () => import('./packs.js'),
   () => import('./ask.js'),
+  () => import('./models.js'),
   () => import('./gaps.js'),
   () => import('./sim.js'),
 ];
