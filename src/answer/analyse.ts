@@ -117,8 +117,15 @@ export interface AnalysedQuery {
  */
 export function analyseQuery(
   text: string,
-  opts: { langs: readonly string[]; synonyms: SynonymTable; isKnownTerm?: (t: string) => boolean },
+  opts: {
+    langs: readonly string[];
+    synonyms: SynonymTable;
+    isKnownTerm?: (t: string) => boolean;
+    /** Languages whose stopwords are dropped (default: all of `langs`, for code-mixed text). */
+    stopLangs?: readonly string[];
+  },
 ): AnalysedQuery {
+  const stopLangs = opts.stopLangs ?? opts.langs;
   const raw = stripGreetings(words(normalise(text)));
   const keep = (t: string) => opts.isKnownTerm?.(t) === true || opts.isKnownTerm?.(stem(t)) === true || opts.synonyms.has(t);
   const expanded = expandAbbreviations(raw, opts.langs, keep);
@@ -129,7 +136,7 @@ export function analyseQuery(
   for (let i = 0; i < stemmed.length; i++) {
     const t = stemmed[i]!;
     const g = groups[i]!;
-    if (g.length === 0 && (isStopword(expanded[i]!, opts.langs) || isStopword(t, opts.langs))) continue;
+    if (g.length === 0 && (isStopword(expanded[i]!, stopLangs) || isStopword(t, stopLangs))) continue;
     if (g.length === 0 && t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
     const prev = seen.get(t);
     if (prev) {
@@ -158,16 +165,22 @@ export interface AnalysedDoc {
   terms: Map<string, number>;
   /** terms seen in strong fields */
   strong: Set<string>;
-  grams: Map<string, number>;
+  /** term → frequency in the body alone (the rest of `terms` is in strong fields, weighted) */
+  body: Map<string, number>;
+  /** weighted length of the strong fields, and length of the body */
+  strongLength: number;
+  bodyLength: number;
   length: number;
-  gramLength: number;
 }
 
 /** Entry analysis: the same pipeline, without abbreviation expansion (editors write in full), own stopwords. */
 export function analyseDoc(fields: WeightedField[], lang: string, synonyms: SynonymTable): AnalysedDoc {
   const terms = new Map<string, number>();
   const strong = new Set<string>();
+  const body = new Map<string, number>();
   let length = 0;
+  let strongLength = 0;
+  let bodyLength = 0;
   const langs = [lang];
   for (const f of fields) {
     const toks = words(normalise(f.text));
@@ -179,28 +192,20 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
       for (const x of g) {
         terms.set(x, (terms.get(x) ?? 0) + f.weight);
         if (f.strong) strong.add(x);
+        else body.set(x, (body.get(x) ?? 0) + f.weight);
       }
       if (isStopword(toks[i]!, langs) || isStopword(t, langs)) continue;
       if (t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
       terms.set(t, (terms.get(t) ?? 0) + f.weight);
-      if (f.strong) strong.add(t);
+      if (f.strong) {
+        strong.add(t);
+        strongLength += f.weight;
+      } else {
+        body.set(t, (body.get(t) ?? 0) + f.weight);
+        bodyLength += f.weight;
+      }
       length += f.weight;
     }
   }
-  const { grams, gramLength } = gramsFromTerms(terms);
-  return { terms, strong, grams, length, gramLength };
-}
-
-/** A document's n-grams follow from its terms (so the stored index keeps terms only). */
-export function gramsFromTerms(terms: Map<string, number>): { grams: Map<string, number>; gramLength: number } {
-  const grams = new Map<string, number>();
-  let gramLength = 0;
-  for (const [t, tf] of terms) {
-    if (isGroupToken(t)) continue;
-    for (const g of charNgrams(t, ngramSizes(t))) {
-      grams.set(g, (grams.get(g) ?? 0) + tf);
-      gramLength += tf;
-    }
-  }
-  return { grams, gramLength };
+  return { terms, strong, body, strongLength, bodyLength, length };
 }

@@ -210,6 +210,7 @@ export function composeAnswer(input: {
     const rest = sentences(entry.body);
     const parts = lead ? [lead] : [];
     for (const s of rest) {
+      if (repeats(s, parts.join(' '))) continue;
       if (fits(whole([...parts, s].join(' ')))) parts.push(s);
       else break;
     }
@@ -219,6 +220,14 @@ export function composeAnswer(input: {
     core = cutToFit(lead, (c) => fits(whole(c)));
   }
   return { text: normaliseForSms(whole(core), entry.lang) };
+}
+
+/** A body sentence that mostly says again what is already there (editors' summaries restate the body). */
+function repeats(sentence: string, sofar: string): boolean {
+  const have = new Set(sofar.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? []);
+  const words = sentence.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? [];
+  if (words.length === 0) return false;
+  return words.filter((w) => have.has(w)).length / words.length >= 0.6;
 }
 
 /** The honest "no answer yet" in the user's language, fitted like any answer. */

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedPack } from '../packs/types.js';
-import { gramsFromTerms } from './analyse.js';
 import { FIELD_WEIGHTS } from './docs.js';
 import type { IndexDoc } from './lexical.js';
 import { SMS_ABBREVIATIONS, STOPWORDS } from './text.js';
 
 /** Bump when the stored layout changes. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 /** Stored indexes are reused only when built by the same analysis rules (stopwords, weights, stemming). */
 export const ANALYSER_VERSION = createHash('sha256')
@@ -26,9 +25,12 @@ export const ANALYSER_VERSION = createHash('sha256')
 interface StoredDoc {
   entry: string;
   lang: string;
-  terms: [string, number][];
+  /** [term, weighted frequency, of which in the body] */
+  terms: [string, number, number][];
   strong: string[];
   length: number;
+  strongLength: number;
+  bodyLength: number;
   /** base64 of the Float32 passage vector */
   vector?: string;
 }
@@ -73,9 +75,11 @@ export function serialisePackIndex(pack: LoadedPack, docs: IndexDoc[], embedding
     docs: docs.map((d) => ({
       entry: d.entry,
       lang: d.lang,
-      terms: [...d.analysed.terms.entries()],
+      terms: [...d.analysed.terms.entries()].map(([t, tf]) => [t, tf, d.analysed.body.get(t) ?? 0] as [string, number, number]),
       strong: [...d.analysed.strong],
       length: d.analysed.length,
+      strongLength: d.analysed.strongLength,
+      bodyLength: d.analysed.bodyLength,
       vector: d.vector ? encodeVector(d.vector) : undefined,
     })),
   };
@@ -83,13 +87,20 @@ export function serialisePackIndex(pack: LoadedPack, docs: IndexDoc[], embedding
 
 export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
   return stored.docs.map((d) => {
-    const terms = new Map(d.terms);
-    const { grams, gramLength } = gramsFromTerms(terms);
+    const terms = new Map(d.terms.map(([t, tf]) => [t, tf] as [string, number]));
+    const body = new Map(d.terms.filter(([, , b]) => b > 0).map(([t, , b]) => [t, b] as [string, number]));
     return {
       pack: stored.pack,
       entry: d.entry,
       lang: d.lang,
-      analysed: { terms, strong: new Set(d.strong), grams, length: d.length, gramLength },
+      analysed: {
+        terms,
+        strong: new Set(d.strong),
+        body,
+        strongLength: d.strongLength,
+        bodyLength: d.bodyLength,
+        length: d.length,
+      },
       vector: d.vector ? decodeVector(d.vector) : undefined,
     };
   });

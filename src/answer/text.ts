@@ -174,6 +174,8 @@ export function expandAbbreviations(tokens: string[], langs: readonly string[], 
 export function stem(token: string): string {
   if (token.length <= 3 || /\d/.test(token)) return token;
   if (!/^[a-z]+$/.test(token)) return token;
+  // English adverbs: "safely" ~ "safe", "monthly" ~ "month" (not "family", "supply", "apply", "reply").
+  if (token.endsWith('ly') && token.length >= 6 && !/(ily|ply|ally)$/.test(token)) return token.slice(0, -2);
   // "variety"/"varieties" and French "pluie"/"pluies" all fold to an "-ie" form.
   if (/[^aeiou]y$/.test(token)) return `${token.slice(0, -1)}ie`;
   if (token.endsWith('sses')) return token.slice(0, -2);

@@ -30,8 +30,19 @@ class YamlSource {
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     for (const err of this.doc.errors) {
-      const line = err.linePos?.[0]?.line ?? this.lineAt(err.pos[0]);
-      this.issues.push({ file, line: line + (err.linePos ? lineOffset : 0), severity: 'error', message: `unparsable YAML: ${firstLine(err.message)}` });
+      let line = this.lineAt(err.pos[0]);
+      // An unclosed [ or { is noticed lines later: point at the line that opened it.
+      if (/^Flow (sequence|mapping)/.test(err.message)) {
+        const lines = text.split('\n');
+        for (let i = line - lineOffset - 1; i >= 0; i--) {
+          const l = lines[i] ?? '';
+          if ((l.match(/[[{]/g)?.length ?? 0) > (l.match(/[\]}]/g)?.length ?? 0)) {
+            line = i + 1 + lineOffset;
+            break;
+          }
+        }
+      }
+      this.issues.push({ file, line, severity: 'error', message: `unparsable YAML: ${firstLine(err.message)}` });
     }
   }
 
@@ -208,6 +219,10 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
           continue;
         }
         const groups: string[][] = [];
+        if (pair.value.items.length > 0 && pair.value.items.every((g) => isScalar(g))) {
+          src.error(keyNode, `synonyms.${lang} must be a list of word groups, e.g. - [maize, corn] (got one flat list)`);
+          continue;
+        }
         for (const group of pair.value.items) {
           const groupNode = group as YamlNode;
           if (!isSeq(group) || group.items.some((w) => !isScalar(w) || String((w as { value: unknown }).value ?? '').trim() === '')) {

@@ -19,7 +19,8 @@ async function packDirsOf(dir: string): Promise<string[]> {
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (n === 1) return `${n} ${word}`;
+  return `${n} ${word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 }
 
 export async function validateCommand(dirs: string[], out = process.stdout, err = process.stderr): Promise<number> {
@@ -29,7 +30,7 @@ export async function validateCommand(dirs: string[], out = process.stdout, err 
       const result = await loadPack(dir);
       const errors = result.issues.filter((i) => i.severity === 'error');
       const warnings = result.issues.filter((i) => i.severity === 'warning');
-      for (const issue of [...errors, ...warnings].sort(byPlace)) (issue.severity === 'error' ? err : out).write(`${formatIssue(issue)}\n`);
+      for (const issue of [...errors, ...warnings].sort(byPlace)) out.write(`${formatIssue(issue)}\n`);
       if (result.pack) {
         const m = result.pack.manifest;
         const ids = new Set(result.pack.entries.map((e) => e.id)).size;

@@ -1,0 +1,298 @@
+/**
+ * Retrieval benchmark: Baraza's lexical hybrid against MiniSearch on the shipped packs, in one run.
+ *
+ * Queries: bench/data/queries.jsonl, written as users would type them (misspellings, no diacritics, SMS
+ * spellings, Swahili–English mixing), each labelled with the entry id(s) that answer it; an empty label
+ * marks an off-topic question. Recall@1/@3 and MRR are over the labelled (answerable) questions; latency is
+ * per question, after a warm-up pass, for retrieval only (language identification, analysis and search for
+ * Baraza; search and grouping by entry for MiniSearch).
+ *
+ * The peer is configured as a careful user would: one document per entry and language, fields title, tags,
+ * summary, topic and body with boosts 3/3/2/1/1, fuzzy 0.2, prefix search, lowercase with diacritics
+ * stripped, and the same stopword lists as Baraza; hits are grouped by entry (best language version).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { franc } from 'franc-all';
+import MiniSearch from 'minisearch';
+import { EVIDENCE_THRESHOLD, retrieve } from '../src/answer/index.js';
+import { buildSnapshot, trainLanguageModel } from '../src/answer/engine.js';
+import { ISO1_TO_FRANC } from '../src/packs/languages.js';
+import { STOPWORDS } from '../src/answer/text.js';
+import { loadPack } from '../src/packs/load.js';
+import type { LoadedPack } from '../src/packs/types.js';
+import type { BenchResult } from './types.js';
+
+export interface LabelledQuery {
+  q: string;
+  lang: string;
+  expected: string[];
+}
+
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
+export const QUERIES_FILE = path.join(ROOT, 'bench/data/queries.jsonl');
+export const SHIPPED_PACKS = ['packs/agri-advisory', 'packs/financial-literacy'].map((p) => path.join(ROOT, p));
+
+export function readQueries(file = QUERIES_FILE): LabelledQuery[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LabelledQuery);
+}
+
+export async function loadShippedPacks(): Promise<LoadedPack[]> {
+  const packs: LoadedPack[] = [];
+  for (const dir of SHIPPED_PACKS) {
+    const r = await loadPack(dir);
+    if (!r.pack) throw new Error(`${dir} does not load: ${r.issues.map((i) => i.message).join('; ')}`);
+    packs.push(r.pack);
+  }
+  return packs;
+}
+
+export interface SystemRun {
+  /** Ranked entry ids per query. */
+  ranked: string[][];
+  latenciesMs: number[];
+  buildMs: number;
+  heapBytes: number;
+  /** Baraza only: whether it would answer (found) or say it does not know. */
+  answered?: boolean[];
+}
+
+export interface Scores {
+  recallAt1: number;
+  recallAt3: number;
+  mrr: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+export function score(queries: LabelledQuery[], run: SystemRun): Scores {
+  let r1 = 0;
+  let r3 = 0;
+  let mrr = 0;
+  let n = 0;
+  queries.forEach((q, i) => {
+    if (q.expected.length === 0) return;
+    n++;
+    const ranked = run.ranked[i] ?? [];
+    const rank = ranked.findIndex((id) => q.expected.includes(id));
+    if (rank === 0) r1++;
+    if (rank >= 0 && rank < 3) r3++;
+    if (rank >= 0) mrr += 1 / (rank + 1);
+  });
+  const lat = [...run.latenciesMs].sort((a, b) => a - b);
+  return { recallAt1: r1 / n, recallAt3: r3 / n, mrr: mrr / n, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99) };
+}
+
+let gcFn: (() => void) | undefined;
+function gc(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose_gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+  gcFn();
+}
+
+/** Heap retained by what `build` returns (kept alive until measured). */
+async function measureBuild<T>(build: () => Promise<T> | T): Promise<{ value: T; ms: number; heap: number }> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const value = await build();
+  const ms = performance.now() - t0;
+  gc();
+  const heap = Math.max(0, process.memoryUsage().heapUsed - before);
+  return { value, ms, heap };
+}
+
+async function timeQueries(
+  queries: LabelledQuery[],
+  search: (q: LabelledQuery) => Promise<string[]> | string[],
+  afterWarmUp?: () => void,
+) {
+  for (const q of queries) await search(q); // warm-up: JIT, for both systems alike
+  afterWarmUp?.(); // ...but no answer cached from the warm-up (Baraza caches near-spelling lookups)
+  const ranked: string[][] = [];
+  const latenciesMs: number[] = [];
+  for (const q of queries) {
+    const t0 = performance.now();
+    ranked.push(await search(q));
+    latenciesMs.push(performance.now() - t0);
+  }
+  return { ranked, latenciesMs };
+}
+
+export async function runBaraza(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+  const built = await measureBuild(() => buildSnapshot(packs));
+  const snap = built.value;
+  const answered: boolean[] = [];
+  const { ranked, latenciesMs } = await timeQueries(queries, async (q) => {
+    const r = await retrieve(snap, q.q, { limit: 10 });
+    return r.hits.map((h) => h.entry);
+  }, () => snap.index.clearCaches());
+  for (const q of queries) answered.push((await retrieve(snap, q.q)).found);
+  return { ranked, latenciesMs, buildMs: built.ms, heapBytes: built.heap, answered };
+}
+
+const stripDiacritics = (s: string) => s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+const ALL_STOPWORDS = new Set(['en', 'sw', 'fr'].flatMap((l) => [...(STOPWORDS[l] ?? [])]));
+
+export async function runMiniSearch(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+  const built = await measureBuild(() => {
+    const ms = new MiniSearch({
+      fields: ['title', 'tags', 'summary', 'topic', 'body'],
+      storeFields: ['entry'],
+      processTerm: (term) => {
+        const t = stripDiacritics(term);
+        return ALL_STOPWORDS.has(t) ? null : t;
+      },
+      searchOptions: { boost: { title: 3, tags: 3, summary: 2 }, fuzzy: 0.2, prefix: true },
+    });
+    ms.addAll(
+      packs.flatMap((p) =>
+        p.entries.map((e) => ({
+          id: `${p.manifest.id}/${e.id}/${e.lang}`,
+          entry: e.id,
+          title: e.title,
+          tags: e.tags.join(' '),
+          summary: e.summary ?? '',
+          topic: p.manifest.topicTitles[e.topic]?.[e.lang] ?? e.topic,
+          body: e.body,
+        })),
+      ),
+    );
+    return ms;
+  });
+  const ms = built.value;
+  const { ranked, latenciesMs } = await timeQueries(queries, (q) => {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const hit of ms.search(q.q)) {
+      const entry = hit.entry as string;
+      if (!seen.has(entry)) {
+        seen.add(entry);
+        out.push(entry);
+        if (out.length === 10) break;
+      }
+    }
+    return out;
+  });
+  return { ranked, latenciesMs, buildMs: built.ms, heapBytes: built.heap };
+}
+
+/** Language identification on the same questions: the packs-trained model against franc-all (same languages). */
+export function languageId(packs: LoadedPack[], queries: LabelledQuery[]) {
+  const langs = [...new Set(packs.flatMap((p) => p.manifest.languages))];
+  const model = trainLanguageModel(packs);
+  const only = langs.map((l) => ISO1_TO_FRANC[l] ?? l);
+  const back = Object.fromEntries(langs.map((l) => [ISO1_TO_FRANC[l] ?? l, l]));
+  let ours = 0;
+  let theirs = 0;
+  let oursMs = 0;
+  let theirsMs = 0;
+  for (const q of queries) {
+    let t0 = performance.now();
+    if (model.detect(q.q, langs)?.lang === q.lang) ours++;
+    oursMs += performance.now() - t0;
+    t0 = performance.now();
+    if (back[franc(q.q, { only, minLength: 1 })] === q.lang) theirs++;
+    theirsMs += performance.now() - t0;
+  }
+  return { baraza: ours / queries.length, franc: theirs / queries.length, barazaMs: oursMs / queries.length, francMs: theirsMs / queries.length };
+}
+
+const pct = (x: number) => Math.round(x * 1000) / 10;
+const ms2 = (x: number) => Math.round(x * 1000) / 1000;
+const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 100) / 100);
+
+export async function run(): Promise<BenchResult> {
+  const queries = readQueries();
+  const packs = await loadShippedPacks();
+  // Run each system twice and keep the second: the first pays module loading and JIT for everyone.
+  await runMiniSearch(packs, queries);
+  await runBaraza(packs, queries);
+  const mini = await runMiniSearch(packs, queries);
+  const baraza = await runBaraza(packs, queries);
+  const sb = score(queries, baraza);
+  const sm = score(queries, mini);
+
+  const answerable = queries.filter((q) => q.expected.length > 0).length;
+  const offTopic = queries.length - answerable;
+  const answeredOffTopic = queries.filter((q, i) => q.expected.length === 0 && baraza.answered![i]).length;
+  const heldBack = queries.filter((q, i) => q.expected.length > 0 && !baraza.answered![i]).length;
+  const wrongAnswered = queries.filter((q, i) => q.expected.length > 0 && baraza.answered![i] && !q.expected.includes(baraza.ranked[i]![0] ?? '')).length;
+  const byLang: Record<string, { n: number; baraza: number; minisearch: number }> = {};
+  queries.forEach((q, i) => {
+    if (q.expected.length === 0) return;
+    const row = (byLang[q.lang] ??= { n: 0, baraza: 0, minisearch: 0 });
+    row.n++;
+    if (q.expected.includes(baraza.ranked[i]![0] ?? '')) row.baraza++;
+    if (q.expected.includes(mini.ranked[i]![0] ?? '')) row.minisearch++;
+  });
+
+  const rows: [string, number, number][] = [
+    ['Recall@1 (%)', pct(sb.recallAt1), pct(sm.recallAt1)],
+    ['Recall@3 (%)', pct(sb.recallAt3), pct(sm.recallAt3)],
+    ['MRR', Math.round(sb.mrr * 1000) / 1000, Math.round(sm.mrr * 1000) / 1000],
+    ['p50 latency (ms)', ms2(sb.p50Ms), ms2(sm.p50Ms)],
+    ['p99 latency (ms)', ms2(sb.p99Ms), ms2(sm.p99Ms)],
+    ['index build (ms)', Math.round(baraza.buildMs), Math.round(mini.buildMs)],
+    ['index memory (MB)', Math.round(baraza.heapBytes / 1e5) / 10, Math.round(mini.heapBytes / 1e5) / 10],
+  ];
+  const table = rows.map(([metric, b, m]) => ({ metric, baraza: b, minisearch: m, 'baraza/minisearch': ratio(b, m) }));
+  for (const [lang, r] of Object.entries(byLang)) {
+    table.push({ metric: `Recall@1 ${lang} (%, n=${r.n})`, baraza: pct(r.baraza / r.n), minisearch: pct(r.minisearch / r.n), 'baraza/minisearch': ratio(r.baraza, r.minisearch) });
+  }
+  const lid = languageId(packs, queries);
+  table.push({ metric: 'language id correct (%, vs franc-all)', baraza: pct(lid.baraza), minisearch: pct(lid.franc), 'baraza/minisearch': ratio(lid.baraza, lid.franc) });
+  table.push({
+    metric: `off-topic answered (of ${offTopic})`,
+    baraza: answeredOffTopic,
+    minisearch: offTopic,
+    'baraza/minisearch': ratio(answeredOffTopic, offTopic),
+  });
+
+  const beats = sb.recallAt1 > sm.recallAt1;
+  const fastEnough = sb.p50Ms <= sm.p50Ms && sb.p99Ms <= sm.p99Ms;
+  return {
+    name: 'retrieval',
+    table,
+    json: {
+      queries: queries.length,
+      answerable,
+      offTopic,
+      packs: packs.map((p) => `${p.manifest.id}@${p.manifest.version}`),
+      baraza: { ...sb, buildMs: baraza.buildMs, heapBytes: baraza.heapBytes },
+      minisearch: { ...sm, buildMs: mini.buildMs, heapBytes: mini.heapBytes },
+      byLanguage: byLang,
+      languageIdentification: { baraza: lid.baraza, francAll: lid.franc, barazaMsPerQuestion: lid.barazaMs, francMsPerQuestion: lid.francMs },
+      abstention: { evidenceThreshold: EVIDENCE_THRESHOLD, offTopicAnswered: answeredOffTopic, answerableHeldBack: heldBack, wrongAnswered },
+      misses: queries
+        .map((q, i) => ({ q: q.q, lang: q.lang, expected: q.expected, baraza: baraza.ranked[i]!.slice(0, 3) }))
+        .filter((x) => x.expected.length > 0 && !x.expected.includes(x.baraza[0] ?? '')),
+    },
+    verdicts: [
+      {
+        target: 'Baraza Recall@1 beats MiniSearch',
+        met: beats,
+        detail: `${pct(sb.recallAt1)} % vs ${pct(sm.recallAt1)} % on ${answerable} noisy questions (en/sw/fr)`,
+      },
+      {
+        target: 'at no worse latency (p50 and p99)',
+        met: fastEnough,
+        detail: `p50 ${ms2(sb.p50Ms)} vs ${ms2(sm.p50Ms)} ms, p99 ${ms2(sb.p99Ms)} vs ${ms2(sm.p99Ms)} ms`,
+      },
+    ],
+  };
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { analyseQuery, SynonymTable } from './analyse.js';
+import { charNgrams, expandAbbreviations, normalise, stem, stripGreetings, words } from './text.js';
+
+describe('normalise and words', () => {
+  it('folds case and diacritics, Yorùbá tone marks and Hausa hooked letters', () => {
+    expect(words(normalise('Maïs, ÉPARGNE et crédit'))).toEqual(['mais', 'epargne', 'et', 'credit']);
+    expect(words(normalise('Ọ̀gbìn àgbàdo'))).toEqual(['ogbin', 'agbado']);
+    expect(words(normalise('ƙasa ɗaya ɓera'))).toEqual(['kasa', 'daya', 'bera']);
+  });
+
+  it("keeps Swahili ng' words whole and splits French elisions", () => {
+    expect(words(normalise("ng'ombe wa maziwa"))).toEqual(['ngombe', 'wa', 'maziwa']);
+    expect(words(normalise("l'engrais d’urgence qu'il"))).toEqual(['l', 'engrais', 'd', 'urgence', 'qu', 'il']);
+  });
+
+  it('tokenises Ethiopic script (no case) into words and syllable n-grams', () => {
+    const toks = words(normalise('የበቆሎ ዘር እንዴት እዘራለሁ?'));
+    expect(toks).toEqual(['የበቆሎ', 'ዘር', 'እንዴት', 'እዘራለሁ']);
+    expect(charNgrams('ዘር', [2, 3])).toEqual([' ዘ', 'ዘር', 'ር ', ' ዘር', 'ዘር ']);
+  });
+});
+
+describe('SMS spellings', () => {
+  it('expands English, French and Swahili abbreviations for the languages in play', () => {
+    expect(expandAbbreviations(words('hw 2 plant maize 2day pls'), ['en'])).toEqual(['how', 'to', 'plant', 'maize', 'today', 'please']);
+    expect(expandAbbreviations(words('c koi pk stp'), ['fr'])).toEqual(['c', 'est', 'quoi', 'pourquoi', 's', 'il', 'te', 'plait']);
+    expect(expandAbbreviations(words('kwann mahindi nn'), ['sw'])).toEqual(['kwa', 'nini', 'mahindi', 'nini']);
+  });
+
+  it('never expands a word the packs use (CMT is the mastitis test, not "comment")', () => {
+    expect(expandAbbreviations(['cmt'], ['fr'], (t) => t === 'cmt')).toEqual(['cmt']);
+    expect(expandAbbreviations(['cmt'], ['fr'])).toEqual(['comment']);
+  });
+
+  it('drops greetings, which are never the topic', () => {
+    expect(stripGreetings(words('habari za asubuhi nipande mahindi lini'))).toEqual(['nipande', 'mahindi', 'lini']);
+    expect(stripGreetings(words('bonjour ca va'))).toEqual([]);
+  });
+});
+
+describe('stem', () => {
+  it('folds plurals and common English endings the same way on both sides', () => {
+    expect(stem('loans')).toBe(stem('loan'));
+    expect(stem('varieties')).toBe(stem('variety'));
+    expect(stem('pluies')).toBe(stem('pluie'));
+    expect(stem('safely')).toBe(stem('safe'));
+    expect(stem('families')).toBe(stem('family'));
+    expect(stem('family')).not.toBe('fami');
+  });
+});
+
+describe('analyseQuery', () => {
+  const synonyms = new SynonymTable([
+    { id: 'agri', synonyms: { en: [['maize', 'corn']], sw: [['mahindi', 'maize'], ['viwavi jeshi', 'fall armyworm']] } },
+  ]);
+
+  it('meets the same synonym group from either language (code-mixing) and from multi-word phrases', () => {
+    const a = analyseQuery('corn', { langs: ['en'], synonyms });
+    const b = analyseQuery('mahindi', { langs: ['sw'], synonyms });
+    expect(a.units[0]!.groups).toEqual(b.units[0]!.groups);
+    const c = analyseQuery('viwavi jeshi kwa mahindi', { langs: ['sw', 'en'], synonyms });
+    const d = analyseQuery('fall armyworm', { langs: ['en'], synonyms });
+    expect(c.units[0]!.groups[0]).toBe(d.units[0]!.groups[0]);
+  });
+
+  it('drops the stopwords of every language in play', () => {
+    expect(analyseQuery('what is the best way to plant maize?', { langs: ['en', 'sw', 'fr'], synonyms }).units.map((u) => u.token)).toEqual(['plant', 'maize']);
+    expect(analyseQuery('je nipande mahindi lini?', { langs: ['sw', 'en'], synonyms }).units.map((u) => u.token)).toEqual(['nipande', 'mahindi']);
+  });
+});

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { findPackDirs, loadPack } from './load.js';
+import { formatIssue } from './types.js';
+
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const fixture = (name: string) => path.join(ROOT, 'tests/fixtures/packs', name);
+const rel = (issues: { file: string; line: number; message: string; severity: string }[]) =>
+  issues.map((i) => formatIssue({ ...i, file: path.relative(ROOT, i.file) } as never));
+
+describe('loadPack on a deliberately broken pack', () => {
+  it('names every problem with file and line, and refuses the pack', async () => {
+    const result = await loadPack(fixture('broken'));
+    expect(result.pack).toBeUndefined();
+    expect(rel(result.issues).sort()).toEqual(
+      [
+        'tests/fixtures/packs/broken/pack.yaml:1: "id" must be lowercase letters, digits and dashes, got "Broken Pack"',
+        'tests/fixtures/packs/broken/pack.yaml:1: missing required field "license"',
+        'tests/fixtures/packs/broken/pack.yaml:3: "version" must be a string, got number; quote it ("1.0")',
+        'tests/fixtures/packs/broken/pack.yaml:4: unknown language code "xx" (not ISO 639-1)',
+        'tests/fixtures/packs/broken/pack.yaml:5: default_language "fr" is not in languages [en, sw, xx]',
+        'tests/fixtures/packs/broken/pack.yaml:7: synonyms.en must be a list of word groups, e.g. - [maize, corn] (got one flat list)',
+        'tests/fixtures/packs/broken/entries/bad-yaml.en.md:4: unparsable YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+        'tests/fixtures/packs/broken/entries/no-body.en.md:2: missing required field "title"',
+        'tests/fixtures/packs/broken/entries/no-body.en.md:8: empty body: write the long answer below the front matter',
+        'tests/fixtures/packs/broken/entries/no-front-matter.en.md:1: missing front matter: the file must start with a line "---"',
+        'tests/fixtures/packs/broken/entries/wrong-id.en.md:2: id "another-id" does not match the file name (expected "wrong-id")',
+        'tests/fixtures/packs/broken/entries/wrong-id.en.md:3: lang "sw" does not match the file name (expected "en")',
+        'tests/fixtures/packs/broken/entries/wrong-id.en.md:6: "tags" must be a list, e.g. tags: [a, b]',
+        'tests/fixtures/packs/broken/entries/wrong-id.en.md:7: warning: summary is 187 characters; keep it within 160 (one SMS)',
+        'tests/fixtures/packs/broken/entries/wrong-id.en.md:9: "reviewed" must be a date like 2025-06-30, got "2025-13-45"',
+      ].sort(),
+    );
+  });
+});
+
+describe('loadPack on good packs', () => {
+  it('loads the shipped samples with no problem at all (every entry in en, sw and fr, cited)', async () => {
+    for (const name of ['agri-advisory', 'financial-literacy']) {
+      const result = await loadPack(path.join(ROOT, 'packs', name));
+      expect(rel(result.issues)).toEqual([]);
+      const pack = result.pack!;
+      const ids = new Set(pack.entries.map((e) => e.id));
+      expect(ids.size).toBeGreaterThanOrEqual(40);
+      for (const id of ids) {
+        expect(pack.entries.filter((e) => e.id === id).map((e) => e.lang).sort()).toEqual(['en', 'fr', 'sw']);
+      }
+      for (const e of pack.entries) expect(e.source).toMatch(/https?:\/\//);
+    }
+  });
+
+  it('takes the id from pack.yaml, not the folder name, and hashes its content', async () => {
+    const result = await loadPack(fixture('health-pack-folder'));
+    expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(result.pack!.manifest.id).toBe('community-health');
+    expect(result.pack!.entries.every((e) => e.pack === 'community-health')).toBe(true);
+    expect(result.pack!.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('finds packs in a folder of packs, and a single pack folder as itself', async () => {
+    expect((await findPackDirs(path.join(ROOT, 'packs'))).map((d) => path.basename(d))).toEqual(['agri-advisory', 'financial-literacy']);
+    expect(await findPackDirs(fixture('health-pack-folder'))).toEqual([fixture('health-pack-folder')]);
+    expect(await findPackDirs(fixture('does-not-exist'))).toEqual([]);
+  });
+
+  it('reports a folder that is not there', async () => {
+    const result = await loadPack(fixture('does-not-exist'));
+    expect(result.pack).toBeUndefined();
+    expect(result.issues[0]!.message).toMatch(/not a folder/);
+  });
+});
