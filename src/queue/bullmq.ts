@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -31,12 +32,29 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 type Waiter = (outcome: JobOutcome<unknown>) => void;
 
+/**
+ * BullMQ refuses custom ids containing `:` (unless exactly three parts) and ids that look like integers, but our
+ * ids are `<provider>:<id>`. A reversible encoding keeps them unique: `%` and `:` are escaped, and an id that
+ * would still read as an integer gets a `%I` mark (never produced by the escaping).
+ */
+export function toBullJobId(id: string): string {
+  const escaped = id.replace(/%/g, '%25').replace(/:/g, '%3A');
+  return `${Number.parseInt(escaped, 10)}` === escaped ? `%I${escaped}` : escaped;
+}
+
+export function fromBullJobId(id: string): string {
+  const body = id.startsWith('%I') ? id.slice(2) : id;
+  return body.replace(/%3A/g, ':').replace(/%25/g, '%');
+}
+
 class BullTaskQueue<T, R> implements TaskQueue<T, R> {
   readonly bull: Queue;
   private events: QueueEvents | undefined;
   private eventsReady: Promise<void> | undefined;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly workers: Worker[] = [];
+  /** Connections we hand to BullMQ as instances: it treats them as shared and never closes them itself. */
+  private readonly ownConnections = new Set<Redis>();
 
   constructor(
     readonly name: QueueName,
@@ -64,13 +82,14 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
   async add(jobName: string, data: T, opts: JobOptions = {}): Promise<string> {
     try {
       const job = await withTimeout(this.bull.add(jobName, data, {
-        jobId: opts.jobId,
+        // Always a custom id, so every id a caller sees goes through the same encoding.
+        jobId: toBullJobId(opts.jobId ?? randomUUID()),
         priority: opts.priority ?? 10,
         delay: opts.delayMs,
         attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
         backoff: { type: 'exponential', delay: opts.backoffMs ?? this.tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
       }), ADD_TIMEOUT_MS);
-      return job.id ?? opts.jobId ?? '';
+      return job.id ? fromBullJobId(job.id) : (opts.jobId ?? '');
     } catch (err) {
       throw new QueueUnavailableError(`queue ${this.name} unavailable: ${(err as Error).message}`);
     }
@@ -79,35 +98,43 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
   /** One QueueEvents stream per queue, shared by every waiting request. */
   private listen(): Promise<void> {
     if (!this.eventsReady) {
-      this.events = new QueueEvents(this.name, {
-        connection: new Redis(this.url, { maxRetriesPerRequest: null }),
-        prefix: this.prefix,
-      });
-      this.events.on('error', () => {});
-      this.events.on('completed', ({ jobId, returnvalue }) => {
-        let value: unknown = returnvalue;
-        if (typeof returnvalue === 'string') {
-          try {
-            value = JSON.parse(returnvalue);
-          } catch {
-            /* plain string result */
-          }
-        }
-        this.settle(jobId, { status: 'completed', value });
-      });
-      this.events.on('failed', ({ jobId, failedReason, prev }) => {
-        // BullMQ emits `failed` per attempt; only a final failure (no retry scheduled) settles the waiter.
-        void this.finalFailure(jobId, failedReason, prev);
-      });
-      this.eventsReady = this.events.waitUntilReady().then(() => undefined);
+      this.eventsReady = this.startEvents();
     }
     return this.eventsReady;
+  }
+
+  private async startEvents(): Promise<void> {
+    // Read from the stream's current tail, not '$': with '$' an event written between this call and the first
+    // XREAD is lost, and a job finishing in that gap would leave its waiter hanging until the timeout.
+    let lastEventId = '0-0';
+    try {
+      const tail = await withTimeout(this.producer.xrevrange(this.bull.toKey('events'), '+', '-', 'COUNT', 1), ADD_TIMEOUT_MS);
+      lastEventId = tail[0]?.[0] ?? '0-0';
+    } catch {
+      this.eventsReady = undefined; // try again on the next wait
+      throw new QueueUnavailableError(`queue ${this.name} events unavailable`);
+    }
+    this.events = new QueueEvents(this.name, {
+      connection: this.connection(),
+      prefix: this.prefix,
+      lastEventId,
+    });
+    this.events.on('error', () => {});
+    // QueueEvents has already parsed the stored JSON: parsing again would turn a returned "42" into 42.
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      this.settle(fromBullJobId(jobId), { status: 'completed', value: returnvalue });
+    });
+    this.events.on('failed', ({ jobId, failedReason, prev }) => {
+      // BullMQ emits `failed` per attempt; only a final failure (no retry scheduled) settles the waiter.
+      void this.finalFailure(jobId, failedReason, prev);
+    });
+    await this.events.waitUntilReady();
   }
 
   private async finalFailure(jobId: string, reason: string, _prev?: string): Promise<void> {
     try {
       const state = await this.bull.getJobState(jobId);
-      if (state === 'failed') this.settle(jobId, { status: 'failed', error: reason });
+      if (state === 'failed') this.settle(fromBullJobId(jobId), { status: 'failed', error: reason });
     } catch {
       /* the waiter's own timeout covers it */
     }
@@ -143,11 +170,14 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
       void this.listen()
         .then(async () => {
           if (done || Date.now() - started > timeoutMs) return;
-          const job = await Job.fromId(this.bull, jobId);
+          // State first, then the job: read the other way round, a job finishing in between looks completed
+          // with the return value it did not have yet.
+          const state = await this.bull.getJobState(toBullJobId(jobId));
+          if (state !== 'completed' && state !== 'failed') return;
+          const job = await Job.fromId(this.bull, toBullJobId(jobId));
           if (!job) return;
-          const state = await job.getState();
           if (state === 'completed') finish({ status: 'completed', value: job.returnvalue });
-          else if (state === 'failed') finish({ status: 'failed', error: job.failedReason });
+          else finish({ status: 'failed', error: job.failedReason });
         })
         .catch(() => {
           /* Redis away: the timeout answers */
@@ -155,13 +185,26 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
     });
   }
 
+  private connection(): Redis {
+    const conn = new Redis(this.url, { maxRetriesPerRequest: null });
+    conn.on('error', () => {});
+    this.ownConnections.add(conn);
+    return conn;
+  }
+
+  private release(conn: Redis): void {
+    conn.disconnect();
+    this.ownConnections.delete(conn);
+  }
+
   process(handler: JobHandler<T, R>, opts: { concurrency?: number } = {}): WorkerHandle {
+    const connection = this.connection();
     const worker = new Worker(
       this.name,
       async (job: Job) => {
         try {
           return await handler({
-            id: job.id ?? '',
+            id: fromBullJobId(job.id ?? ''),
             name: job.name,
             data: job.data as T,
             attemptsMade: job.attemptsMade,
@@ -173,7 +216,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
         }
       },
       {
-        connection: new Redis(this.url, { maxRetriesPerRequest: null }),
+        connection,
         prefix: this.prefix,
         concurrency: opts.concurrency ?? 4,
         // A killed worker's job is picked up by another after the lock lapses.
@@ -190,6 +233,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
       close: async () => {
         await worker.close();
         this.workers.splice(this.workers.indexOf(worker), 1);
+        this.release(connection);
       },
     };
   }
@@ -208,7 +252,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
   async deadLetters(limit = 50): Promise<DeadLetter[]> {
     const jobs = await this.bull.getFailed(0, limit - 1);
     return jobs.map((j) => ({
-      id: j.id ?? '',
+      id: fromBullJobId(j.id ?? ''),
       name: j.name,
       data: j.data,
       error: j.failedReason,
@@ -224,6 +268,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
     await Promise.all(this.workers.map((w) => w.close()));
     await this.events?.close();
     await this.bull.close();
+    for (const conn of [...this.ownConnections]) this.release(conn);
   }
 }
 

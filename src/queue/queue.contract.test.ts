@@ -59,6 +59,21 @@ describe.each(implementations)('queue contract: %s', (_label, make) => {
     expect(runs).toBe(1);
   });
 
+  it('accepts the gateway\'s own job ids (provider:id, USSD hops, digits) and hands them back unchanged', async () => {
+    const q = backend.queue<{ n: number }, string>('inbound');
+    const seen: string[] = [];
+    q.process(async (job) => {
+      seen.push(job.id);
+      return job.id;
+    });
+    const ids = ['africastalking:ATXid_1', 'africastalking:ussd:ATUid_9:2', 'meta:wamid.HBg=:x', '12345', '%3A', ':'];
+    for (const id of ids) {
+      expect(await q.add('msg', { n: 1 }, { jobId: id })).toBe(id);
+      await expect(q.waitForResult(id, 5000)).resolves.toEqual({ status: 'completed', value: id });
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
+
   it('retries a failing job with backoff until it succeeds', async () => {
     const q = backend.queue<{ n: number }, string>('outbound');
     let attempts = 0;
