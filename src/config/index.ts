@@ -116,9 +116,6 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** Every environment variable Baraza reads, in schema order (docs, infra checks, `.env.example`). */
-export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
-
 /**
  * Test hooks, never deployment settings (so not in CONFIG_VARIABLES, .env.example or the manifests): the
  * reliability tests use them to make a job slow enough to kill mid-way and a dead worker's job reclaimable quickly.
@@ -129,6 +126,9 @@ const testOnlySchema = z.object({
   /** BullMQ job lock; a killed worker's job is reclaimed after about 1.5 times this (default 10 s). */
   BARAZA_TEST_WORKER_LOCK_MS: intIn(1000, 600_000, 10_000),
 });
+
+/** Every environment variable Baraza reads, in schema order (docs, infra checks, `.env.example`). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
 export interface Config {
   port: number;
@@ -182,7 +182,9 @@ export const DEV_PII_SALT = 'baraza-development-salt-change-me';
 
 /** Parse the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (`PACKS_DIR=`) means "unset", so its default applies.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
