@@ -39,6 +39,15 @@ beforeAll(async () => {
     plugins: [registerAfricasTalkingSms, registerTwilio],
     readiness: { packs: () => ({ ok: true, detail: 'test' }) },
   });
+  // The store fails fast while its connection is still opening (no offline queue): wait until Redis answers.
+  for (let i = 0; i < 50; i++) {
+    try {
+      await ctx.store.ping();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -112,11 +121,16 @@ const deliveries: Delivery[] = [
   },
 ];
 
-function deliver(d: Delivery) {
+/** Posts the webhook the way the provider does, retrying on 503 (Redis busy) as providers do. */
+async function deliver(d: Delivery): Promise<Response> {
   const url = base + d.path;
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (d.signed) headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(TOKEN, url, d.params);
-  return fetch(url, { method: 'POST', headers, body: new URLSearchParams(d.params).toString() });
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(d.params).toString() });
+    if (res.status !== 503 || attempt === 5) return res;
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
 }
 
 async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
