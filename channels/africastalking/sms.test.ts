@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../src/app/context.js';
 import { buildGateway } from '../../src/gateway/app.js';
-import type { InboundMessage, StatusEvent } from '../../src/messages/index.js';
+import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/messages/index.js';
 import { loadStatus } from '../../src/messages/status.js';
 import {
   EmbeddedQueueBackend,
@@ -13,7 +14,14 @@ import {
 } from '../../src/queue/index.js';
 import { loadProfile, saveProfile } from '../../src/subscribers/index.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { registerAfricasTalkingSms } from './sms.js';
+import {
+  AT_STATUS_MAP,
+  deliveryReportSchema,
+  inboundSmsSchema,
+  registerAfricasTalkingSms,
+  toInboundMessage,
+  toStatusEvent,
+} from './sms.js';
 import deliveryBlacklist from './testdata/sms-delivery-blacklist.json' with { type: 'json' };
 import deliverySuccess from './testdata/sms-delivery-success.json' with { type: 'json' };
 import inboundSms from './testdata/sms-inbound.json' with { type: 'json' };
@@ -316,5 +324,48 @@ describe('when Redis is away', () => {
     expect(queues.added).toHaveLength(1);
     await h.app.close();
     await h.ctx.queues.close();
+  });
+});
+
+describe('parsers never crash (properties)', () => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom('+254711082123', '0711082123', '', ' ', 'Success', 'UserInBlackList'),
+  );
+  const form = (keys: string[]) => fc.record(Object.fromEntries(keys.map((k) => [k, text])), { requiredKeys: [] });
+
+  it('inbound SMS: any form either parses into a message with the AT id or is rejected with a field name', () => {
+    fc.assert(
+      fc.property(form(['from', 'to', 'text', 'date', 'id', 'linkId', 'networkCode']), (body) => {
+        const parsed = inboundSmsSchema.safeParse(body);
+        if (!parsed.success) {
+          expect(parsed.error.issues[0]!.message).toMatch(/^field '\w+' /);
+          return;
+        }
+        try {
+          const msg = toInboundMessage(parsed.data, '2026-03-02T08:00:00.000Z', 'KE');
+          expect(msg.id).toBe(`africastalking:${parsed.data.id}`);
+          expect(msg.from).toMatch(/^\+\d{6,15}$/);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidPhoneNumberError);
+        }
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it('delivery reports: any form maps to a known status, to undefined, or is rejected with a field name', () => {
+    fc.assert(
+      fc.property(form(['id', 'status', 'phoneNumber', 'networkCode', 'failureReason', 'retryCount']), (body) => {
+        const parsed = deliveryReportSchema.safeParse(body);
+        if (!parsed.success) {
+          expect(parsed.error.issues[0]!.message).toMatch(/^field '\w+' /);
+          return;
+        }
+        const event = toStatusEvent(parsed.data, '2026-03-02T08:00:00.000Z', 'KE');
+        if (event) expect(Object.values(AT_STATUS_MAP)).toContain(event.status);
+      }),
+      { numRuns: 500, seed: 8 },
+    );
   });
 });

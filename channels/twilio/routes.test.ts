@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/app/context.js';
 import { buildGateway } from '../../src/gateway/app.js';
-import type { InboundMessage } from '../../src/messages/index.js';
+import { type InboundMessage, InvalidPhoneNumberError } from '../../src/messages/index.js';
 import { loadStatus } from '../../src/messages/status.js';
 import { loadProfile } from '../../src/subscribers/index.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { EMPTY_TWIML, registerTwilio } from './routes.js';
+import {
+  EMPTY_TWIML,
+  incomingSchema,
+  registerTwilio,
+  statusSchema,
+  toInboundMessage,
+  toStatusEvent,
+} from './routes.js';
 import smsInbound from './testdata/sms-inbound.json' with { type: 'json' };
 import statusDelivered from './testdata/status-delivered.json' with { type: 'json' };
 import statusOptOut from './testdata/status-undelivered-21610.json' with { type: 'json' };
@@ -340,5 +348,72 @@ describe('Twilio status callbacks', () => {
       failureReason: '21610',
       optedOut: true,
     });
+  });
+});
+
+describe('parsers never crash (properties)', () => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom(
+      '+254711082123',
+      'whatsapp:+254711082123',
+      'client:bob',
+      '',
+      '1',
+      'image/jpeg',
+      '-1.29',
+      'delivered',
+      '21610',
+    ),
+  );
+  const form = (keys: string[]) => fc.record(Object.fromEntries(keys.map((k) => [k, text])), { requiredKeys: [] });
+
+  it('incoming: any form parses into a twilio: message on the right channel, or is rejected with a field name', () => {
+    fc.assert(
+      fc.property(
+        form([
+          'MessageSid',
+          'AccountSid',
+          'From',
+          'To',
+          'Body',
+          'NumMedia',
+          'MediaContentType0',
+          'ButtonPayload',
+          'Latitude',
+          'Longitude',
+        ]),
+        (body) => {
+          const parsed = incomingSchema.safeParse(body);
+          if (!parsed.success) {
+            expect(parsed.error.issues[0]!.message).toMatch(/^field '\w+' /);
+            return;
+          }
+          try {
+            const msg = toInboundMessage(parsed.data, '2026-03-02T08:00:00.000Z', 'KE');
+            expect(msg.id).toBe(`twilio:${parsed.data.MessageSid}`);
+            expect(msg.channel).toBe(parsed.data.From.startsWith('whatsapp:') ? 'whatsapp' : 'sms');
+          } catch (err) {
+            expect(err).toBeInstanceOf(InvalidPhoneNumberError);
+          }
+        },
+      ),
+      { numRuns: 500, seed: 9 },
+    );
+  });
+
+  it('status: any form maps to a known status, to undefined, or is rejected with a field name', () => {
+    fc.assert(
+      fc.property(form(['MessageSid', 'MessageStatus', 'To', 'From', 'ErrorCode']), (body) => {
+        const parsed = statusSchema.safeParse(body);
+        if (!parsed.success) {
+          expect(parsed.error.issues[0]!.message).toMatch(/^field '\w+' /);
+          return;
+        }
+        const event = toStatusEvent(parsed.data, '2026-03-02T08:00:00.000Z', 'KE');
+        if (event) expect(event.optedOut === true).toBe(parsed.data.ErrorCode === '21610');
+      }),
+      { numRuns: 500, seed: 10 },
+    );
   });
 });
