@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAfricasTalkingSms } from '../../channels/africastalking/sms.js';
 import { registerAfricasTalkingUssd } from '../../channels/africastalking/ussd.js';
+import { registerTwilio } from '../../channels/twilio/routes.js';
 import { registerWhatsapp } from '../../channels/whatsapp/routes.js';
 import { registerAdmin } from '../admin/index.js';
 import type { Runtime } from '../app/runtime.js';
@@ -14,6 +15,7 @@ export function gatewayPlugins(rt: Runtime): RoutePlugin[] {
   return [
     (app, ctx) => registerAfricasTalkingUssd(app, ctx, menus),
     registerAfricasTalkingSms,
+    registerTwilio,
     registerWhatsapp,
     registerSimulator,
     (app, ctx) => registerAdmin(app, ctx),

@@ -1,4 +1,5 @@
 import { createAfricasTalkingSender } from '../../channels/africastalking/send.js';
+import { createTwilioSender } from '../../channels/twilio/send.js';
 import { createMetaWhatsappSender } from '../../channels/whatsapp/send.js';
 import type { AppContext } from '../app/context.js';
 import type { SenderRegistry } from '../outbound/worker.js';
@@ -8,6 +9,7 @@ export function createLiveSenders(ctx: AppContext): SenderRegistry {
   const { whatsapp } = ctx.config;
   return {
     africastalking: createAfricasTalkingSender(ctx.config),
+    twilio: createTwilioSender(ctx.config),
     meta: whatsapp.token && whatsapp.phoneNumberId ? createMetaWhatsappSender(ctx) : undefined,
   };
 }
