@@ -85,6 +85,11 @@ export class TwilioSender implements ProviderSender {
     return this.client;
   }
 
+  /** Credentials without a sender number for the channel: the message goes to the simulator outbox instead. */
+  canSend(msg: OutboundMessage): boolean {
+    return Boolean(msg.channel === 'whatsapp' ? this.opts.whatsappFrom : this.opts.smsFrom);
+  }
+
   async send(msg: OutboundMessage): Promise<SendReceipt> {
     const whatsapp = msg.channel === 'whatsapp';
     const from = whatsapp ? this.opts.whatsappFrom : this.opts.smsFrom;

@@ -31,4 +31,6 @@ export interface SendReceipt {
 export interface ProviderSender {
   readonly provider: Provider;
   send(msg: OutboundMessage): Promise<SendReceipt>;
+  /** False when this sender lacks what `msg` needs (a sender number for its channel): it goes to the outbox. */
+  canSend?(msg: OutboundMessage): boolean;
 }

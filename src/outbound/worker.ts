@@ -15,9 +15,10 @@ export type OutboundOutcome =
   | { status: 'skipped'; reason: 'already-sent' | 'opted-out' };
 
 /** Live senders for providers with credentials; everything else (or SEND_MODE=simulator) goes to the outbox. */
-export function pickSender(ctx: AppContext, live: SenderRegistry, provider: Provider): ProviderSender {
-  const sender = ctx.config.sendMode === 'live' ? live[provider] : undefined;
-  return sender ?? simulatorSender(ctx.store, provider, ctx.now);
+export function pickSender(ctx: AppContext, live: SenderRegistry, msg: OutboundMessage): ProviderSender {
+  const sender = ctx.config.sendMode === 'live' ? live[msg.provider] : undefined;
+  if (sender && (sender.canSend?.(msg) ?? true)) return sender;
+  return simulatorSender(ctx.store, msg.provider, ctx.now);
 }
 
 /**
@@ -35,7 +36,7 @@ export async function processOutbound(
     const profile = await loadProfile(ctx.store, msg.to);
     if (profile.optedOut) return { status: 'skipped', reason: 'opted-out' };
   }
-  const sender = pickSender(ctx, live, msg.provider);
+  const sender = pickSender(ctx, live, msg);
   try {
     const receipt = await sender.send(msg);
     await ctx.store.set(sentKey(msg.id), receipt.providerMessageId, { ttlMs: SENT_MARK_TTL_MS });
