@@ -1,26 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../src/app/context.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
-import type { DeliveryStatus, StatusEvent } from '../../src/messages/index.js';
-import { getJson, setJson } from '../../src/store/index.js';
+import { recordStatus, statusKey as sharedStatusKey } from '../../src/messages/status.js';
 import { updateProfile } from '../../src/subscribers/index.js';
 import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
 import { checkSignature, SIGNATURE_HEADER, safeEqualText } from './signature.js';
 
 export const WHATSAPP_ROUTE = '/channels/whatsapp';
-/** Delivery statuses are kept for operators and the simulator for a week. */
-export const STATUS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-export const statusKey = (wamid: string) => `status:meta:${wamid}`;
-
-/** Meta may deliver `read` before `delivered`: never step a stored status backwards. */
-const STATUS_RANK: Record<DeliveryStatus, number> = {
-  unknown: 0,
-  queued: 1,
-  sent: 2,
-  delivered: 3,
-  read: 4,
-  failed: 5,
-};
+/** Meta's statuses live beside the other providers' (`status:meta:<wamid>`), never stepping backwards. */
+export const statusKey = (wamid: string) => sharedStatusKey('meta', wamid);
 
 function reject(ctx: AppContext, reply: FastifyReply, code: number, reason: string, error: string) {
   ctx.metrics.rejected.inc({ route: WHATSAPP_ROUTE, reason });
@@ -41,13 +29,6 @@ async function verify(ctx: AppContext, req: FastifyRequest, reply: FastifyReply)
     return reject(ctx, reply, 400, 'hub.challenge', 'hub.challenge is missing');
   }
   return reply.code(200).type('text/plain; charset=utf-8').send(challenge);
-}
-
-async function storeStatus(ctx: AppContext, event: StatusEvent): Promise<void> {
-  const key = statusKey(event.providerMessageId);
-  const previous = await getJson<StatusEvent>(ctx.store, key);
-  if (previous && STATUS_RANK[previous.status] > STATUS_RANK[event.status]) return;
-  await setJson(ctx.store, key, event, { ttlMs: STATUS_TTL_MS });
 }
 
 async function receive(ctx: AppContext, req: FastifyRequest, reply: FastifyReply) {
@@ -98,7 +79,7 @@ async function receive(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
       if (result === 'accepted') accepted++;
       else duplicates++;
     } else {
-      await storeStatus(ctx, item.status);
+      await recordStatus(ctx, item.status, 'whatsapp');
       if (item.status.status === 'failed' || item.errors.length) {
         ctx.log.warn(
           {
