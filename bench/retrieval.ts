@@ -18,10 +18,10 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { franc } from 'franc-all';
 import MiniSearch from 'minisearch';
-import { EVIDENCE_THRESHOLD, retrieve } from '../src/answer/index.js';
 import { buildSnapshot, trainLanguageModel } from '../src/answer/engine.js';
-import { ISO1_TO_FRANC } from '../src/packs/languages.js';
+import { EVIDENCE_THRESHOLD, retrieve } from '../src/answer/index.js';
 import { STOPWORDS } from '../src/answer/text.js';
+import { ISO1_TO_FRANC } from '../src/packs/languages.js';
 import { loadPack } from '../src/packs/load.js';
 import type { LoadedPack } from '../src/packs/types.js';
 import type { BenchResult } from './types.js';
@@ -106,49 +106,50 @@ function gc(): void {
 
 /** Heap retained by what `build` returns (kept alive until measured). */
 async function measureBuild<T>(build: () => Promise<T> | T): Promise<{ value: T; ms: number; heap: number }> {
+  // Let finished async frames drop what earlier builds left behind before the baseline is taken.
+  await new Promise((r) => setImmediate(r));
   gc();
   const before = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const value = await build();
   const ms = performance.now() - t0;
+  await new Promise((r) => setImmediate(r));
   gc();
   const heap = Math.max(0, process.memoryUsage().heapUsed - before);
   return { value, ms, heap };
 }
 
-async function timeQueries(
-  queries: LabelledQuery[],
-  search: (q: LabelledQuery) => Promise<string[]> | string[],
-  afterWarmUp?: () => void,
-) {
-  for (const q of queries) await search(q); // warm-up: JIT, for both systems alike
-  afterWarmUp?.(); // ...but no answer cached from the warm-up (Baraza caches near-spelling lookups)
-  const ranked: string[][] = [];
-  const latenciesMs: number[] = [];
-  for (const q of queries) {
-    const t0 = performance.now();
-    ranked.push(await search(q));
-    latenciesMs.push(performance.now() - t0);
-  }
-  return { ranked, latenciesMs };
+/** A system under test: built once, then asked each question. */
+interface System {
+  buildMs: number;
+  heapBytes: number;
+  search(q: string): Promise<string[]> | string[];
+  /** Forget per-question caches, so the timed passes measure cold lookups. */
+  reset(): void;
+  /** Baraza only: would it answer (or say it does not know)? */
+  answers?(q: string): Promise<boolean>;
 }
 
-export async function runBaraza(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+export async function barazaSystem(packs: LoadedPack[]): Promise<System> {
   const built = await measureBuild(() => buildSnapshot(packs));
   const snap = built.value;
-  const answered: boolean[] = [];
-  const { ranked, latenciesMs } = await timeQueries(queries, async (q) => {
-    const r = await retrieve(snap, q.q, { limit: 10 });
-    return r.hits.map((h) => h.entry);
-  }, () => snap.index.clearCaches());
-  for (const q of queries) answered.push((await retrieve(snap, q.q)).found);
-  return { ranked, latenciesMs, buildMs: built.ms, heapBytes: built.heap, answered };
+  return {
+    buildMs: built.ms,
+    heapBytes: built.heap,
+    search: async (q) => (await retrieve(snap, q, { limit: 10 })).hits.map((h) => h.entry),
+    reset: () => snap.index.clearCaches(),
+    answers: async (q) => (await retrieve(snap, q)).found,
+  };
 }
 
-const stripDiacritics = (s: string) => s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+const stripDiacritics = (s: string) =>
+  s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 const ALL_STOPWORDS = new Set(['en', 'sw', 'fr'].flatMap((l) => [...(STOPWORDS[l] ?? [])]));
 
-export async function runMiniSearch(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+export async function miniSearchSystem(packs: LoadedPack[]): Promise<System> {
   const built = await measureBuild(() => {
     const ms = new MiniSearch({
       fields: ['title', 'tags', 'summary', 'topic', 'body'],
@@ -175,20 +176,62 @@ export async function runMiniSearch(packs: LoadedPack[], queries: LabelledQuery[
     return ms;
   });
   const ms = built.value;
-  const { ranked, latenciesMs } = await timeQueries(queries, (q) => {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    for (const hit of ms.search(q.q)) {
-      const entry = hit.entry as string;
-      if (!seen.has(entry)) {
-        seen.add(entry);
-        out.push(entry);
-        if (out.length === 10) break;
+  return {
+    buildMs: built.ms,
+    heapBytes: built.heap,
+    search: (q) => {
+      const seen = new Set<string>();
+      const out: string[] = [];
+      for (const hit of ms.search(q)) {
+        const entry = hit.entry as string;
+        if (!seen.has(entry)) {
+          seen.add(entry);
+          out.push(entry);
+          if (out.length === 10) break;
+        }
+      }
+      return out;
+    },
+    reset: () => {},
+  };
+}
+
+/**
+ * Both systems answer each question in turn (order alternating), over several passes after a warm-up, so
+ * they share the machine's load: latencies from a busy, shared host stay comparable.
+ */
+export async function race(systems: System[], queries: LabelledQuery[], passes = 3): Promise<SystemRun[]> {
+  for (const s of systems) for (const q of queries) await s.search(q.q); // warm-up: JIT, alike for all
+  const runs: SystemRun[] = systems.map((s) => ({
+    ranked: [],
+    latenciesMs: [],
+    buildMs: s.buildMs,
+    heapBytes: s.heapBytes,
+  }));
+  for (let pass = 0; pass < passes; pass++) {
+    for (const s of systems) s.reset();
+    for (const [i, q] of queries.entries()) {
+      const order = (i + pass) % 2 === 0 ? systems.map((_, k) => k) : systems.map((_, k) => systems.length - 1 - k);
+      for (const k of order) {
+        const t0 = performance.now();
+        const ranked = await systems[k]!.search(q.q);
+        runs[k]!.latenciesMs.push(performance.now() - t0);
+        if (pass === 0) runs[k]!.ranked.push(ranked);
       }
     }
-    return out;
-  });
-  return { ranked, latenciesMs, buildMs: built.ms, heapBytes: built.heap };
+  }
+  for (const [k, s] of systems.entries()) {
+    if (s.answers) runs[k]!.answered = await Promise.all(queries.map((q) => s.answers!(q.q)));
+  }
+  return runs;
+}
+
+export async function runBaraza(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+  return (await race([await barazaSystem(packs)], queries, 1))[0]!;
+}
+
+export async function runMiniSearch(packs: LoadedPack[], queries: LabelledQuery[]): Promise<SystemRun> {
+  return (await race([await miniSearchSystem(packs)], queries, 1))[0]!;
 }
 
 /** Language identification on the same questions: the packs-trained model against franc-all (same languages). */
@@ -209,7 +252,12 @@ export function languageId(packs: LoadedPack[], queries: LabelledQuery[]) {
     if (back[franc(q.q, { only, minLength: 1 })] === q.lang) theirs++;
     theirsMs += performance.now() - t0;
   }
-  return { baraza: ours / queries.length, franc: theirs / queries.length, barazaMs: oursMs / queries.length, francMs: theirsMs / queries.length };
+  return {
+    baraza: ours / queries.length,
+    franc: theirs / queries.length,
+    barazaMs: oursMs / queries.length,
+    francMs: theirsMs / queries.length,
+  };
 }
 
 const pct = (x: number) => Math.round(x * 1000) / 10;
@@ -219,11 +267,12 @@ const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 100)
 export async function run(): Promise<BenchResult> {
   const queries = readQueries();
   const packs = await loadShippedPacks();
-  // Run each system twice and keep the second: the first pays module loading and JIT for everyone.
-  await runMiniSearch(packs, queries);
-  await runBaraza(packs, queries);
-  const mini = await runMiniSearch(packs, queries);
-  const baraza = await runBaraza(packs, queries);
+  // Build each twice and keep the second: the first pays module loading and JIT for everyone.
+  await miniSearchSystem(packs);
+  await barazaSystem(packs);
+  const mini0 = await miniSearchSystem(packs);
+  const baraza0 = await barazaSystem(packs);
+  const [baraza, mini] = (await race([baraza0, mini0], queries)) as [SystemRun, SystemRun];
   const sb = score(queries, baraza);
   const sm = score(queries, mini);
 
@@ -231,11 +280,14 @@ export async function run(): Promise<BenchResult> {
   const offTopic = queries.length - answerable;
   const answeredOffTopic = queries.filter((q, i) => q.expected.length === 0 && baraza.answered![i]).length;
   const heldBack = queries.filter((q, i) => q.expected.length > 0 && !baraza.answered![i]).length;
-  const wrongAnswered = queries.filter((q, i) => q.expected.length > 0 && baraza.answered![i] && !q.expected.includes(baraza.ranked[i]![0] ?? '')).length;
+  const wrongAnswered = queries.filter(
+    (q, i) => q.expected.length > 0 && baraza.answered![i] && !q.expected.includes(baraza.ranked[i]![0] ?? ''),
+  ).length;
   const byLang: Record<string, { n: number; baraza: number; minisearch: number }> = {};
   queries.forEach((q, i) => {
     if (q.expected.length === 0) return;
-    const row = (byLang[q.lang] ??= { n: 0, baraza: 0, minisearch: 0 });
+    byLang[q.lang] ??= { n: 0, baraza: 0, minisearch: 0 };
+    const row = byLang[q.lang]!;
     row.n++;
     if (q.expected.includes(baraza.ranked[i]![0] ?? '')) row.baraza++;
     if (q.expected.includes(mini.ranked[i]![0] ?? '')) row.minisearch++;
@@ -252,10 +304,20 @@ export async function run(): Promise<BenchResult> {
   ];
   const table = rows.map(([metric, b, m]) => ({ metric, baraza: b, minisearch: m, 'baraza/minisearch': ratio(b, m) }));
   for (const [lang, r] of Object.entries(byLang)) {
-    table.push({ metric: `Recall@1 ${lang} (%, n=${r.n})`, baraza: pct(r.baraza / r.n), minisearch: pct(r.minisearch / r.n), 'baraza/minisearch': ratio(r.baraza, r.minisearch) });
+    table.push({
+      metric: `Recall@1 ${lang} (%, n=${r.n})`,
+      baraza: pct(r.baraza / r.n),
+      minisearch: pct(r.minisearch / r.n),
+      'baraza/minisearch': ratio(r.baraza, r.minisearch),
+    });
   }
   const lid = languageId(packs, queries);
-  table.push({ metric: 'language id correct (%, vs franc-all)', baraza: pct(lid.baraza), minisearch: pct(lid.franc), 'baraza/minisearch': ratio(lid.baraza, lid.franc) });
+  table.push({
+    metric: 'language id correct (%, vs franc-all)',
+    baraza: pct(lid.baraza),
+    minisearch: pct(lid.franc),
+    'baraza/minisearch': ratio(lid.baraza, lid.franc),
+  });
   table.push({
     metric: `off-topic answered (of ${offTopic})`,
     baraza: answeredOffTopic,
@@ -276,8 +338,18 @@ export async function run(): Promise<BenchResult> {
       baraza: { ...sb, buildMs: baraza.buildMs, heapBytes: baraza.heapBytes },
       minisearch: { ...sm, buildMs: mini.buildMs, heapBytes: mini.heapBytes },
       byLanguage: byLang,
-      languageIdentification: { baraza: lid.baraza, francAll: lid.franc, barazaMsPerQuestion: lid.barazaMs, francMsPerQuestion: lid.francMs },
-      abstention: { evidenceThreshold: EVIDENCE_THRESHOLD, offTopicAnswered: answeredOffTopic, answerableHeldBack: heldBack, wrongAnswered },
+      languageIdentification: {
+        baraza: lid.baraza,
+        francAll: lid.franc,
+        barazaMsPerQuestion: lid.barazaMs,
+        francMsPerQuestion: lid.francMs,
+      },
+      abstention: {
+        evidenceThreshold: EVIDENCE_THRESHOLD,
+        offTopicAnswered: answeredOffTopic,
+        answerableHeldBack: heldBack,
+        wrongAnswered,
+      },
       misses: queries
         .map((q, i) => ({ q: q.q, lang: q.lang, expected: q.expected, baraza: baraza.ranked[i]!.slice(0, 3) }))
         .filter((x) => x.expected.length > 0 && !x.expected.includes(x.baraza[0] ?? '')),

@@ -1,4 +1,13 @@
-import { charNgrams, expandAbbreviations, isEthiopic, isStopword, normalise, stem, stripGreetings, words } from './text.js';
+import {
+  charNgrams,
+  expandAbbreviations,
+  isEthiopic,
+  isStopword,
+  normalise,
+  stem,
+  stripGreetings,
+  words,
+} from './text.js';
 
 /** A synonym group token never collides with a word: words have no "~". */
 const GROUP_PREFIX = '~';
@@ -22,7 +31,10 @@ export class SynonymTable {
       const groups = Object.values(pack.synonyms).flat();
       // Union-find over groups that share a normalised member.
       const parent = groups.map((_, i) => i);
-      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+      const find = (i: number): number => {
+        if (parent[i] !== i) parent[i] = find(parent[i]!);
+        return parent[i]!;
+      };
       const owner = new Map<string, number>();
       const keyed = groups.map((g) => g.map((w) => phraseTokens(w).join(' ')).filter(Boolean));
       keyed.forEach((members, i) => {
@@ -127,7 +139,8 @@ export function analyseQuery(
 ): AnalysedQuery {
   const stopLangs = opts.stopLangs ?? opts.langs;
   const raw = stripGreetings(words(normalise(text)));
-  const keep = (t: string) => opts.isKnownTerm?.(t) === true || opts.isKnownTerm?.(stem(t)) === true || opts.synonyms.has(t);
+  const keep = (t: string) =>
+    opts.isKnownTerm?.(t) === true || opts.isKnownTerm?.(stem(t)) === true || opts.synonyms.has(t);
   const expanded = expandAbbreviations(raw, opts.langs, keep);
   const stemmed = expanded.map(stem);
   const groups = opts.synonyms.match(stemmed);
@@ -148,7 +161,8 @@ export function analyseQuery(
     units.push(unit);
   }
   const grams = new Map<string, number>();
-  for (const u of units) for (const g of charNgrams(u.token, ngramSizes(u.token))) grams.set(g, (grams.get(g) ?? 0) + 1);
+  for (const u of units)
+    for (const g of charNgrams(u.token, ngramSizes(u.token))) grams.set(g, (grams.get(g) ?? 0) + 1);
   return { units, grams, words: expanded };
 }
 
@@ -158,6 +172,8 @@ export interface WeightedField {
   weight: number;
   /** Strong fields (title, tags, summary, topic) count fully in confidence; body-only matches count less. */
   strong: boolean;
+  /** The title: a field of its own in BM25F (short, and phrased like the questions people ask). */
+  title?: boolean;
 }
 
 export interface AnalysedDoc {
@@ -167,8 +183,11 @@ export interface AnalysedDoc {
   strong: Set<string>;
   /** term → frequency in the body alone (the rest of `terms` is in strong fields, weighted) */
   body: Map<string, number>;
-  /** weighted length of the strong fields, and length of the body */
+  /** term → weighted frequency in the title alone (part of the strong fields) */
+  title: Map<string, number>;
+  /** weighted length of the strong fields (title included), of the title, and of the body */
   strongLength: number;
+  titleLength: number;
   bodyLength: number;
   length: number;
 }
@@ -178,8 +197,10 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
   const terms = new Map<string, number>();
   const strong = new Set<string>();
   const body = new Map<string, number>();
+  const title = new Map<string, number>();
   let length = 0;
   let strongLength = 0;
+  let titleLength = 0;
   let bodyLength = 0;
   const langs = [lang];
   for (const f of fields) {
@@ -193,10 +214,15 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
         terms.set(x, (terms.get(x) ?? 0) + f.weight);
         if (f.strong) strong.add(x);
         else body.set(x, (body.get(x) ?? 0) + f.weight);
+        if (f.title) title.set(x, (title.get(x) ?? 0) + f.weight);
       }
       if (isStopword(toks[i]!, langs) || isStopword(t, langs)) continue;
       if (t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
       terms.set(t, (terms.get(t) ?? 0) + f.weight);
+      if (f.title) {
+        title.set(t, (title.get(t) ?? 0) + f.weight);
+        titleLength += f.weight;
+      }
       if (f.strong) {
         strong.add(t);
         strongLength += f.weight;
@@ -207,5 +233,5 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
       length += f.weight;
     }
   }
-  return { terms, strong, body, strongLength, bodyLength, length };
+  return { terms, strong, body, title, strongLength, titleLength, bodyLength, length };
 }

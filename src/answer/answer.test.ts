@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => answerer.close());
 
-const sms = (question: string, lang?: string) => answerer.answer({ question, channel: 'sms', lang, subscriber: 'sub_test123' });
+const sms = (question: string, lang?: string) =>
+  answerer.answer({ question, channel: 'sms', lang, subscriber: 'sub_test123' });
 
 describe('noisy questions find the right entry', () => {
   it.each([
@@ -78,7 +79,13 @@ describe('honest when it does not know', () => {
 });
 
 describe('composition per channel', () => {
-  const questions = ['hw far apart shud i plant maize', 'mahindi yenye ukungu', 'c koi l aflatoxine', 'should i share my mpesa pin', 'kutuma pesa nje ya nchi gharama'];
+  const questions = [
+    'hw far apart shud i plant maize',
+    'mahindi yenye ukungu',
+    'c koi l aflatoxine',
+    'should i share my mpesa pin',
+    'kutuma pesa nje ya nchi gharama',
+  ];
 
   it('SMS: within the configured segments, encoding reported truthfully, source tag at the end', async () => {
     for (const q of questions) {
@@ -150,7 +157,10 @@ describe('catalogue', () => {
     ]);
     const entry = answerer.catalogue.entry('community-health', 'handwashing', 'ha')!;
     expect(entry).toMatchObject({ lang: 'en', fallback: true, sourceShort: 'WHO' });
-    expect(answerer.catalogue.entry('community-health', 'ors-diarrhoea', 'ha')).toMatchObject({ lang: 'ha', fallback: false });
+    expect(answerer.catalogue.entry('community-health', 'ors-diarrhoea', 'ha')).toMatchObject({
+      lang: 'ha',
+      fallback: false,
+    });
     expect(answerer.catalogue.entry('community-health', 'nope', 'en')).toBeUndefined();
   });
 

@@ -13,7 +13,11 @@ interface PackView {
 }
 
 /** Pick the entry version for a language: itself, else the pack default, else any (flagged as fallback). */
-export function pickVersion(versions: Map<string, PackEntry>, lang: string, defaultLang: string): { entry: PackEntry; fallback: boolean } | undefined {
+export function pickVersion(
+  versions: Map<string, PackEntry>,
+  lang: string,
+  defaultLang: string,
+): { entry: PackEntry; fallback: boolean } | undefined {
   const exact = versions.get(lang);
   if (exact) return { entry: exact, fallback: false };
   const def = versions.get(defaultLang) ?? versions.values().next().value;

@@ -132,12 +132,16 @@ export function cutToFit(text: string, fits: (t: string) => boolean): string {
   return lo > 0 ? chars.slice(0, lo).join('') + ELLIPSIS : '';
 }
 
-const smsFits = (max: number, lang: string) => (text: string) => analyseSms(normaliseForSms(text, lang)).segments <= max;
+const smsFits = (max: number, lang: string) => (text: string) =>
+  analyseSms(normaliseForSms(text, lang)).segments <= max;
 
 function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolean {
   return (text) => {
     try {
-      return paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, USSD_BUDGET_LABELS).length <= budget.ussdMaxScreens;
+      return (
+        paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, USSD_BUDGET_LABELS).length <=
+        budget.ussdMaxScreens
+      );
     } catch {
       return false;
     }

@@ -16,7 +16,20 @@ export interface Embedder {
 
 /** What answer composition needs from a translation model (optional tier). Codes are ISO 639-1/3. */
 export interface TextTranslator {
-  translate(text: string, from: string, to: string): Promise<string>;
+  /** The translation, or undefined when the model cannot give one (the caller keeps the original). */
+  translate(text: string, from: string, to: string): Promise<string | undefined>;
+}
+
+/** What answer composition needs from a generative model (optional tier, src/models/generator.ts). */
+export interface TextCondenser {
+  /** A condensed answer restating only `passage`, or undefined (then the extractive answer is used). */
+  condense(input: {
+    question: string;
+    passage: string;
+    lang: string;
+    maxChars: number;
+    deadlineMs: number;
+  }): Promise<string | undefined>;
 }
 
 export function embedderId(e: Embedder, config: Config): string {
@@ -29,6 +42,7 @@ const MODELS_MODULE = '../models/index.js';
 interface ModelsModule {
   loadEmbedder?: (config: Config) => Promise<Embedder | undefined> | Embedder | undefined;
   loadTranslator?: (config: Config) => Promise<TextTranslator | undefined> | TextTranslator | undefined;
+  loadGenerator?: (config: Config) => Promise<TextCondenser | undefined> | TextCondenser | undefined;
 }
 
 async function modelsModule(log?: Logger): Promise<ModelsModule | undefined> {
@@ -36,7 +50,8 @@ async function modelsModule(log?: Logger): Promise<ModelsModule | undefined> {
     return (await import(MODELS_MODULE)) as ModelsModule;
   } catch (err) {
     const { code, message } = err as { code?: string; message?: string };
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module/.test(message ?? '');
+    const missing =
+      code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module/.test(message ?? '');
     if (!missing) {
       log?.warn({ err }, 'models runtime failed to load; answering with the lexical tier');
     }
@@ -63,6 +78,19 @@ export async function loadTranslatorIfAvailable(config: Config, log?: Logger): P
     return (await mod.loadTranslator(config)) ?? undefined;
   } catch (err) {
     log?.warn({ err }, 'translation model failed to load; answers fall back to the pack language');
+    return undefined;
+  }
+}
+
+/** The configured generative model (GENERATION_MODEL), or undefined: generation is opt-in. */
+export async function loadCondenserIfAvailable(config: Config, log?: Logger): Promise<TextCondenser | undefined> {
+  if (!config.models.generation) return undefined;
+  const mod = await modelsModule(log);
+  if (!mod?.loadGenerator) return undefined;
+  try {
+    return (await mod.loadGenerator(config)) ?? undefined;
+  } catch (err) {
+    log?.warn({ err }, 'generative model failed to load; answers stay extractive');
     return undefined;
   }
 }

@@ -12,7 +12,7 @@ export function humaniseTopic(topic: string): string {
 
 export function entryFields(entry: PackEntry, topicLabel: string | undefined): WeightedField[] {
   const fields: WeightedField[] = [
-    { text: entry.title, weight: FIELD_WEIGHTS.title, strong: true },
+    { text: entry.title, weight: FIELD_WEIGHTS.title, strong: true, title: true },
     ...entry.tags.map((t) => ({ text: t, weight: FIELD_WEIGHTS.tags, strong: true })),
     { text: topicLabel ?? humaniseTopic(entry.topic), weight: FIELD_WEIGHTS.topic, strong: true },
     { text: stripMarkdown(entry.body), weight: FIELD_WEIGHTS.body, strong: false },

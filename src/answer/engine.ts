@@ -49,7 +49,8 @@ export async function buildPackDocs(
   const step = Math.max(1, Math.floor(pack.entries.length / 50));
   pack.entries.forEach((e, i) => {
     docs.push(...packDocs({ ...pack, entries: [e] }, own));
-    if (opts.onAnalyse && ((i + 1) % step === 0 || i + 1 === pack.entries.length)) opts.onAnalyse(i + 1, pack.entries.length);
+    if (opts.onAnalyse && ((i + 1) % step === 0 || i + 1 === pack.entries.length))
+      opts.onAnalyse(i + 1, pack.entries.length);
   });
   if (opts.embedder) {
     const texts = pack.entries.map(passageText);
@@ -96,9 +97,14 @@ export async function buildSnapshot(packs: LoadedPack[], opts: BuildOptions = {}
     if (opts.indexDir) {
       const found = await readPackIndex(opts.indexDir, pack);
       if (found.status === 'hit') {
-        const vectorsOk = !opts.embedder || (found.embeddingModel === opts.embedderId && found.docs.every((d) => d.vector));
+        const vectorsOk =
+          !opts.embedder || (found.embeddingModel === opts.embedderId && found.docs.every((d) => d.vector));
         if (vectorsOk) packDocsList = found.docs;
-        else opts.log?.info({ pack: pack.manifest.id }, 'stored index has no vectors for the configured embedding model; embedding in memory (run baraza packs build)');
+        else
+          opts.log?.info(
+            { pack: pack.manifest.id },
+            'stored index has no vectors for the configured embedding model; embedding in memory (run baraza packs build)',
+          );
       } else if (found.status === 'stale') {
         opts.log?.info({ pack: pack.manifest.id, reason: found.reason }, 'stored index not used');
       }

@@ -7,7 +7,7 @@ import type { IndexDoc } from './lexical.js';
 import { SMS_ABBREVIATIONS, STOPWORDS } from './text.js';
 
 /** Bump when the stored layout changes. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 /** Stored indexes are reused only when built by the same analysis rules (stopwords, weights, stemming). */
 export const ANALYSER_VERSION = createHash('sha256')
@@ -25,11 +25,12 @@ export const ANALYSER_VERSION = createHash('sha256')
 interface StoredDoc {
   entry: string;
   lang: string;
-  /** [term, weighted frequency, of which in the body] */
-  terms: [string, number, number][];
+  /** [term, weighted frequency, of which in the body, of which in the title] */
+  terms: [string, number, number, number][];
   strong: string[];
   length: number;
   strongLength: number;
+  titleLength: number;
   bodyLength: number;
   /** base64 of the Float32 passage vector */
   vector?: string;
@@ -75,10 +76,14 @@ export function serialisePackIndex(pack: LoadedPack, docs: IndexDoc[], embedding
     docs: docs.map((d) => ({
       entry: d.entry,
       lang: d.lang,
-      terms: [...d.analysed.terms.entries()].map(([t, tf]) => [t, tf, d.analysed.body.get(t) ?? 0] as [string, number, number]),
+      terms: [...d.analysed.terms.entries()].map(
+        ([t, tf]) =>
+          [t, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0] as [string, number, number, number],
+      ),
       strong: [...d.analysed.strong],
       length: d.analysed.length,
       strongLength: d.analysed.strongLength,
+      titleLength: d.analysed.titleLength,
       bodyLength: d.analysed.bodyLength,
       vector: d.vector ? encodeVector(d.vector) : undefined,
     })),
@@ -89,6 +94,7 @@ export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
   return stored.docs.map((d) => {
     const terms = new Map(d.terms.map(([t, tf]) => [t, tf] as [string, number]));
     const body = new Map(d.terms.filter(([, , b]) => b > 0).map(([t, , b]) => [t, b] as [string, number]));
+    const title = new Map(d.terms.filter(([, , , h]) => h > 0).map(([t, , , h]) => [t, h] as [string, number]));
     return {
       pack: stored.pack,
       entry: d.entry,
@@ -97,7 +103,9 @@ export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
         terms,
         strong: new Set(d.strong),
         body,
+        title,
         strongLength: d.strongLength,
+        titleLength: d.titleLength,
         bodyLength: d.bodyLength,
         length: d.length,
       },
@@ -114,7 +122,8 @@ export async function writePackIndex(indexDir: string, stored: StoredPackIndex):
   await writeFile(tmp, JSON.stringify(stored));
   await rename(tmp, file);
   for (const name of await readdir(path.dirname(file))) {
-    if (name !== path.basename(file) && name.endsWith('.json')) await rm(path.join(path.dirname(file), name), { force: true });
+    if (name !== path.basename(file) && name.endsWith('.json'))
+      await rm(path.join(path.dirname(file), name), { force: true });
   }
   return file;
 }
@@ -136,7 +145,11 @@ export async function readPackIndex(indexDir: string, pack: LoadedPack): Promise
   if (stored.format !== INDEX_FORMAT || stored.analyser !== ANALYSER_VERSION) {
     return { status: 'stale', reason: `index ${file} was built by another version; run baraza packs build` };
   }
-  if (stored.pack !== pack.manifest.id || stored.contentHash !== pack.contentHash || stored.docs.length !== pack.entries.length) {
+  if (
+    stored.pack !== pack.manifest.id ||
+    stored.contentHash !== pack.contentHash ||
+    stored.docs.length !== pack.entries.length
+  ) {
     return { status: 'stale', reason: `index ${file} does not match the pack content` };
   }
   return { status: 'hit', docs: deserialisePackIndex(stored), embeddingModel: stored.embedding?.model };

@@ -7,18 +7,26 @@ import type { KeyValueStore } from '../store/index.js';
 import { type AnalysedQuery, analyseQuery, isGroupToken } from './analyse.js';
 import { PackCatalogue, toView } from './catalogue.js';
 import { type ChannelBudget, composeAnswer, composeNotFound, type SentenceScorer } from './compose.js';
-import { type Embedder, embedderId, loadEmbedderIfAvailable, loadTranslatorIfAvailable, type TextTranslator } from './dense.js';
+import {
+  type Embedder,
+  embedderId,
+  loadCondenserIfAvailable,
+  loadEmbedderIfAvailable,
+  loadTranslatorIfAvailable,
+  type TextCondenser,
+  type TextTranslator,
+} from './dense.js';
 import { buildSnapshot, type Snapshot } from './engine.js';
 import { recordGap } from './gaps.js';
 import type { LanguageGuess } from './langid.js';
 import type { Alternative, EntryHit, FusionWeights } from './lexical.js';
 import { normalise, stem, words } from './text.js';
-import type { AnswerRequest, AnswerResult, Answerer, Catalogue, Citation } from './types.js';
+import type { Answerer, AnswerRequest, AnswerResult, Catalogue, Citation } from './types.js';
 
-export type { Answerer, AnswerRequest, AnswerResult, Catalogue, Citation, EntryView, PackInfo } from './types.js';
-export { listGaps, recordGap, type KnowledgeGap, GAPS_KEY } from './gaps.js';
-export type { Embedder, TextTranslator } from './dense.js';
+export type { Embedder, TextCondenser, TextTranslator } from './dense.js';
 export type { Snapshot } from './engine.js';
+export { GAPS_KEY, type KnowledgeGap, listGaps, recordGap } from './gaps.js';
+export type { Answerer, AnswerRequest, AnswerResult, Catalogue, Citation, EntryView, PackInfo } from './types.js';
 
 /*
  * Confidence. Two lexical signals of the best entry (lexical.ts `coverage`): how much of the question it
@@ -67,7 +75,11 @@ const PLAUSIBLE_GUESS = 0.75;
  * Language of the user: the detected one when the text says so clearly, else the saved/requested one
  * (short questions, loanwords), else a plausible guess, else the first pack's default ("xqzv blorp").
  */
-export function chooseUserLanguage(requested: string | undefined, guess: LanguageGuess | undefined, fallback: string): string {
+export function chooseUserLanguage(
+  requested: string | undefined,
+  guess: LanguageGuess | undefined,
+  fallback: string,
+): string {
   if (guess?.reliable) return guess.lang;
   if (requested) return requested;
   return guess && guess.probability >= PLAUSIBLE_GUESS ? guess.lang : fallback;
@@ -118,7 +130,8 @@ export async function retrieve(
 function sentenceScorer(snapshot: Snapshot, r: Retrieval): SentenceScorer {
   const weights = new Map<string, number>();
   for (const alts of r.alternatives) {
-    for (const a of alts) weights.set(a.term, Math.max(weights.get(a.term) ?? 0, a.weight * snapshot.index.idf(a.term)));
+    for (const a of alts)
+      weights.set(a.term, Math.max(weights.get(a.term) ?? 0, a.weight * snapshot.index.idf(a.term)));
   }
   return (sentence) => {
     const toks = words(normalise(sentence)).map(stem);
@@ -143,6 +156,8 @@ export interface CreateAnswererOptions {
   /** Inject an embedding model (tests); `null` forces the lexical tier. Default: the models runtime decides. */
   embedder?: Embedder | null;
   translator?: TextTranslator | null;
+  /** Generative condensing of entries without an editor summary; default: GENERATION_MODEL via src/models. */
+  condenser?: TextCondenser | null;
   debounceMs?: number;
 }
 
@@ -173,7 +188,10 @@ export function channelBudget(config: Config): ChannelBudget {
 export async function createAnswerer(opts: CreateAnswererOptions): Promise<BarazaAnswerer> {
   const { config, log } = opts;
   const embedder = opts.embedder === null ? undefined : (opts.embedder ?? (await loadEmbedderIfAvailable(config, log)));
-  const translator = opts.translator === null ? undefined : (opts.translator ?? (await loadTranslatorIfAvailable(config, log)));
+  const translator =
+    opts.translator === null ? undefined : (opts.translator ?? (await loadTranslatorIfAvailable(config, log)));
+  const condenser =
+    opts.condenser === null ? undefined : (opts.condenser ?? (await loadCondenserIfAvailable(config, log)));
   const embedId = embedder ? embedderId(embedder, config) : undefined;
   const budget = channelBudget(config);
   const dirs = opts.packs ?? config.packsDirs;
@@ -214,6 +232,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
         view.summary ? translator.translate(view.summary, view.lang, to) : Promise.resolve(undefined),
       ]);
       const body = summary ?? (await translator.translate(view.body.slice(0, 1500), view.lang, to));
+      if (!title || !body || (view.summary && !summary)) return undefined;
       return { ...view, title, summary, body, lang: to, fallback: false };
     })().catch((err) => {
       log?.warn({ err }, 'translation failed; answering in the pack language');
@@ -223,6 +242,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
   }
 
   async function answer(req: AnswerRequest): Promise<AnswerResult> {
+    const started = Date.now();
     const served = library.current();
     const snap = served?.snap;
     const catalogue = served?.catalogue ?? emptyCatalogue;
@@ -242,6 +262,21 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
     const chosen = versions.get(r.userLang) ?? versions.get(defaultLang) ?? versions.values().next().value!;
     let view = toView(chosen, chosen.lang !== r.userLang, catalogue.topicTitle(top.pack, chosen.topic, r.userLang));
     view = await maybeTranslate(view, r.userLang, req.deadlineMs);
+    if (!view.summary && condenser && channel !== 'whatsapp') {
+      const left = (req.deadlineMs ?? 5000) - (Date.now() - started) - 200;
+      if (left > 300) {
+        // The model may only restate the entry; what it returns is fitted and cited like an editor summary.
+        const maxChars =
+          channel === 'sms' ? budget.smsMaxSegments * 140 : budget.ussdMaxScreens * (budget.ussdMaxChars - 30);
+        const condensed = await condenser
+          .condense({ question: req.question, passage: view.body, lang: view.lang, maxChars, deadlineMs: left })
+          .catch((err) => {
+            log?.warn({ err }, 'condensing failed; answering extractively');
+            return undefined;
+          });
+        if (condensed) view = { ...view, summary: condensed };
+      }
+    }
     const related = r.hits
       .slice(1)
       .filter((h) => h.score >= RELATED_MIN_SCORE)
@@ -256,7 +291,12 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       score: sentenceScorer(snap, r),
       related: related.map((v) => v.title),
     });
-    const citations: Citation[] = [view, ...related].map((v) => ({ pack: v.pack, entry: v.id, title: v.title, source: v.source }));
+    const citations: Citation[] = [view, ...related].map((v) => ({
+      pack: v.pack,
+      entry: v.id,
+      title: v.title,
+      source: v.source,
+    }));
     if (r.confidence < LOW_CONFIDENCE) await gap(req, r, true);
     return {
       answer: composed.text,

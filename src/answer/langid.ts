@@ -48,8 +48,9 @@ function featureGrams(token: string): string[] {
 /** A tiny multinomial naive Bayes over character n-grams and words, trained on pack text. */
 export class LanguageModel {
   private readonly stats = new Map<string, LangStats>();
-  private readonly vocabulary = new Set<string>();
-  private readonly wordVocabulary = new Set<string>();
+  /** Distinct n-grams and words over all languages (smoothing). */
+  private vocabularySize = 0;
+  private wordVocabularySize = 0;
 
   get languages(): string[] {
     return [...this.stats.keys()];
@@ -98,10 +99,11 @@ export class LanguageModel {
 
   private prepareOne(s: LangStats): Required<LangStats> {
     if (!s.gramLog) {
-      const v = this.vocabulary.size + 1;
-      const wv = this.wordVocabulary.size + 1;
+      const v = this.vocabularySize + 1;
+      const wv = this.wordVocabularySize + 1;
       s.gramLog = new Map();
       for (const [g, c] of s.counts) s.gramLog.set(g, Math.log((c + 0.5) / (s.total + 0.5 * v)));
+      s.counts = new Map(); // only the logs are needed from here on (counted again if more text is added)
       s.gramUnseen = Math.log(0.5 / (s.total + 0.5 * v));
       s.wordLog = new Map();
       for (const [w, c] of s.wordCounts) s.wordLog.set(w, Math.log((c + 0.1) / (s.wordTotal + 0.1 * wv)));
@@ -111,20 +113,22 @@ export class LanguageModel {
   }
 
   private countGrams(): void {
-    this.vocabulary.clear();
-    this.wordVocabulary.clear();
+    const vocabulary = new Set<string>();
+    const wordVocabulary = new Set<string>();
     for (const s of this.stats.values()) {
       s.counts = new Map();
       s.total = 0;
       for (const [w, c] of s.wordCounts) {
-        this.wordVocabulary.add(w);
+        wordVocabulary.add(w);
         for (const g of featureGrams(w)) {
           s.counts.set(g, (s.counts.get(g) ?? 0) + c);
           s.total += c;
-          this.vocabulary.add(g);
+          vocabulary.add(g);
         }
       }
     }
+    this.vocabularySize = vocabulary.size;
+    this.wordVocabularySize = wordVocabulary.size;
   }
 
   /** Log-posteriors per language for the given words (uniform prior). */

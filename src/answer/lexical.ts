@@ -64,22 +64,73 @@ const CROSS_LANGUAGE_MATCH = 0.6;
 const SAME_LANGUAGE_BOOST = 0.1;
 const FUZZY_CACHE_MAX = 20_000;
 
-interface Postings {
-  docs: number[];
-  tfs: number[];
-  /** Token postings: the body part of tfs (BM25F normalises strong fields and body separately). */
-  body?: number[];
+/**
+ * Postings of every term: documents containing it, with its weighted frequency and the body part of it
+ * (BM25F). All lists live in three flat typed arrays (list i spans start[i]..start[i+1]): tens of thousands
+ * of small arrays would cost more in object headers than in data, and lengthen every GC pause.
+ */
+class PostingsTable {
+  readonly ids = new Map<string, number>();
+  start = new Int32Array(1);
+  docs = new Int32Array(0);
+  tfs = new Float32Array(0);
+  body = new Float32Array(0);
+  title = new Float32Array(0);
+
+  has(key: string): boolean {
+    return this.ids.has(key);
+  }
+
+  df(key: string): number {
+    const i = this.ids.get(key);
+    return i === undefined ? 0 : this.start[i + 1]! - this.start[i]!;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.ids.keys();
+  }
 }
 
-function addPosting(map: Map<string, Postings>, key: string, doc: number, tf: number, body?: number): void {
-  let p = map.get(key);
-  if (!p) {
-    p = { docs: [], tfs: [], body: body === undefined ? undefined : [] };
-    map.set(key, p);
+/** Gathers postings in plain arrays, then packs them into a PostingsTable. */
+class PostingsBuilder {
+  private readonly lists = new Map<string, number[]>();
+
+  add(key: string, doc: number, tf: number, body: number, title = 0): void {
+    let l = this.lists.get(key);
+    if (!l) {
+      l = [];
+      this.lists.set(key, l);
+    }
+    l.push(doc, tf, body, title);
   }
-  p.docs.push(doc);
-  p.tfs.push(tf);
-  p.body?.push(body ?? 0);
+
+  freeze(): PostingsTable {
+    const table = new PostingsTable();
+    let total = 0;
+    for (const l of this.lists.values()) total += l.length / 4;
+    table.start = new Int32Array(this.lists.size + 1);
+    table.docs = new Int32Array(total);
+    table.tfs = new Float32Array(total);
+    table.body = new Float32Array(total);
+    table.title = new Float32Array(total);
+    let at = 0;
+    let id = 0;
+    for (const [key, l] of this.lists) {
+      table.ids.set(key, id);
+      table.start[id] = at;
+      for (let i = 0; i < l.length; i += 4) {
+        table.docs[at] = l[i]!;
+        table.tfs[at] = l[i + 1]!;
+        table.body[at] = l[i + 2]!;
+        table.title[at] = l[i + 3]!;
+        at++;
+      }
+      id++;
+    }
+    table.start[id] = at;
+    this.lists.clear();
+    return table;
+  }
 }
 
 /** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
@@ -114,16 +165,16 @@ const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2
  */
 export class LexicalIndex {
   readonly docs: IndexDoc[];
-  private readonly terms = new Map<string, Postings>();
-  private readonly grams = new Map<string, Postings>();
+  private readonly terms: PostingsTable;
+  private readonly grams: PostingsTable;
   private readonly bigramVocab = new Map<string, string[]>();
   private readonly vocabulary: string[];
-  private readonly avgStrongLength: number;
   private readonly avgBodyLength: number;
   private readonly strongGramNorm: Float64Array;
   private readonly bodyGramNorm: Float64Array;
   /** Per document: 1 / (1 - b + b · len / avglen) for strong fields and body (BM25F). */
   private readonly strongNorm: Float64Array;
+  private readonly titleNorm: Float64Array;
   /** Document → entry number; entry number → [pack, entry id] and its documents (language versions). */
   private readonly entryOf: Int32Array;
   private readonly entryKeys: [string, string][] = [];
@@ -147,22 +198,28 @@ export class LexicalIndex {
       this.docsOfEntry[e]!.push(i);
       return e;
     });
-    let slen = 0;
     let blen = 0;
+    const terms = new PostingsBuilder();
+    const grams = new PostingsBuilder();
     const gramLengths = docs.map((d, i) => {
-      for (const [t, tf] of d.analysed.terms) addPosting(this.terms, t, i, tf, d.analysed.body.get(t) ?? 0);
-      slen += d.analysed.strongLength;
+      for (const [t, tf] of d.analysed.terms)
+        terms.add(t, i, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0);
       blen += d.analysed.bodyLength;
-      return this.addGrams(d.analysed, i);
+      return addGrams(grams, d.analysed, i);
     });
+    this.terms = terms.freeze();
+    this.grams = grams.freeze();
     const n = Math.max(1, docs.length);
-    this.avgStrongLength = slen / n || 1;
     this.avgBodyLength = blen / n || 1;
     const avgSg = gramLengths.reduce((a, g) => a + g.strong, 0) / n || 1;
     const avgBg = gramLengths.reduce((a, g) => a + g.body, 0) / n || 1;
     this.strongGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.strong) / avgSg));
     this.bodyGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.body) / avgBg));
-    this.strongNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.strongLength) / this.avgStrongLength));
+    const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength;
+    const avgRest = docs.reduce((a, d) => a + restLen(d), 0) / n || 1;
+    const avgTitle = docs.reduce((a, d) => a + d.analysed.titleLength, 0) / n || 1;
+    this.strongNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * restLen(d)) / avgRest));
+    this.titleNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.titleLength) / avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.bodyLength) / this.avgBodyLength));
     this.vocabulary = [...this.terms.keys()].filter((t) => !isGroupToken(t));
     for (const t of this.vocabulary) {
@@ -173,26 +230,6 @@ export class LexicalIndex {
       }
     }
     this.maxIdf = this.idfOf(1);
-  }
-
-  /** Character n-grams of a document's words, strong fields and body apart (BM25F, like the tokens). */
-  private addGrams(doc: AnalysedDoc, i: number): { strong: number; body: number } {
-    const all = new Map<string, number>();
-    const inBody = new Map<string, number>();
-    let strong = 0;
-    let body = 0;
-    for (const [t, tf] of doc.terms) {
-      if (isGroupToken(t)) continue;
-      const b = doc.body.get(t) ?? 0;
-      for (const g of charNgrams(t, ngramSizes(t))) {
-        all.set(g, (all.get(g) ?? 0) + tf);
-        if (b > 0) inBody.set(g, (inBody.get(g) ?? 0) + b);
-        strong += tf - b;
-        body += b;
-      }
-    }
-    for (const [g, tf] of all) addPosting(this.grams, g, i, tf, inBody.get(g) ?? 0);
-    return { strong, body };
   }
 
   /** Forget cached near-spelling lookups (benchmarks measure cold lookups). */
@@ -214,7 +251,7 @@ export class LexicalIndex {
   }
 
   idf(term: string): number {
-    const df = this.terms.get(term)?.docs.length ?? 0;
+    const df = this.terms.df(term);
     return df === 0 ? 0 : this.idfOf(df);
   }
 
@@ -267,24 +304,36 @@ export class LexicalIndex {
   ): SearchOutcome {
     const n = this.docs.length;
     const ne = this.entryKeys.length;
-    const boost = (d: number) => (opts.preferLang && this.docs[d]!.lang === opts.preferLang ? 1 + SAME_LANGUAGE_BOOST : 1);
+    const boost = (d: number) =>
+      opts.preferLang && this.docs[d]!.lang === opts.preferLang ? 1 + SAME_LANGUAGE_BOOST : 1;
     const alternatives = this.alternatives(q);
     // A question unit scores a document by its best alternative (word, synonym or near spelling); an entry
     // scores as its best language version. Adding a unit's best over the versions instead (so a code-mixed
     // question gathers Swahili and English evidence on one entry) measured worse on
     // src/answer/testdata/dev.jsonl, code-mixed questions included: Recall@1 0.920 vs 0.930.
+    const T = this.terms;
+    const G = this.grams;
     const docTokens = new Float64Array(n);
     const best = new Float64Array(n);
     const touched: number[] = [];
     for (const alts of alternatives) {
       for (const a of alts) {
-        const p = this.terms.get(a.term);
-        if (!p) continue;
-        const idf = this.idfOf(p.docs.length) * a.weight;
-        for (let i = 0; i < p.docs.length; i++) {
-          const d = p.docs[i]!;
-          const bodyTf = p.body![i]!;
-          const s = idf * fieldScore(p.tfs[i]! - bodyTf, this.strongNorm[d]!, bodyTf, this.bodyNorm[d]!);
+        const li = T.ids.get(a.term);
+        if (li === undefined) continue;
+        const from = T.start[li]!;
+        const to = T.start[li + 1]!;
+        const idf = this.idfOf(to - from) * a.weight;
+        for (let i = from; i < to; i++) {
+          const d = T.docs[i]!;
+          const bodyTf = T.body[i]!;
+          const titleTf = T.title[i]!;
+          // BM25F over title, the other strong fields (tags, summary, topic) and body: each length-normalised
+          // on its own, then one saturation.
+          const tf =
+            titleTf * this.titleNorm[d]! +
+            (T.tfs[i]! - bodyTf - titleTf) * this.strongNorm[d]! +
+            bodyTf * this.bodyNorm[d]!;
+          const s = (idf * tf * (K1 + 1)) / (tf + K1);
           if (best[d] === 0) touched.push(d);
           if (s > best[d]!) best[d] = s;
         }
@@ -297,13 +346,15 @@ export class LexicalIndex {
     }
     const docGrams = new Float64Array(n);
     for (const g of q.grams.keys()) {
-      const p = this.grams.get(g);
-      if (!p) continue;
-      const idf = this.idfOf(p.docs.length);
-      for (let i = 0; i < p.docs.length; i++) {
-        const d = p.docs[i]!;
-        const bodyTf = p.body![i]!;
-        docGrams[d]! += idf * fieldScore(p.tfs[i]! - bodyTf, this.strongGramNorm[d]!, bodyTf, this.bodyGramNorm[d]!);
+      const li = G.ids.get(g);
+      if (li === undefined) continue;
+      const from = G.start[li]!;
+      const to = G.start[li + 1]!;
+      const idf = this.idfOf(to - from);
+      for (let i = from; i < to; i++) {
+        const d = G.docs[i]!;
+        const bodyTf = G.body[i]!;
+        docGrams[d]! += idf * fieldScore(G.tfs[i]! - bodyTf, this.strongGramNorm[d]!, bodyTf, this.bodyGramNorm[d]!);
       }
     }
     const entryTokens = new Float64Array(ne);
@@ -366,7 +417,12 @@ export class LexicalIndex {
    * detected one count less ("capital" in a French entry is not the English "capital"). Unknown words weigh
    * like rare ones: a question about something the packs never mention stays uncovered.
    */
-  coverage(alternatives: Alternative[][], q: AnalysedQuery, docIdx: number[], preferLang?: string): { coverage: number; matched: number } {
+  coverage(
+    alternatives: Alternative[][],
+    q: AnalysedQuery,
+    docIdx: number[],
+    preferLang?: string,
+  ): { coverage: number; matched: number } {
     let total = 0;
     let got = 0;
     alternatives.forEach((alts, i) => {
@@ -405,6 +461,26 @@ export class LexicalIndex {
     }
     return best;
   }
+}
+
+/** Character n-grams of a document's words, strong fields and body apart (BM25F, like the tokens). */
+function addGrams(builder: PostingsBuilder, doc: AnalysedDoc, i: number): { strong: number; body: number } {
+  const all = new Map<string, number>();
+  const inBody = new Map<string, number>();
+  let strong = 0;
+  let body = 0;
+  for (const [t, tf] of doc.terms) {
+    if (isGroupToken(t)) continue;
+    const b = doc.body.get(t) ?? 0;
+    for (const g of charNgrams(t, ngramSizes(t))) {
+      all.set(g, (all.get(g) ?? 0) + tf);
+      if (b > 0) inBody.set(g, (inBody.get(g) ?? 0) + b);
+      strong += tf - b;
+      body += b;
+    }
+  }
+  for (const [g, tf] of all) builder.add(g, i, tf, inBody.get(g) ?? 0);
+  return { strong, body };
 }
 
 /** A near spelling is weaker evidence than the word itself: similarity 0.75 → 0.5, 0.9 → 0.8. */

@@ -21,7 +21,8 @@ const read = (file: string): Labelled[] =>
 let snap: Snapshot;
 beforeAll(async () => {
   const packs = [];
-  for (const name of ['agri-advisory', 'financial-literacy']) packs.push((await loadPack(path.join(ROOT, 'packs', name))).pack!);
+  for (const name of ['agri-advisory', 'financial-literacy'])
+    packs.push((await loadPack(path.join(ROOT, 'packs', name))).pack!);
   snap = await buildSnapshot(packs);
 });
 
@@ -44,14 +45,17 @@ describe('retrieval quality on a sample of the benchmark questions', () => {
     expect(top3 / answerable.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it.each(['xqzv blorp', 'what is the capital of mars', 'asdfgh jkl', 'hi how are you', 'quelle est la meteo demain a paris'])(
-    'does not answer nonsense or off-topic: "%s"',
-    async (q) => {
-      const r = await retrieve(snap, q);
-      expect(r.found).toBe(false);
-      expect(r.confidence).toBeLessThan(0.5);
-    },
-  );
+  it.each([
+    'xqzv blorp',
+    'what is the capital of mars',
+    'asdfgh jkl',
+    'hi how are you',
+    'quelle est la meteo demain a paris',
+  ])('does not answer nonsense or off-topic: "%s"', async (q) => {
+    const r = await retrieve(snap, q);
+    expect(r.found).toBe(false);
+    expect(r.confidence).toBeLessThan(0.5);
+  });
 });
 
 describe('confidence calibration (src/answer/testdata/calibration.jsonl, written apart from the benchmark)', () => {

@@ -16,21 +16,43 @@ export interface AnswerStrings {
 const STRINGS: Record<string, AnswerStrings> = {
   en: {
     notFound: "Sorry, I don't have an answer to that yet. Try other words, or ask about another topic.",
-    inLanguage: { en: '(in English)', sw: '(in Swahili)', fr: '(in French)', ha: '(in Hausa)', yo: '(in Yoruba)', am: '(in Amharic)' },
+    inLanguage: {
+      en: '(in English)',
+      sw: '(in Swahili)',
+      fr: '(in French)',
+      ha: '(in Hausa)',
+      yo: '(in Yoruba)',
+      am: '(in Amharic)',
+    },
     src: 'Src',
     source: 'Source',
     seeAlso: 'See also',
   },
   sw: {
     notFound: 'Samahani, bado sina jibu la swali hilo. Jaribu maneno mengine, au uliza kuhusu mada nyingine.',
-    inLanguage: { en: '(kwa Kiingereza)', sw: '(kwa Kiswahili)', fr: '(kwa Kifaransa)', ha: '(kwa Kihausa)', yo: '(kwa Kiyoruba)', am: '(kwa Kiamhari)' },
+    inLanguage: {
+      en: '(kwa Kiingereza)',
+      sw: '(kwa Kiswahili)',
+      fr: '(kwa Kifaransa)',
+      ha: '(kwa Kihausa)',
+      yo: '(kwa Kiyoruba)',
+      am: '(kwa Kiamhari)',
+    },
     src: 'Chanzo',
     source: 'Chanzo',
     seeAlso: 'Angalia pia',
   },
   fr: {
-    notFound: "Désolé, je n'ai pas encore de réponse à cela. Essayez d'autres mots, ou posez une question sur un autre sujet.",
-    inLanguage: { en: '(en anglais)', sw: '(en swahili)', fr: '(en français)', ha: '(en haoussa)', yo: '(en yoruba)', am: '(en amharique)' },
+    notFound:
+      "Désolé, je n'ai pas encore de réponse à cela. Essayez d'autres mots, ou posez une question sur un autre sujet.",
+    inLanguage: {
+      en: '(en anglais)',
+      sw: '(en swahili)',
+      fr: '(en français)',
+      ha: '(en haoussa)',
+      yo: '(en yoruba)',
+      am: '(en amharique)',
+    },
     src: 'Src',
     source: 'Source',
     seeAlso: 'Voir aussi',

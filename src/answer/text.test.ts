@@ -23,8 +23,24 @@ describe('normalise and words', () => {
 
 describe('SMS spellings', () => {
   it('expands English, French and Swahili abbreviations for the languages in play', () => {
-    expect(expandAbbreviations(words('hw 2 plant maize 2day pls'), ['en'])).toEqual(['how', 'to', 'plant', 'maize', 'today', 'please']);
-    expect(expandAbbreviations(words('c koi pk stp'), ['fr'])).toEqual(['c', 'est', 'quoi', 'pourquoi', 's', 'il', 'te', 'plait']);
+    expect(expandAbbreviations(words('hw 2 plant maize 2day pls'), ['en'])).toEqual([
+      'how',
+      'to',
+      'plant',
+      'maize',
+      'today',
+      'please',
+    ]);
+    expect(expandAbbreviations(words('c koi pk stp'), ['fr'])).toEqual([
+      'c',
+      'est',
+      'quoi',
+      'pourquoi',
+      's',
+      'il',
+      'te',
+      'plait',
+    ]);
     expect(expandAbbreviations(words('kwann mahindi nn'), ['sw'])).toEqual(['kwa', 'nini', 'mahindi', 'nini']);
   });
 
@@ -52,7 +68,16 @@ describe('stem', () => {
 
 describe('analyseQuery', () => {
   const synonyms = new SynonymTable([
-    { id: 'agri', synonyms: { en: [['maize', 'corn']], sw: [['mahindi', 'maize'], ['viwavi jeshi', 'fall armyworm']] } },
+    {
+      id: 'agri',
+      synonyms: {
+        en: [['maize', 'corn']],
+        sw: [
+          ['mahindi', 'maize'],
+          ['viwavi jeshi', 'fall armyworm'],
+        ],
+      },
+    },
   ]);
 
   it('meets the same synonym group from either language (code-mixing) and from multi-word phrases', () => {
@@ -65,7 +90,13 @@ describe('analyseQuery', () => {
   });
 
   it('drops the stopwords of every language in play', () => {
-    expect(analyseQuery('what is the best way to plant maize?', { langs: ['en', 'sw', 'fr'], synonyms }).units.map((u) => u.token)).toEqual(['plant', 'maize']);
-    expect(analyseQuery('je nipande mahindi lini?', { langs: ['sw', 'en'], synonyms }).units.map((u) => u.token)).toEqual(['nipande', 'mahindi']);
+    expect(
+      analyseQuery('what is the best way to plant maize?', { langs: ['en', 'sw', 'fr'], synonyms }).units.map(
+        (u) => u.token,
+      ),
+    ).toEqual(['plant', 'maize']);
+    expect(
+      analyseQuery('je nipande mahindi lini?', { langs: ['sw', 'en'], synonyms }).units.map((u) => u.token),
+    ).toEqual(['nipande', 'mahindi']);
   });
 });

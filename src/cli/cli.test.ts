@@ -23,7 +23,11 @@ function baraza(args: string[], opts: { input?: string; env?: Record<string, str
     const child = execFile(
       BIN,
       args,
-      { cwd: ROOT, env: { ...process.env, REDIS_URL: '', INDEX_DIR: path.join(ROOT, 'no-index-here'), ...opts.env }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, REDIS_URL: '', INDEX_DIR: path.join(ROOT, 'no-index-here'), ...opts.env },
+        timeout: 60_000,
+      },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -57,7 +61,8 @@ describe('baraza ask', () => {
       pack: 'community-health',
       entry: 'ors-diarrhoea',
       title: 'What should I give a child with diarrhoea?',
-      source: 'WHO and UNICEF, Diarrhoea treatment guidelines (ORS and zinc) - https://www.who.int/health-topics/diarrhoea',
+      source:
+        'WHO and UNICEF, Diarrhoea treatment guidelines (ORS and zinc) - https://www.who.int/health-topics/diarrhoea',
     });
     expect(json.lang).toBe('en');
     expect(json.confidence).toBeGreaterThan(0.5);
@@ -70,7 +75,10 @@ describe('baraza ask', () => {
       input: 'mtoto anaharisha nimpe nini\n\nxqzv blorp\nhow to hang a mosquito net\n',
     });
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ lang: 'sw', citations: [expect.objectContaining({ entry: 'ors-diarrhoea' })] });
     expect(lines[1].citations).toEqual([]);
@@ -107,8 +115,12 @@ describe('baraza packs', () => {
       baraza(['packs', 'validate', 'packs']),
     ]);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toContain('tests/fixtures/packs/broken/pack.yaml:3: "version" must be a string, got number; quote it ("1.0")');
-    expect(bad.stdout).toContain('tests/fixtures/packs/broken/entries/wrong-id.en.md:2: id "another-id" does not match the file name (expected "wrong-id")');
+    expect(bad.stdout).toContain(
+      'tests/fixtures/packs/broken/pack.yaml:3: "version" must be a string, got number; quote it ("1.0")',
+    );
+    expect(bad.stdout).toContain(
+      'tests/fixtures/packs/broken/entries/wrong-id.en.md:2: id "another-id" does not match the file name (expected "wrong-id")',
+    );
     expect(bad.stderr).toMatch(/FAILED tests\/fixtures\/packs\/broken: \d+ errors/);
     expect(good.code).toBe(0);
     expect(good.stdout.trim().split('\n')).toEqual([
@@ -134,7 +146,9 @@ describe('baraza packs', () => {
       expect(stored.status().index).toEqual({ 'community-health': 'stored' });
       expect(memory.status().index).toEqual({ 'community-health': 'memory' });
       for (const q of ['mosquito net holes', 'mtoto anaharisha', 'wash hands soap']) {
-        expect(await stored.answer({ question: q, channel: 'sms' })).toEqual(await memory.answer({ question: q, channel: 'sms' }));
+        expect(await stored.answer({ question: q, channel: 'sms' })).toEqual(
+          await memory.answer({ question: q, channel: 'sms' }),
+        );
       }
     } finally {
       await stored.close();

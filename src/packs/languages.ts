@@ -11,15 +11,52 @@ const ISO_639_1 = new Set(
 
 /** ISO 639-1 → ISO 639-3 for the languages franc-all models under another code (sw → swh, not swa). */
 export const ISO1_TO_FRANC: Record<string, string> = {
-  en: 'eng', sw: 'swh', fr: 'fra', ha: 'hau', yo: 'yor', am: 'amh', ig: 'ibo', zu: 'zul', xh: 'xho', so: 'som',
-  rw: 'kin', rn: 'run', lg: 'lug', ny: 'nya', sn: 'sna', pt: 'por', ar: 'arb', wo: 'wol', ln: 'lin', om: 'gaz',
-  ti: 'tir', tw: 'twi', ee: 'ewe', st: 'sot', tn: 'tsn', af: 'afr', mg: 'plt', ff: 'fuv', bm: 'bam', ki: 'kik',
-  es: 'spa', de: 'deu', it: 'ita', nl: 'nld',
+  en: 'eng',
+  sw: 'swh',
+  fr: 'fra',
+  ha: 'hau',
+  yo: 'yor',
+  am: 'amh',
+  ig: 'ibo',
+  zu: 'zul',
+  xh: 'xho',
+  so: 'som',
+  rw: 'kin',
+  rn: 'run',
+  lg: 'lug',
+  ny: 'nya',
+  sn: 'sna',
+  pt: 'por',
+  ar: 'arb',
+  wo: 'wol',
+  ln: 'lin',
+  om: 'gaz',
+  ti: 'tir',
+  tw: 'twi',
+  ee: 'ewe',
+  st: 'sot',
+  tn: 'tsn',
+  af: 'afr',
+  mg: 'plt',
+  ff: 'fuv',
+  bm: 'bam',
+  ki: 'kik',
+  es: 'spa',
+  de: 'deu',
+  it: 'ita',
+  nl: 'nld',
 };
 
 /** Human language names for the "(in English)" notes and CLI messages. */
 export const LANGUAGE_NAMES: Record<string, string> = {
-  en: 'English', sw: 'Kiswahili', fr: 'Français', ha: 'Hausa', yo: 'Yorùbá', am: 'አማርኛ', pt: 'Português', ar: 'العربية',
+  en: 'English',
+  sw: 'Kiswahili',
+  fr: 'Français',
+  ha: 'Hausa',
+  yo: 'Yorùbá',
+  am: 'አማርኛ',
+  pt: 'Português',
+  ar: 'العربية',
 };
 
 let francCodes: Set<string> | undefined;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
-import { createAnswerer, type BarazaAnswerer } from '../answer/index.js';
+import { type BarazaAnswerer, createAnswerer } from '../answer/index.js';
 import { loadConfig } from '../config/index.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
@@ -33,7 +33,11 @@ describe('hot reload of packs', () => {
       },
     });
     answerer = await createAnswerer({
-      config: loadConfig({ PACKS_DIR: dir, INDEX_DIR: path.join(dir, '.index'), MODELS_DIR: path.join(dir, 'no-models') }),
+      config: loadConfig({
+        PACKS_DIR: dir,
+        INDEX_DIR: path.join(dir, '.index'),
+        MODELS_DIR: path.join(dir, 'no-models'),
+      }),
       log: pino({ level: 'info' }, sink),
       watch: true,
       debounceMs: 50,
@@ -70,7 +74,13 @@ describe('hot reload of packs', () => {
     expect(status.lastError).toContain('mosquito-nets.en.md:4');
     expect(logs.some((l) => l.level >= 50 && /last good index keeps serving/.test(l.msg))).toBe(true);
 
-    await writeFile(entryFile(), good.replace('Sleep under an insecticide-treated net every night, all year.', 'Use your treated net every single night.'));
+    await writeFile(
+      entryFile(),
+      good.replace(
+        'Sleep under an insecticide-treated net every night, all year.',
+        'Use your treated net every single night.',
+      ),
+    );
     await until(async () => (await ask('how to use a mosquito net')).answer.includes('every single night'));
     expect(answerer.status().lastError).toBeUndefined();
   });
@@ -82,6 +92,8 @@ describe('hot reload of packs', () => {
     expect((await ask('should i share my mpesa pin')).citations[0]?.pack).toBe('financial-literacy');
     await rm(path.join(dir, 'money'), { recursive: true, force: true });
     await until(() => answerer.status().packs.length === 1);
-    expect((await ask('should i share my mpesa pin')).citations.every((c) => c.pack !== 'financial-literacy')).toBe(true);
+    expect((await ask('should i share my mpesa pin')).citations.every((c) => c.pack !== 'financial-literacy')).toBe(
+      true,
+    );
   });
 });

@@ -184,7 +184,10 @@ export class PackLibrary<T> {
         this.loadedAt = Date.now();
         changed = true;
         this.opts.log?.info(
-          { packs: next.map((p) => `${p.manifest.id}@${p.manifest.version}`), entries: next.reduce((n, p) => n + p.entries.length, 0) },
+          {
+            packs: next.map((p) => `${p.manifest.id}@${p.manifest.version}`),
+            entries: next.reduce((n, p) => n + p.entries.length, 0),
+          },
           'knowledge packs loaded',
         );
         for (const fn of this.listeners) fn(built);

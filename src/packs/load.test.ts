@@ -43,7 +43,12 @@ describe('loadPack on good packs', () => {
       const ids = new Set(pack.entries.map((e) => e.id));
       expect(ids.size).toBeGreaterThanOrEqual(40);
       for (const id of ids) {
-        expect(pack.entries.filter((e) => e.id === id).map((e) => e.lang).sort()).toEqual(['en', 'fr', 'sw']);
+        expect(
+          pack.entries
+            .filter((e) => e.id === id)
+            .map((e) => e.lang)
+            .sort(),
+        ).toEqual(['en', 'fr', 'sw']);
       }
       for (const e of pack.entries) expect(e.source).toMatch(/https?:\/\//);
     }
@@ -58,7 +63,10 @@ describe('loadPack on good packs', () => {
   });
 
   it('finds packs in a folder of packs, and a single pack folder as itself', async () => {
-    expect((await findPackDirs(path.join(ROOT, 'packs'))).map((d) => path.basename(d))).toEqual(['agri-advisory', 'financial-literacy']);
+    expect((await findPackDirs(path.join(ROOT, 'packs'))).map((d) => path.basename(d))).toEqual([
+      'agri-advisory',
+      'financial-literacy',
+    ]);
     expect(await findPackDirs(fixture('health-pack-folder'))).toEqual([fixture('health-pack-folder')]);
     expect(await findPackDirs(fixture('does-not-exist'))).toEqual([]);
   });

@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type YAMLMap,
+  type Node as YamlNode,
+} from 'yaml';
 import { checkLanguageCode } from './languages.js';
-import type { LoadedPack, PackEntry, PackIssue, PackLoadResult, PackManifest } from './types.js';
+import type { PackEntry, PackIssue, PackLoadResult, PackManifest } from './types.js';
 
 /** Beyond this an editor's summary no longer fits one GSM-7 SMS. */
 export const SUMMARY_MAX_CHARS = 160;
@@ -13,7 +22,17 @@ export const SOURCE_SHORT_MAX_CHARS = 24;
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 const ENTRY_FILE = /^([^.]+)\.([^.]+)\.md$/;
-const PACK_KEYS = new Set(['id', 'title', 'version', 'license', 'languages', 'default_language', 'synonyms', 'topic_titles', 'description']);
+const PACK_KEYS = new Set([
+  'id',
+  'title',
+  'version',
+  'license',
+  'languages',
+  'default_language',
+  'synonyms',
+  'topic_titles',
+  'description',
+]);
 const ENTRY_KEYS = new Set(['id', 'lang', 'title', 'topic', 'tags', 'summary', 'source', 'source_short', 'reviewed']);
 
 /** A YAML document with a way to name the line of any key. */
@@ -92,7 +111,12 @@ function unknownKeys(src: YamlSource, map: YAMLMap, known: Set<string>, what: st
 }
 
 /** A required or optional string field; reports type problems at the key's line. */
-function stringField(src: YamlSource, map: YAMLMap, key: string, opts: { required: boolean; quoteHint?: boolean }): { value?: string; node?: YamlNode } {
+function stringField(
+  src: YamlSource,
+  map: YAMLMap,
+  key: string,
+  opts: { required: boolean; quoteHint?: boolean },
+): { value?: string; node?: YamlNode } {
   const f = field(map, key);
   if (!f.present) {
     if (opts.required) src.error(map, `missing required field "${key}"`);
@@ -118,7 +142,12 @@ function stringField(src: YamlSource, map: YAMLMap, key: string, opts: { require
   return { value: text, node };
 }
 
-function stringList(src: YamlSource, map: YAMLMap, key: string, required: boolean): { value?: string[]; node?: YamlNode } {
+function stringList(
+  src: YamlSource,
+  map: YAMLMap,
+  key: string,
+  required: boolean,
+): { value?: string[]; node?: YamlNode } {
   const f = field(map, key);
   if (!f.present) {
     if (required) src.error(map, `missing required field "${key}"`);
@@ -131,7 +160,11 @@ function stringList(src: YamlSource, map: YAMLMap, key: string, required: boolea
   }
   const out: string[] = [];
   for (const item of f.value.items) {
-    if (!isScalar(item) || (typeof item.value !== 'string' && typeof item.value !== 'number') || String(item.value).trim() === '') {
+    if (
+      !isScalar(item) ||
+      (typeof item.value !== 'string' && typeof item.value !== 'number') ||
+      String(item.value).trim() === ''
+    ) {
       src.error((item as YamlNode) ?? node, `"${key}" items must be non-empty strings`);
       continue;
     }
@@ -166,7 +199,12 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    issues.push({ file, line: 1, severity: 'error', message: 'missing pack.yaml (every pack needs one with id, title, version, license, languages, default_language)' });
+    issues.push({
+      file,
+      line: 1,
+      severity: 'error',
+      message: 'missing pack.yaml (every pack needs one with id, title, version, license, languages, default_language)',
+    });
     return {};
   }
   const before = issues.length;
@@ -181,7 +219,8 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
   const errorsBefore = issues.filter((i) => i.severity === 'error').length;
 
   const id = stringField(src, root, 'id', { required: true });
-  if (id.value !== undefined && !SLUG.test(id.value)) src.error(id.node, `"id" must be lowercase letters, digits and dashes, got "${id.value}"`);
+  if (id.value !== undefined && !SLUG.test(id.value))
+    src.error(id.node, `"id" must be lowercase letters, digits and dashes, got "${id.value}"`);
   const title = stringField(src, root, 'title', { required: true });
   const version = stringField(src, root, 'version', { required: true, quoteHint: true });
   const license = stringField(src, root, 'license', { required: true });
@@ -189,7 +228,9 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
   const languages = stringList(src, root, 'languages', true);
   const langs = languages.value ?? [];
   if (languages.value && langs.length === 0) src.error(languages.node, '"languages" must list at least one language');
-  const langItems = isSeq(field(root, 'languages').value) ? (field(root, 'languages').value as { items: YamlNode[] }).items : [];
+  const langItems = isSeq(field(root, 'languages').value)
+    ? (field(root, 'languages').value as { items: YamlNode[] }).items
+    : [];
   const seen = new Set<string>();
   for (const [i, code] of langs.entries()) {
     const problem = await languageIssue(code);
@@ -206,26 +247,34 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
   const synonyms: Record<string, string[][]> = {};
   const syn = field(root, 'synonyms');
   if (syn.present && syn.value !== null && syn.value !== undefined) {
-    if (!isMap(syn.value)) src.error(syn.keyNode, '"synonyms" must map a language code to lists of words, e.g. en: [[maize, corn]]');
+    if (!isMap(syn.value))
+      src.error(syn.keyNode, '"synonyms" must map a language code to lists of words, e.g. en: [[maize, corn]]');
     else {
       for (const pair of syn.value.items) {
         const lang = isScalar(pair.key) ? String(pair.key.value) : '';
         const keyNode = pair.key as YamlNode;
         const problem = await languageIssue(lang);
         if (problem) src.error(keyNode, `synonyms: ${problem}`);
-        else if (langs.length > 0 && !langs.includes(lang)) src.warn(keyNode, `synonyms for "${lang}", which is not in languages`);
+        else if (langs.length > 0 && !langs.includes(lang))
+          src.warn(keyNode, `synonyms for "${lang}", which is not in languages`);
         if (!isSeq(pair.value)) {
           src.error(keyNode, `synonyms.${lang} must be a list of word groups, e.g. - [maize, corn]`);
           continue;
         }
         const groups: string[][] = [];
         if (pair.value.items.length > 0 && pair.value.items.every((g) => isScalar(g))) {
-          src.error(keyNode, `synonyms.${lang} must be a list of word groups, e.g. - [maize, corn] (got one flat list)`);
+          src.error(
+            keyNode,
+            `synonyms.${lang} must be a list of word groups, e.g. - [maize, corn] (got one flat list)`,
+          );
           continue;
         }
         for (const group of pair.value.items) {
           const groupNode = group as YamlNode;
-          if (!isSeq(group) || group.items.some((w) => !isScalar(w) || String((w as { value: unknown }).value ?? '').trim() === '')) {
+          if (
+            !isSeq(group) ||
+            group.items.some((w) => !isScalar(w) || String((w as { value: unknown }).value ?? '').trim() === '')
+          ) {
             src.error(groupNode, `synonyms.${lang}: each group must be a list of words, e.g. [maize, corn]`);
             continue;
           }
@@ -241,12 +290,14 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
   const topicTitles: Record<string, Record<string, string>> = {};
   const tt = field(root, 'topic_titles');
   if (tt.present && tt.value !== null && tt.value !== undefined) {
-    if (!isMap(tt.value)) src.error(tt.keyNode, '"topic_titles" must map a topic to labels per language, e.g. maize: { en: Maize }');
+    if (!isMap(tt.value))
+      src.error(tt.keyNode, '"topic_titles" must map a topic to labels per language, e.g. maize: { en: Maize }');
     else {
       for (const pair of tt.value.items) {
         const topic = isScalar(pair.key) ? String(pair.key.value) : '';
         const keyNode = pair.key as YamlNode;
-        if (!SLUG.test(topic)) src.error(keyNode, `topic_titles: topic "${topic}" must be lowercase letters, digits and dashes`);
+        if (!SLUG.test(topic))
+          src.error(keyNode, `topic_titles: topic "${topic}" must be lowercase letters, digits and dashes`);
         if (!isMap(pair.value)) {
           src.error(keyNode, `topic_titles.${topic} must map language codes to labels`);
           continue;
@@ -254,7 +305,8 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
         const labels: Record<string, string> = {};
         for (const lp of pair.value.items) {
           const lang = isScalar(lp.key) ? String(lp.key.value) : '';
-          if (langs.length > 0 && !langs.includes(lang)) src.warn(lp.key as YamlNode, `topic_titles.${topic}: "${lang}" is not in languages`);
+          if (langs.length > 0 && !langs.includes(lang))
+            src.warn(lp.key as YamlNode, `topic_titles.${topic}: "${lang}" is not in languages`);
           if (!isScalar(lp.value) || String(lp.value.value ?? '').trim() === '') {
             src.error(lp.key as YamlNode, `topic_titles.${topic}.${lang} must be a non-empty label`);
             continue;
@@ -283,7 +335,9 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
 }
 
 /** Split `---\n<yaml>\n---\n<body>`; lines are 1-based. */
-function splitFrontMatter(text: string): { yaml: string; yamlStartLine: number; body: string; bodyStartLine: number } | string {
+function splitFrontMatter(
+  text: string,
+): { yaml: string; yamlStartLine: number; body: string; bodyStartLine: number } | string {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if ((lines[0] ?? '').trim() !== '---') return 'missing front matter: the file must start with a line "---"';
   const close = lines.findIndex((l, i) => i > 0 && (l.trim() === '---' || l.trim() === '...'));
@@ -327,7 +381,12 @@ async function readEntry(
   if (issues.length > before) return { raw, text };
   const root = src.root();
   if (!root) {
-    issues.push({ file, line: fm.yamlStartLine, severity: 'error', message: 'front matter must be a mapping of keys (id, lang, title, ...)' });
+    issues.push({
+      file,
+      line: fm.yamlStartLine,
+      severity: 'error',
+      message: 'front matter must be a mapping of keys (id, lang, title, ...)',
+    });
     return { raw, text };
   }
   unknownKeys(src, root, ENTRY_KEYS, 'front matter');
@@ -337,50 +396,70 @@ async function readEntry(
   raw.idLine = src.lineOf(id.node ?? root);
   if (id.value !== undefined) {
     raw.id = id.value;
-    if (!SLUG.test(id.value)) src.error(id.node, `"id" must be lowercase letters, digits and dashes, got "${id.value}"`);
-    else if (fileId !== undefined && id.value !== fileId) src.error(id.node, `id "${id.value}" does not match the file name (expected "${fileId}")`);
+    if (!SLUG.test(id.value))
+      src.error(id.node, `"id" must be lowercase letters, digits and dashes, got "${id.value}"`);
+    else if (fileId !== undefined && id.value !== fileId)
+      src.error(id.node, `id "${id.value}" does not match the file name (expected "${fileId}")`);
   }
   const lang = stringField(src, root, 'lang', { required: true });
   if (lang.value !== undefined) {
     raw.lang = lang.value;
     const problem = await languageIssue(lang.value);
     if (problem) src.error(lang.node, problem);
-    else if (fileLang !== undefined && lang.value !== fileLang) src.error(lang.node, `lang "${lang.value}" does not match the file name (expected "${fileLang}")`);
+    else if (fileLang !== undefined && lang.value !== fileLang)
+      src.error(lang.node, `lang "${lang.value}" does not match the file name (expected "${fileLang}")`);
     else if (manifest && !manifest.languages.includes(lang.value)) {
       src.error(lang.node, `lang "${lang.value}" is not in the pack's languages [${manifest.languages.join(', ')}]`);
     }
   }
   const title = stringField(src, root, 'title', { required: true });
   if (title.value && title.value.length > TITLE_MAX_CHARS) {
-    src.warn(title.node, `title is ${title.value.length} characters; keep it under ${TITLE_MAX_CHARS} so it fits a menu line`);
+    src.warn(
+      title.node,
+      `title is ${title.value.length} characters; keep it under ${TITLE_MAX_CHARS} so it fits a menu line`,
+    );
   }
   const topic = stringField(src, root, 'topic', { required: true });
   raw.topicLine = src.lineOf(topic.node ?? root);
   if (topic.value !== undefined) {
     raw.topic = topic.value;
-    if (!SLUG.test(topic.value)) src.error(topic.node, `"topic" must be lowercase letters, digits and dashes, got "${topic.value}"`);
+    if (!SLUG.test(topic.value))
+      src.error(topic.node, `"topic" must be lowercase letters, digits and dashes, got "${topic.value}"`);
   }
   const tags = stringList(src, root, 'tags', true);
-  if (tags.value && tags.value.length === 0) src.warn(tags.node, '"tags" is empty; tags help retrieval find this entry');
+  if (tags.value && tags.value.length === 0)
+    src.warn(tags.node, '"tags" is empty; tags help retrieval find this entry');
   const summary = stringField(src, root, 'summary', { required: false });
   if (summary.value && summary.value.length > SUMMARY_MAX_CHARS) {
-    src.warn(summary.node, `summary is ${summary.value.length} characters; keep it within ${SUMMARY_MAX_CHARS} (one SMS)`);
+    src.warn(
+      summary.node,
+      `summary is ${summary.value.length} characters; keep it within ${SUMMARY_MAX_CHARS} (one SMS)`,
+    );
   }
   const source = stringField(src, root, 'source', { required: true });
   const sourceShort = stringField(src, root, 'source_short', { required: false });
   if (sourceShort.value && sourceShort.value.length > SOURCE_SHORT_MAX_CHARS) {
-    src.warn(sourceShort.node, `source_short is ${sourceShort.value.length} characters; keep it within ${SOURCE_SHORT_MAX_CHARS}`);
+    src.warn(
+      sourceShort.node,
+      `source_short is ${sourceShort.value.length} characters; keep it within ${SOURCE_SHORT_MAX_CHARS}`,
+    );
   }
   let reviewed: string | undefined;
   const rv = field(root, 'reviewed');
   if (rv.present) {
     const v = isScalar(rv.value) ? rv.value.value : undefined;
     const s = v instanceof Date ? v.toISOString().slice(0, 10) : typeof v === 'string' ? v.trim() : undefined;
-    if (s === undefined || !isValidDate(s)) src.error(rv.keyNode, `"reviewed" must be a date like 2025-06-30, got "${String(v ?? '')}"`);
+    if (s === undefined || !isValidDate(s))
+      src.error(rv.keyNode, `"reviewed" must be a date like 2025-06-30, got "${String(v ?? '')}"`);
     else reviewed = s;
   }
   if (fm.body.trim() === '') {
-    issues.push({ file, line: fm.bodyStartLine, severity: 'error', message: 'empty body: write the long answer below the front matter' });
+    issues.push({
+      file,
+      line: fm.bodyStartLine,
+      severity: 'error',
+      message: 'empty body: write the long answer below the front matter',
+    });
   }
   if (issues.filter((i) => i.severity === 'error').length > errorsBefore) return { raw, text };
   raw.entry = {
@@ -405,7 +484,12 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
   const issues: PackIssue[] = [];
   const st = await stat(dir).catch(() => undefined);
   if (!st?.isDirectory()) {
-    issues.push({ file: dir, line: 1, severity: 'error', message: 'not a folder (expected a pack with pack.yaml and entries/)' });
+    issues.push({
+      file: dir,
+      line: 1,
+      severity: 'error',
+      message: 'not a folder (expected a pack with pack.yaml and entries/)',
+    });
     return { issues };
   }
   const { manifest, text: manifestText } = await readManifest(dir, issues);
@@ -415,9 +499,17 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
   const entriesDir = path.join(dir, 'entries');
   let files: string[] = [];
   try {
-    files = (await readdir(entriesDir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
+    files = (await readdir(entriesDir, { withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => d.name)
+      .sort();
   } catch {
-    issues.push({ file: entriesDir, line: 1, severity: 'error', message: 'missing entries/ folder (entries are entries/<entry-id>.<lang>.md)' });
+    issues.push({
+      file: entriesDir,
+      line: 1,
+      severity: 'error',
+      message: 'missing entries/ folder (entries are entries/<entry-id>.<lang>.md)',
+    });
   }
   const entries: PackEntry[] = [];
   const byKey = new Map<string, string>();
@@ -425,11 +517,17 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
   for (const name of files) {
     const full = path.join(entriesDir, name);
     if (!name.endsWith('.md')) {
-      if (!name.startsWith('.')) issues.push({ file: full, line: 1, severity: 'warning', message: 'not a Markdown entry (ignored)' });
+      if (!name.startsWith('.'))
+        issues.push({ file: full, line: 1, severity: 'warning', message: 'not a Markdown entry (ignored)' });
       continue;
     }
     if (!ENTRY_FILE.test(name)) {
-      issues.push({ file: full, line: 1, severity: 'error', message: 'entry files must be named <entry-id>.<lang>.md, e.g. maize-spacing.en.md' });
+      issues.push({
+        file: full,
+        line: 1,
+        severity: 'error',
+        message: 'entry files must be named <entry-id>.<lang>.md, e.g. maize-spacing.en.md',
+      });
       continue;
     }
     const { raw, text } = await readEntry(dir, name, manifest, issues);
@@ -437,21 +535,42 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
     if (raw.id !== undefined && raw.lang !== undefined) {
       const key = `${raw.id}.${raw.lang}`;
       const first = byKey.get(key);
-      if (first) issues.push({ file: full, line: raw.idLine, severity: 'error', message: `duplicate entry id "${raw.id}" in "${raw.lang}" (also in ${first})` });
+      if (first)
+        issues.push({
+          file: full,
+          line: raw.idLine,
+          severity: 'error',
+          message: `duplicate entry id "${raw.id}" in "${raw.lang}" (also in ${first})`,
+        });
       else byKey.set(key, full);
     }
     if (raw.id !== undefined && raw.topic !== undefined) {
       const other = topicOf.get(raw.id);
       if (other && other.topic !== raw.topic) {
-        issues.push({ file: full, line: raw.topicLine, severity: 'error', message: `topic "${raw.topic}" differs from "${other.topic}" in ${other.file}; translations of an entry share one topic` });
+        issues.push({
+          file: full,
+          line: raw.topicLine,
+          severity: 'error',
+          message: `topic "${raw.topic}" differs from "${other.topic}" in ${other.file}; translations of an entry share one topic`,
+        });
       } else if (!other) topicOf.set(raw.id, { topic: raw.topic, file: full });
     }
     if (raw.entry) entries.push(raw.entry);
   }
   if (files.length > 0 && entries.length === 0 && !issues.some((i) => i.severity === 'error')) {
-    issues.push({ file: entriesDir, line: 1, severity: 'error', message: 'no entries: add entries/<entry-id>.<lang>.md files' });
+    issues.push({
+      file: entriesDir,
+      line: 1,
+      severity: 'error',
+      message: 'no entries: add entries/<entry-id>.<lang>.md files',
+    });
   } else if (files.length === 0 && issues.every((i) => i.file !== entriesDir)) {
-    issues.push({ file: entriesDir, line: 1, severity: 'error', message: 'no entries: add entries/<entry-id>.<lang>.md files' });
+    issues.push({
+      file: entriesDir,
+      line: 1,
+      severity: 'error',
+      message: 'no entries: add entries/<entry-id>.<lang>.md files',
+    });
   }
 
   if (manifest) {
@@ -476,7 +595,12 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
       for (const t of topics) {
         if (!manifest.topicTitles[t]) {
           const e = entries.find((x) => x.topic === t)!;
-          issues.push({ file: path.join(dir, e.file), line: 1, severity: 'warning', message: `topic "${t}" has no label in pack.yaml topic_titles` });
+          issues.push({
+            file: path.join(dir, e.file),
+            line: 1,
+            severity: 'warning',
+            message: `topic "${t}" has no label in pack.yaml topic_titles`,
+          });
         }
       }
     }

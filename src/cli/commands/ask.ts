@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { Option, type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type AnswerResult, type BarazaAnswerer, createAnswerer } from '../../answer/index.js';
 import type { Channel } from '../../messages/index.js';
 import { findPackDirs } from '../../packs/load.js';
@@ -36,7 +36,9 @@ function human(r: AnswerResult, channel: Channel): string {
   const facts = [`confidence ${r.confidence.toFixed(2)}`, `lang ${r.lang}`];
   if (r.segments !== undefined) facts.push(`${r.segments} SMS segment${r.segments === 1 ? '' : 's'}, ${r.encoding}`);
   else facts.push(`${r.answer.length} characters (${channel})`);
-  const cites = r.citations.length ? r.citations.map((c, i) => `  [${i + 1}] ${c.pack}/${c.entry}: ${c.title} (${c.source})`).join('\n') : '  (no answer found: recorded as a knowledge gap by workers)';
+  const cites = r.citations.length
+    ? r.citations.map((c, i) => `  [${i + 1}] ${c.pack}/${c.entry}: ${c.title} (${c.source})`).join('\n')
+    : '  (no answer found: recorded as a knowledge gap by workers)';
   return `${r.answer}\n\n${cites}\n  ${facts.join(' · ')}\n`;
 }
 
@@ -44,8 +46,10 @@ async function checkPackDirs(dirs: string[]): Promise<void> {
   for (const dir of dirs) {
     const st = await stat(dir).catch(() => undefined);
     if (!st) throw new CliError(`--pack ${dir}: folder not found`, 2);
-    if (!st.isDirectory()) throw new CliError(`--pack ${dir}: not a folder (expected a pack with pack.yaml and entries/)`, 2);
-    if ((await findPackDirs(dir)).length === 0) throw new CliError(`--pack ${dir}: no pack.yaml in it (nor in its sub-folders)`, 2);
+    if (!st.isDirectory())
+      throw new CliError(`--pack ${dir}: not a folder (expected a pack with pack.yaml and entries/)`, 2);
+    if ((await findPackDirs(dir)).length === 0)
+      throw new CliError(`--pack ${dir}: no pack.yaml in it (nor in its sub-folders)`, 2);
   }
 }
 
@@ -73,11 +77,22 @@ async function openAnswerer(opts: AskOptions): Promise<BarazaAnswerer> {
 export function register(program: Command): void {
   program
     .command('ask')
-    .description('answer a question from the terminal exactly as a worker would ("-" reads one question per line from stdin)')
+    .description(
+      'answer a question from the terminal exactly as a worker would ("-" reads one question per line from stdin)',
+    )
     .argument('<question...>', 'the question (quote it), or - to read questions from standard input')
-    .option('--pack <dir>', 'pack folder to answer from (repeatable; replaces PACKS_DIR)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--pack <dir>',
+      'pack folder to answer from (repeatable; replaces PACKS_DIR)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--lang <code>', "the user's language (a saved preference: detection wins on clear text)")
-    .addOption(new Option('--channel <channel>', 'fit the answer to this channel').choices(['ussd', 'sms', 'whatsapp']).default('sms'))
+    .addOption(
+      new Option('--channel <channel>', 'fit the answer to this channel')
+        .choices(['ussd', 'sms', 'whatsapp'])
+        .default('sms'),
+    )
     .option('--json', 'print { answer, lang, citations, confidence, segments?, encoding? }')
     .option('--verbose', 'log pack loading to stderr')
     .addHelpText(

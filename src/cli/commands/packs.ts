@@ -40,7 +40,9 @@ export async function validateCommand(dirs: string[], out = process.stdout, err 
         );
       } else {
         failed++;
-        err.write(`FAILED ${dir}: ${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`);
+        err.write(
+          `FAILED ${dir}: ${plural(errors.length, 'error')}${warnings.length ? `, ${plural(warnings.length, 'warning')}` : ''}\n`,
+        );
       }
     }
   }
@@ -85,7 +87,8 @@ export function register(program: Command): void {
             const result = await loadPack(dir);
             if (!result.pack) {
               failed++;
-              for (const issue of result.issues.filter((i) => i.severity === 'error')) process.stderr.write(`${formatIssue(issue)}\n`);
+              for (const issue of result.issues.filter((i) => i.severity === 'error'))
+                process.stderr.write(`${formatIssue(issue)}\n`);
               process.stderr.write(`FAILED ${dir}: not built (fix the errors above; baraza packs validate ${dir})\n`);
               continue;
             }
@@ -98,7 +101,11 @@ export function register(program: Command): void {
         const tty = process.stderr.isTTY === true;
         const bar = tty
           ? new cliProgress.SingleBar(
-              { format: ' {bar} {percentage}% | {value}/{total} | {pack} {phase}', stream: process.stderr, hideCursor: true },
+              {
+                format: ' {bar} {percentage}% | {value}/{total} | {pack} {phase}',
+                stream: process.stderr,
+                hideCursor: true,
+              },
               cliProgress.Presets.shades_classic,
             )
           : undefined;
@@ -108,7 +115,10 @@ export function register(program: Command): void {
         for (const pack of valid) {
           const started = performance.now();
           const id = pack.manifest.id;
-          if (!tty) process.stderr.write(`building ${id}@${pack.manifest.version}: ${plural(pack.entries.length, 'file')}${embedder ? ` with ${model}` : ''}\n`);
+          if (!tty)
+            process.stderr.write(
+              `building ${id}@${pack.manifest.version}: ${plural(pack.entries.length, 'file')}${embedder ? ` with ${model}` : ''}\n`,
+            );
           const docs = await buildPackDocs(pack, {
             embedder,
             onAnalyse: (done) => bar?.update(base + done, { pack: id, phase: 'analysing' }),
