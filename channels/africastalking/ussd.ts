@@ -27,7 +27,7 @@ export const MAX_USSD_TEXT = 1000;
 
 const field = (name: string) => ({ required_error: `field '${name}' is required`, invalid_type_error: `field '${name}' must be text` });
 
-const ussdBody = z.object({
+export const ussdBody = z.object({
   sessionId: z.string(field('sessionId')).trim().min(1, `field 'sessionId' is required`).max(128, `field 'sessionId' is too long`),
   serviceCode: z.string(field('serviceCode')).max(64, `field 'serviceCode' is too long`).optional().default(''),
   phoneNumber: z.string(field('phoneNumber')).trim().min(1, `field 'phoneNumber' is required`).max(32, `field 'phoneNumber' is too long`),

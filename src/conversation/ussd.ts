@@ -3,7 +3,7 @@
  * (session store, queue, deadline) around `stepUssd`.
  */
 import type { Catalogue } from '../answer/types.js';
-import { paginateUssd } from '../shaping/index.js';
+import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../shaping/index.js';
 
 export interface MenuItem {
   label: string;
@@ -66,6 +66,15 @@ export function newInput(text: string, lastText: string | undefined): string {
 const MORE = '9';
 const BACK = '0';
 
+/** A screen fits when its units do: GSM-7 holds maxChars (extension characters count 2), UCS-2 half of it. */
+export function fitsUssdScreen(text: string, maxChars: number): boolean {
+  const encoding = encodingOf(text);
+  return unitsIn(text, encoding) <= (encoding === 'GSM-7' ? maxChars : Math.floor(maxChars / 2));
+}
+
+/** Menu text as the handset gets it: typography and (per the language's policy) diacritics made GSM-7. */
+const plain = (text: string, lang: string) => normaliseForSms(text, lang);
+
 interface ListPage {
   lines: string[];
   hasMore: boolean;
@@ -74,9 +83,12 @@ interface ListPage {
 }
 
 /** Fits as many numbered items as the screen holds, with the title and the More/Back footer. */
-function pageOfList(title: string, items: string[], page: number, deps: UssdDeps, lang: string): ListPage {
-  const more = `${MORE} ${deps.t(lang, 'ussd:nav.more')}`;
-  const back = `${BACK} ${deps.t(lang, 'ussd:nav.back')}`;
+function pageOfList(rawTitle: string, rawItems: string[], page: number, deps: UssdDeps, lang: string): ListPage {
+  // Normalised first, so a French or Swahili list stays GSM-7 and keeps the whole screen (UCS-2 holds half).
+  const title = plain(rawTitle, lang);
+  const items = rawItems.map((item) => plain(item, lang));
+  const more = plain(`${MORE} ${deps.t(lang, 'ussd:nav.more')}`, lang);
+  const back = plain(`${BACK} ${deps.t(lang, 'ussd:nav.back')}`, lang);
   const maxLine = Math.max(12, deps.maxChars - title.length - more.length - back.length - 6);
   // Pages are computed from the start so numbering is stable however often the user goes back and forth.
   let start = 0;
@@ -88,7 +100,7 @@ function pageOfList(title: string, items: string[], page: number, deps: UssdDeps
       const full = `${indexes.length + 1} ${items[i]}`;
       const line = full.length > maxLine ? `${full.slice(0, maxLine - 3).trimEnd()}...` : full;
       const footer = i + 1 < items.length ? [more, back] : [back];
-      if ([title, ...lines, line, ...footer].join('\n').length > deps.maxChars && indexes.length > 0) break;
+      if (!fitsUssdScreen([title, ...lines, line, ...footer].join('\n'), deps.maxChars) && indexes.length > 0) break;
       lines.push(line);
       indexes.push(i);
     }
@@ -117,6 +129,11 @@ function nothingHere(deps: UssdDeps, lang: string): string {
 
 /** Renders a screen; answers are pre-paginated, menus are paginated here. */
 export function renderScreen(screen: Screen, lang: string, deps: UssdDeps): string {
+  // Answer pages come shaped from paginateUssd; every other screen is normalised here.
+  return screen.kind === 'answer' ? (screen.pages[screen.page] ?? '') : plain(renderMenu(screen, lang, deps), lang);
+}
+
+function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, deps: UssdDeps): string {
   switch (screen.kind) {
     case 'main':
       return mainMenu(deps, lang);
@@ -138,8 +155,6 @@ export function renderScreen(screen: Screen, lang: string, deps: UssdDeps): stri
       const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`;
       return pageOfList(title, items.map((x) => x.title), screen.page, deps, lang).lines.join('\n');
     }
-    case 'answer':
-      return screen.pages[screen.page] ?? '';
     case 'resume':
       return [
         deps.t(lang, 'ussd:resume.prompt'),
@@ -151,9 +166,9 @@ export function renderScreen(screen: Screen, lang: string, deps: UssdDeps): stri
 
 /** Paginates an answer text into screens with "1 More" / "0 Back" footers. */
 export function answerScreen(text: string, back: Screen, lang: string, deps: UssdDeps): Screen {
-  const pages = paginateUssd(text, deps.maxChars, {
-    more: `1 ${deps.t(lang, 'ussd:nav.more')}`,
-    back: `${BACK} ${deps.t(lang, 'ussd:nav.back')}`,
+  const pages = paginateUssd(plain(text, lang), deps.maxChars, {
+    more: plain(`1 ${deps.t(lang, 'ussd:nav.more')}`, lang),
+    back: plain(`${BACK} ${deps.t(lang, 'ussd:nav.back')}`, lang),
   }).map((p) => p.screen);
   return { kind: 'answer', pages, page: 0, back };
 }
@@ -166,8 +181,8 @@ function show(state: UssdState, screen: Screen, deps: UssdDeps, effect?: UssdEff
 /** The same screen again with a short hint on top (when it still fits), never an error. */
 function invalid(state: UssdState, deps: UssdDeps, hintKey = 'ussd:invalid'): UssdStep {
   const screenText = renderScreen(state.screen, state.lang, deps);
-  const joined = `${deps.t(state.lang, hintKey)}\n${screenText}`;
-  return { state, text: joined.length <= deps.maxChars ? joined : screenText, end: false, effect: undefined };
+  const joined = plain(`${deps.t(state.lang, hintKey)}\n${screenText}`, state.lang);
+  return { state, text: fitsUssdScreen(joined, deps.maxChars) ? joined : screenText, end: false, effect: undefined };
 }
 
 function entryScreen(pack: string, entryId: string, lang: string, back: Screen, deps: UssdDeps): Screen | undefined {
@@ -201,7 +216,7 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       if (item.action === 'ask') return show(s, { kind: 'ask' }, deps);
       if (item.action === 'language') return show(s, { kind: 'language' }, deps);
       if (item.action === 'topics' && item.pack) return show(s, { kind: 'topics', pack: item.pack, page: 0 }, deps);
-      return { state: { ...s, screen: { kind: 'main' } }, text: deps.t(s.lang, 'ussd:goodbye'), end: true, effect: undefined };
+      return { state: { ...s, screen: { kind: 'main' } }, text: plain(deps.t(s.lang, 'ussd:goodbye'), s.lang), end: true, effect: undefined };
     }
     case 'ask':
       if (choice === '') return invalid(s, deps, 'ussd:empty');
@@ -211,10 +226,10 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       if (!lang) return invalid(s, deps);
       const next: UssdState = { ...s, lang: lang.code, screen: { kind: 'main' } };
       const menu = renderScreen(next.screen, lang.code, deps);
-      const text = `${deps.t(lang.code, 'ussd:language.saved')}\n${menu}`;
+      const text = plain(`${deps.t(lang.code, 'ussd:language.saved')}\n${menu}`, lang.code);
       return {
         state: next,
-        text: text.length <= deps.maxChars ? text : menu,
+        text: fitsUssdScreen(text, deps.maxChars) ? text : menu,
         end: false,
         effect: { kind: 'set-language', lang: lang.code },
       };
