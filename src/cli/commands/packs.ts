@@ -23,6 +23,12 @@ function plural(n: number, word: string): string {
   return `${n} ${word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 }
 
+/** A path relative to the working folder when it is inside it, else absolute. */
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
 export async function validateCommand(dirs: string[], out = process.stdout, err = process.stderr): Promise<number> {
   let failed = 0;
   for (const root of dirs) {
@@ -131,7 +137,7 @@ export function register(program: Command): void {
           bar?.update(base, { pack: id, phase: 'writing' });
           const file = await writePackIndex(indexDir, serialisePackIndex(pack, docs, model));
           const ms = Math.round(performance.now() - started);
-          const line = `built ${id}@${pack.manifest.version}: ${plural(docs.length, 'document')}, ${embedder ? `dense (${model})` : 'lexical'} → ${path.relative(process.cwd(), file)} in ${ms} ms\n`;
+          const line = `built ${id}@${pack.manifest.version}: ${plural(docs.length, 'document')}, ${embedder ? `dense (${model})` : 'lexical'} → ${shown(file)} in ${ms} ms\n`;
           if (tty) done.push(line);
           else process.stdout.write(line);
         }
