@@ -121,7 +121,8 @@ export function toStatusEvent(
   at: string,
   defaultCountry: string,
 ): StatusEvent | undefined {
-  const status = AT_STATUS_MAP[body.status];
+  // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
+  const status = Object.hasOwn(AT_STATUS_MAP, body.status) ? AT_STATUS_MAP[body.status] : undefined;
   if (!status) return undefined;
   const event: StatusEvent = {
     kind: 'status',

@@ -147,7 +147,8 @@ export function toStatusEvent(
   at: string,
   defaultCountry: string,
 ): StatusEvent | undefined {
-  const status = TWILIO_STATUS_MAP[body.MessageStatus];
+  // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
+  const status = Object.hasOwn(TWILIO_STATUS_MAP, body.MessageStatus) ? TWILIO_STATUS_MAP[body.MessageStatus] : undefined;
   if (!status) return undefined;
   const event: StatusEvent = {
     kind: 'status',

@@ -16,7 +16,8 @@ const replySchema = z.object({ id: z.string().min(1), title: z.string() }).passt
 export const messageSchema = z
   .object({
     from: z.string().min(1),
-    id: z.string().min(1),
+    // A blank id would make every blank-id message a duplicate of the first (dedupe is on the id).
+    id: z.string().trim().min(1),
     timestamp: z.string().regex(/^\d+$/).optional(),
     type: z.string().min(1),
     text: z.object({ body: z.string() }).passthrough().optional(),
@@ -46,7 +47,7 @@ export type MetaMessage = z.infer<typeof messageSchema>;
 
 export const statusSchema = z
   .object({
-    id: z.string().min(1),
+    id: z.string().trim().min(1),
     status: z.string().min(1),
     timestamp: z.string().regex(/^\d+$/).optional(),
     recipient_id: z.string().optional(),
@@ -199,7 +200,8 @@ export function toStatus(raw: MetaStatus, opts: { receivedAt: string; defaultCou
     kind: 'status',
     provider: 'meta',
     providerMessageId: raw.id,
-    status: STATUS_MAP[raw.status] ?? 'unknown',
+    // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
+    status: (Object.hasOwn(STATUS_MAP, raw.status) ? STATUS_MAP[raw.status] : undefined) ?? 'unknown',
     providerStatus: raw.status,
     ...(subscriber ? { subscriber } : {}),
     ...(firstError
