@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { RedisStore, StoreUnavailableError } from '../store/index.js';
 import { QueueUnavailableError, type QueueName } from '../queue/index.js';
@@ -22,6 +22,16 @@ export interface GatewayOptions {
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
 
+const arrivals = new WeakMap<object, number>();
+
+/**
+ * When the request reached the gateway, before any hook ran (performance.now() clock). Deadlines such as USSD's
+ * count from here: the per-IP limiter in front of every route waits up to Redis's command timeout when Redis hangs.
+ */
+export function arrivedAt(req: FastifyRequest): number {
+  return arrivals.get(req.raw) ?? performance.now();
+}
+
 export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -29,6 +39,10 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     trustProxy: opts.trustProxy ?? false,
     // Provider ids and session ids can be long; anything beyond is not a real callback.
     routerOptions: { maxParamLength: 200 },
+  });
+  // First hook of all, so the arrival time is taken before the rate limiter touches Redis.
+  app.addHook('onRequest', async (req) => {
+    arrivals.set(req.raw, performance.now());
   });
   await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
   // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic.
