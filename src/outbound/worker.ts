@@ -41,6 +41,7 @@ export async function processOutbound(
     const receipt = await sender.send(msg);
     await ctx.store.set(sentKey(msg.id), receipt.providerMessageId, { ttlMs: SENT_MARK_TTL_MS });
     ctx.metrics.outbound.inc({ channel: msg.channel, provider: sender.provider, kind: msg.kind });
+    ctx.log.debug({ job: job.id, channel: msg.channel, via: sender.provider, kind: msg.kind, sub: ctx.pseudonym(msg.to) }, 'sent');
     return { status: 'sent', providerMessageId: receipt.providerMessageId, via: sender.provider };
   } catch (err) {
     if (err instanceof ProviderSendError) {

@@ -29,6 +29,7 @@ export async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): 
     channel: 'ussd',
     lang: msg.localeHint,
     deadlineMs: ctx.config.ussd.deadlineMs / 2,
+    subscriber: ctx.pseudonym(msg.from),
   });
   recordAnswerMetrics(ctx, msg, result.confidence);
   await storeAnswer(ctx.store, msg.id, { text: result.answer, lang: result.lang, found: result.found });
@@ -39,7 +40,7 @@ export async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): 
     return { text: result.answer, lang: result.lang, delivered: 'screen' };
   }
   // The gateway gave up at its deadline and promised an SMS.
-  const sms = await ctx.answerer.answer({ question: msg.text, channel: 'sms', lang: msg.localeHint });
+  const sms = await ctx.answerer.answer({ question: msg.text, channel: 'sms', lang: msg.localeHint, subscriber: ctx.pseudonym(msg.from) });
   await enqueueOutbound(ctx, [
     {
       id: `ussd-fallback:${msg.id}`,
@@ -104,8 +105,16 @@ export async function processInbound(
   }
   // Test hook (BARAZA_TEST_ANSWER_DELAY_MS): a slow answer, so a test can kill this worker mid-job.
   if (ctx.config.testing.answerDelayMs > 0) await new Promise((r) => setTimeout(r, ctx.config.testing.answerDelayMs));
-  if (msg.channel === 'ussd') return answerUssdQuestion(ctx, msg);
+  const started = ctx.now();
+  const sub = ctx.pseudonym(msg.from);
+  if (msg.channel === 'ussd') {
+    const outcome = await answerUssdQuestion(ctx, msg);
+    const delivered = 'delivered' in outcome ? outcome.delivered : undefined;
+    ctx.log.debug({ job: job.id, channel: msg.channel, sub, delivered, ms: ctx.now() - started }, 'inbound job handled');
+    return outcome;
+  }
   const replies = await handleMessage(ctx, msg);
   await enqueueOutbound(ctx, replies);
+  ctx.log.debug({ job: job.id, channel: msg.channel, sub, replies: replies.length, ms: ctx.now() - started }, 'inbound job handled');
   return { replies: replies.length };
 }
