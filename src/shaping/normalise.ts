@@ -205,6 +205,8 @@ function tidyWhitespace(text: string): string {
 export function normaliseForSms(text: string, lang?: string): string {
   const plain = tidyWhitespace(replaceTypographic(text.normalize('NFC')));
   if (isGsm7(plain) || diacriticsPolicy(lang) === 'keep') return plain;
-  const stripped = stripDiacritics(plain);
+  // Tidied again: a combining mark with no letter before it ("\u0301 a") leaves a space once stripped, and the
+  // result must be final (normalising twice gives the same text).
+  const stripped = tidyWhitespace(stripDiacritics(plain));
   return isGsm7(stripped) ? stripped : plain;
 }
