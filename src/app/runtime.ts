@@ -9,6 +9,7 @@ import { createLogger, pseudonymiser } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { BullQueueBackend, EmbeddedQueueBackend, type QueueBackend } from '../queue/index.js';
 import { type KeyValueStore, MemoryStore, RedisStore } from '../store/index.js';
+import { LOW_CONFIDENCE } from '../answer/index.js';
 import type { Answerer } from '../answer/types.js';
 import type { AppContext } from './context.js';
 
@@ -49,8 +50,20 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       : new EmbeddedQueueBackend());
   const metrics = createMetrics();
   const i18n = await createTranslator(path.resolve('locales'));
-  const answerer: NonNullable<RuntimeOptions['answerer']> =
+  const inner: NonNullable<RuntimeOptions['answerer']> =
     opts.answerer ?? (await (await import('../answer/index.js')).createAnswerer({ config, store, log }));
+  // Counted where the answer module records a gap: unanswered, or answered with low confidence.
+  const answerer: NonNullable<RuntimeOptions['answerer']> = {
+    ...inner,
+    catalogue: inner.catalogue,
+    answer: async (req) => {
+      const result = await inner.answer(req);
+      if (!result.found || result.confidence < LOW_CONFIDENCE) {
+        metrics.knowledgeGaps.inc({ lang: result.userLang ?? result.lang, channel: req.channel });
+      }
+      return result;
+    },
+  };
   const packsStatus = () => answerer.status?.() ?? { ok: true, detail: 'loaded' };
   return {
     config,
