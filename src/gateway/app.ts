@@ -45,7 +45,16 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     arrivals.set(req.raw, performance.now());
   });
   await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
-  // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic.
+  // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic:
+  // the limiter has its own connection with a short timeout, so a hung Redis costs each request 250 ms, not 2 s.
+  const limiterRedis =
+    ctx.store instanceof RedisStore
+      ? ctx.store.client.duplicate({ commandTimeout: 250, maxRetriesPerRequest: 0, enableOfflineQueue: false })
+      : undefined;
+  limiterRedis?.on('error', () => {});
+  app.addHook('onClose', async () => {
+    limiterRedis?.disconnect();
+  });
   await app.register(rateLimit, {
     global: true,
     max: ctx.config.limits.requestsPerMinutePerIp,
@@ -54,8 +63,8 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
     allowList: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url.split('?')[0] ?? ''),
     skipOnError: true,
     // Under the deployment's own prefix, so deployments sharing a Redis do not share (or exhaust) one budget.
-    ...(ctx.store instanceof RedisStore
-      ? { redis: ctx.store.client, nameSpace: `${ctx.store.prefix}ratelimit:ip:` }
+    ...(limiterRedis && ctx.store instanceof RedisStore
+      ? { redis: limiterRedis, nameSpace: `${ctx.store.prefix}ratelimit:ip:` }
       : { nameSpace: 'baraza:ratelimit:ip:' }),
     errorResponseBuilder: (_req, limit) => ({
       statusCode: 429,
