@@ -32,7 +32,7 @@ export const ussdBody = z.object({
   sessionId: z.string(field('sessionId')).trim().min(1, `field 'sessionId' is required`).max(128, `field 'sessionId' is too long`),
   serviceCode: z.string(field('serviceCode')).max(64, `field 'serviceCode' is too long`).optional().default(''),
   phoneNumber: z.string(field('phoneNumber')).trim().min(1, `field 'phoneNumber' is required`).max(32, `field 'phoneNumber' is too long`),
-  networkCode: z.string().max(16).optional(),
+  networkCode: z.string(field('networkCode')).max(16, `field 'networkCode' is too long`).optional(),
   text: z.string(field('text')).max(MAX_USSD_TEXT, `field 'text' is longer than ${MAX_USSD_TEXT} characters`).optional().default(''),
 });
 

@@ -20,7 +20,10 @@ describe('AT USSD body schema', () => {
   it('never throws, and whatever it accepts is within the limits the route relies on', () => {
     fc.assert(
       fc.property(
-        fc.oneof({ weight: 4, arbitrary: formBody(['sessionId', 'serviceCode', 'phoneNumber', 'networkCode', 'text']) }, anyValue),
+        fc.oneof(
+          { weight: 4, arbitrary: formBody(['sessionId', 'serviceCode', 'phoneNumber', 'networkCode', 'text']) },
+          anyValue,
+        ),
         (body) => {
           const parsed = ussdBody.safeParse(body);
           if (!parsed.success) {
@@ -103,7 +106,10 @@ describe('USSD dialogue over the real packs and locales', () => {
   const hopInput = fc.oneof(
     { weight: 10, arbitrary: fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8', '9', '0') },
     { weight: 2, arbitrary: fc.integer({ min: 0, max: 99 }).map(String) },
-    { weight: 2, arbitrary: fc.constantFrom('how do I plant maize', 'akiba', 'épargne', ' 1 ', '01', '1.0', '-1', '1e3') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom('how do I plant maize', 'akiba', 'épargne', ' 1 ', '01', '1.0', '-1', '1e3'),
+    },
     { weight: 2, arbitrary: hostileText },
   );
 
@@ -118,14 +124,20 @@ describe('USSD dialogue over the real packs and locales', () => {
       fc.property(
         fc.integer({ min: 120, max: 182 }),
         fc.constantFrom('en', 'sw', 'fr', 'xx'),
-        fc.oneof(fc.constant(''), fc.array(hopInput, { maxLength: 4 }).map((a) => a.join('*')), hostileText),
+        fc.oneof(
+          fc.constant(''),
+          fc.array(hopInput, { maxLength: 4 }).map((a) => a.join('*')),
+          hostileText,
+        ),
         fc.array(hopInput, { maxLength: 14 }),
         (maxChars, lang, dialled, hops) => {
           const deps: UssdDeps = { ...base, maxChars };
           let step = startUssd('ATUid_fuzz', lang, dialled, deps);
           const check = () => {
             if (!screenFits(step.text, maxChars)) {
-              throw new Error(`screen of ${step.text.length} characters (${encodingOf(step.text)}) over ${maxChars}:\n${step.text}`);
+              throw new Error(
+                `screen of ${step.text.length} characters (${encodingOf(step.text)}) over ${maxChars}:\n${step.text}`,
+              );
             }
             if (step.effect?.kind !== 'question') expect(step.text.trim().length).toBeGreaterThan(0);
             else expect(step.effect.text.trim().length).toBeGreaterThan(0);
@@ -144,5 +156,15 @@ describe('USSD dialogue over the real packs and locales', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe('regressions the fuzzing found', () => {
+  it('a bad networkCode is rejected naming the field', () => {
+    for (const networkCode of ['x'.repeat(17), ['1', '2']]) {
+      const parsed = ussdBody.safeParse({ sessionId: 'ATUid_1', phoneNumber: '+254711000001', networkCode });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toMatch(/field 'networkCode'/);
+    }
   });
 });
