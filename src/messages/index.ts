@@ -94,15 +94,34 @@ export class InvalidPhoneNumberError extends Error {
   override readonly name = 'InvalidPhoneNumberError';
 }
 
-/** E.164 with `+`; accepts `whatsapp:` prefixes, spaces, `00` and national forms (in `defaultCountry`). */
-export function normaliseSubscriber(raw: string, defaultCountry = 'KE'): string {
+/**
+ * Numbers recently normalised (null: not a number). The same subscriber's number arrives on every USSD hop and
+ * message, and parsing with full metadata was a sixth of a gateway's CPU per webhook (npm run bench, profiled).
+ * The function is pure, so the cache cannot change a result; it is bounded, and long inputs are never kept.
+ */
+const NORMALISED_CACHE_SIZE = 20_000;
+const normalised = new Map<string, string | null>();
+
+function parseSubscriber(raw: string, defaultCountry: string): string | null {
   const cleaned = raw.trim().replace(/^whatsapp:/i, '').replace(/^00/, '+');
   const withPlus = /^\d{10,15}$/.test(cleaned) && !cleaned.startsWith('0') ? `+${cleaned}` : cleaned;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as CountryCode);
-  if (!parsed || !parsed.isPossible()) {
-    throw new InvalidPhoneNumberError(`not a phone number: "${raw.slice(0, 32)}"`);
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+/** E.164 with `+`; accepts `whatsapp:` prefixes, spaces, `00` and national forms (in `defaultCountry`). */
+export function normaliseSubscriber(raw: string, defaultCountry = 'KE'): string {
+  const key = `${defaultCountry}|${raw}`;
+  let number = normalised.get(key);
+  if (number === undefined) {
+    number = parseSubscriber(raw, defaultCountry);
+    if (raw.length <= 48) {
+      if (normalised.size >= NORMALISED_CACHE_SIZE) normalised.delete(normalised.keys().next().value!);
+      normalised.set(key, number);
+    }
   }
-  return parsed.number;
+  if (number === null) throw new InvalidPhoneNumberError(`not a phone number: "${raw.slice(0, 32)}"`);
+  return number;
 }
 
 /** ISO 3166 country of an E.164 number, if known. */

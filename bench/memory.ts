@@ -1,0 +1,186 @@
+/**
+ * Resident memory (VmRSS from /proc/<pid>/status) of the product's gateway and worker processes at idle and
+ * under load, next to the smallest honest baseline: one process with Fastify, a form route that enqueues a
+ * BullMQ job, and two BullMQ workers (bench/bare/service.ts). Both get the same load: Africa's Talking-shaped
+ * SMS webhooks, 32 in flight, for a fixed time; the product also answers every one with the lexical tier.
+ */
+import { randomBytes } from 'node:crypto';
+import { atDate } from '../src/simulator/public/sim-core.js';
+import {
+  benchQuestions,
+  closeHttpAgent,
+  freePort,
+  httpRequest,
+  machine,
+  productEnv,
+  type Proc,
+  ratio,
+  round,
+  sampleRss,
+  sleep,
+  spawnBare,
+  spawnBaraza,
+  startRedis,
+  waitDrained,
+  waitReady,
+  waitWorkers,
+} from './harness.js';
+import type { BenchResult } from './types.js';
+
+const LOAD_MS = 10_000;
+const IDLE_SAMPLE_MS = 3000;
+const SETTLE_MS = 3000;
+const IN_FLIGHT = 32;
+
+interface Phase {
+  mean: number;
+  peak: number;
+}
+
+interface ProcessMemory {
+  idle: Phase;
+  load: Phase;
+  /** Idle again after the load (does memory come back?). */
+  after: Phase;
+}
+
+const phase = (samples: number[]): Phase => ({
+  mean: round(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length)),
+  peak: round(Math.max(...samples)),
+});
+
+/** Closed-loop SMS webhooks for `ms`; returns how many were sent. */
+async function smsLoad(url: string, ms: number, questions: string[], tag: string): Promise<number> {
+  const until = performance.now() + ms;
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, lane) => {
+      while (performance.now() < until) {
+        const i = sent++;
+        const body = new URLSearchParams({
+          from: `+2547${tag}${String(i % 2000).padStart(6, '0')}`,
+          to: '21525',
+          text: questions[i % questions.length]!,
+          date: atDate(new Date()),
+          id: `ATXid_${tag}_${lane}_${i}_${randomBytes(3).toString('hex')}`,
+        }).toString();
+        await httpRequest(url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      }
+    }),
+  );
+  return sent;
+}
+
+/** Idle, load and idle-again RSS of the given processes, driving `url` with SMS webhooks. */
+async function measure(
+  procs: Record<string, Proc>,
+  url: string,
+  questions: string[],
+  tag: string,
+  drained: () => Promise<boolean>,
+): Promise<{ memory: Record<string, ProcessMemory>; sent: number; backlogMs: number }> {
+  const pids = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, p.pid]));
+  // Warm-up: every code path loaded and compiled once, then let it settle.
+  await smsLoad(url, 2000, questions, `${tag}0`);
+  await drained();
+  await sleep(SETTLE_MS);
+  let sampler = sampleRss(pids);
+  await sleep(IDLE_SAMPLE_MS);
+  const idle = sampler.stop();
+  sampler = sampleRss(pids);
+  const sent = await smsLoad(url, LOAD_MS, questions, `${tag}1`);
+  // Under load until the backlog the webhooks queued is worked off, then idle again.
+  const loadEnded = performance.now();
+  await drained();
+  const backlogMs = Math.round(performance.now() - loadEnded);
+  const load = sampler.stop();
+  await sleep(SETTLE_MS);
+  sampler = sampleRss(pids);
+  await sleep(IDLE_SAMPLE_MS);
+  const after = sampler.stop();
+  const memory = Object.fromEntries(
+    Object.keys(procs).map((k) => [k, { idle: phase(idle[k]!), load: phase(load[k]!), after: phase(after[k]!) }]),
+  );
+  return { memory, sent, backlogMs };
+}
+
+export async function run(): Promise<BenchResult> {
+  const redis = await startRedis();
+  const questions = benchQuestions();
+  const startedAt = machine();
+  let product: Awaited<ReturnType<typeof measure>> | undefined;
+  let bare: Awaited<ReturnType<typeof measure>> | undefined;
+  try {
+    const port = await freePort();
+    const env = productEnv(redis.url, { PORT: String(port), SEND_MODE: 'simulator' });
+    const worker = spawnBaraza('worker', env, 'mem-worker');
+    const gateway = spawnBaraza('gateway', env, 'mem-gateway');
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitReady(base, gateway);
+      await waitWorkers(redis.url, 'bench:q', ['inbound', 'outbound'], worker);
+      product = await measure({ gateway, worker }, `${base}/channels/africastalking/sms`, questions, '1', () =>
+        waitDrained(redis.url, 'bench:q', ['inbound', 'outbound']),
+      );
+    } finally {
+      await gateway.stop();
+      await worker.stop();
+    }
+
+    const barePort = await freePort();
+    const service = spawnBare('service.ts', { BARE_REDIS_URL: redis.url, BARE_PREFIX: 'bare-mem', BARE_PORT: String(barePort) }, 'service');
+    try {
+      const base = `http://127.0.0.1:${barePort}`;
+      await waitReady(base, service);
+      bare = await measure({ service }, `${base}/sms`, questions, '2', () => waitDrained(redis.url, 'bare-mem', ['inbound', 'outbound']));
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    closeHttpAgent();
+    await redis.stop();
+  }
+
+  const b = bare!.memory.service!;
+  const table = (['gateway', 'worker'] as const).map((name) => {
+    const m = product!.memory[name]!;
+    return {
+      process: name,
+      'idle MiB': m.idle.mean,
+      'load peak MiB': m.load.peak,
+      'load mean MiB': m.load.mean,
+      'after load MiB': m.after.mean,
+      'bare idle MiB': b.idle.mean,
+      'bare load peak MiB': b.load.peak,
+      'idle ratio': ratio(m.idle.mean, b.idle.mean),
+      'peak ratio': ratio(m.load.peak, b.load.peak),
+    };
+  });
+  const both = product!.memory.gateway!.load.peak + product!.memory.worker!.load.peak;
+  table.push({
+    process: 'gateway + worker',
+    'idle MiB': round(product!.memory.gateway!.idle.mean + product!.memory.worker!.idle.mean),
+    'load peak MiB': round(both),
+    'load mean MiB': round(product!.memory.gateway!.load.mean + product!.memory.worker!.load.mean),
+    'after load MiB': round(product!.memory.gateway!.after.mean + product!.memory.worker!.after.mean),
+    'bare idle MiB': b.idle.mean,
+    'bare load peak MiB': b.load.peak,
+    'idle ratio': ratio(product!.memory.gateway!.idle.mean + product!.memory.worker!.idle.mean, b.idle.mean),
+    'peak ratio': ratio(both, b.load.peak),
+  });
+  return {
+    name: 'memory',
+    table,
+    json: {
+      machine: startedAt,
+      setup: {
+        measure: 'VmRSS from /proc/<pid>/status every 200 ms',
+        load: `AT SMS form webhooks, ${IN_FLIGHT} in flight, for ${LOAD_MS} ms, then until the queued backlog is processed; after a 2 s warm-up; idle sampled for ${IDLE_SAMPLE_MS} ms after ${SETTLE_MS} ms settling with empty queues`,
+        product: 'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), lexical tier over the real packs, simulator outbox',
+        baseline: 'bench/bare/service.ts: Fastify + @fastify/formbody + BullMQ queue and two workers in one process, same runtime (node --import tsx)',
+      },
+      product: { ...product!.memory, webhooksSent: product!.sent, backlogAfterLoadMs: product!.backlogMs },
+      bare: { ...b, webhooksSent: bare!.sent, backlogAfterLoadMs: bare!.backlogMs },
+    },
+  };
+}
