@@ -142,7 +142,7 @@ export async function run(): Promise<BenchResult> {
   }
 
   const b = bare!.memory.service!;
-  const table = (['gateway', 'worker'] as const).map((name) => {
+  const table: Record<string, string | number>[] = (['gateway', 'worker'] as const).map((name) => {
     const m = product!.memory[name]!;
     return {
       process: name,
