@@ -226,7 +226,12 @@ export async function waitWorkers(
 }
 
 /** Waits until the named BullMQ queues have nothing waiting, delayed or active (the backlog is done). */
-export async function waitDrained(redisUrl: string, prefix: string, queues: string[], timeoutMs = 120_000): Promise<boolean> {
+export async function waitDrained(
+  redisUrl: string,
+  prefix: string,
+  queues: string[],
+  timeoutMs = 120_000,
+): Promise<boolean> {
   const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const qs = queues.map((name) => new Queue(name, { connection: conn, prefix }));
   try {
@@ -343,7 +348,11 @@ export function sampleRss(pids: Record<string, number>, everyMs = 200): { stop()
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
-export async function pool<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -361,9 +370,17 @@ export function benchQuestions(lang?: string): string[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { q: string; lang?: string });
-  const qs = rows.filter((r) => !lang || r.lang === lang).map((r) => r.q.trim()).filter(Boolean);
+  const qs = rows
+    .filter((r) => !lang || r.lang === lang)
+    .map((r) => r.q.trim())
+    .filter(Boolean);
   if (qs.length === 0) throw new Error(`no questions in ${file}`);
   return qs;
+}
+
+/** "load 1.2 -> 3.4 on 2 CPUs": how busy the machine was around a measurement (other work skews every figure). */
+export function loadNote(start: Record<string, string | number>, end: Record<string, string | number>): string {
+  return `load average ${start.loadavg1m} -> ${end.loadavg1m} on ${start.cpus} CPUs`;
 }
 
 /** Machine facts printed with the results (figures only compare within one run on one machine). */

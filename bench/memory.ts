@@ -12,14 +12,14 @@ import {
   freePort,
   httpRequest,
   machine,
-  productEnv,
   type Proc,
+  productEnv,
   ratio,
   round,
   sampleRss,
   sleep,
-  spawnBare,
   spawnBaraza,
+  spawnBare,
   startRedis,
   waitDrained,
   waitReady,
@@ -128,11 +128,17 @@ export async function run(): Promise<BenchResult> {
     }
 
     const barePort = await freePort();
-    const service = spawnBare('service.ts', { BARE_REDIS_URL: redis.url, BARE_PREFIX: 'bare-mem', BARE_PORT: String(barePort) }, 'service');
+    const service = spawnBare(
+      'service.ts',
+      { BARE_REDIS_URL: redis.url, BARE_PREFIX: 'bare-mem', BARE_PORT: String(barePort) },
+      'service',
+    );
     try {
       const base = `http://127.0.0.1:${barePort}`;
       await waitReady(base, service);
-      bare = await measure({ service }, `${base}/sms`, questions, '2', () => waitDrained(redis.url, 'bare-mem', ['inbound', 'outbound']));
+      bare = await measure({ service }, `${base}/sms`, questions, '2', () =>
+        waitDrained(redis.url, 'bare-mem', ['inbound', 'outbound']),
+      );
     } finally {
       await service.stop();
     }
@@ -172,12 +178,14 @@ export async function run(): Promise<BenchResult> {
     name: 'memory',
     table,
     json: {
-      machine: startedAt,
+      machine: { atStart: startedAt, atEnd: machine() },
       setup: {
         measure: 'VmRSS from /proc/<pid>/status every 200 ms',
         load: `AT SMS form webhooks, ${IN_FLIGHT} in flight, for ${LOAD_MS} ms, then until the queued backlog is processed; after a 2 s warm-up; idle sampled for ${IDLE_SAMPLE_MS} ms after ${SETTLE_MS} ms settling with empty queues`,
-        product: 'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), lexical tier over the real packs, simulator outbox',
-        baseline: 'bench/bare/service.ts: Fastify + @fastify/formbody + BullMQ queue and two workers in one process, same runtime (node --import tsx)',
+        product:
+          'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), lexical tier over the real packs, simulator outbox',
+        baseline:
+          'bench/bare/service.ts: Fastify + @fastify/formbody + BullMQ queue and two workers in one process, same runtime (node --import tsx)',
       },
       product: { ...product!.memory, webhooksSent: product!.sent, backlogAfterLoadMs: product!.backlogMs },
       bare: { ...b, webhooksSent: bare!.sent, backlogAfterLoadMs: bare!.backlogMs },

@@ -19,6 +19,7 @@ import {
   cpuMs,
   freePort,
   httpRequest,
+  loadNote,
   machine,
   percentiles,
   pool,
@@ -26,8 +27,8 @@ import {
   ratio,
   round,
   sleep,
-  spawnBare,
   spawnBaraza,
+  spawnBare,
   startRedis,
   waitReady,
   waitWorkers,
@@ -113,7 +114,13 @@ async function outboxKinds(redis: Redis, numbers: string[]): Promise<Record<stri
   return kinds;
 }
 
-async function smsRun(base: string, redis: Redis, run: string, count: number, questions: string[]): Promise<ChannelRun> {
+async function smsRun(
+  base: string,
+  redis: Redis,
+  run: string,
+  count: number,
+  questions: string[],
+): Promise<ChannelRun> {
   const numbers = [...new Set(Array.from({ length: count }, (_, i) => subscriber(run, i)))];
   const outbound = new Queue('outbound', { connection: redis, prefix: 'bench:q' });
   const completedSends = () => outbound.getCompletedCount();
@@ -121,23 +128,27 @@ async function smsRun(base: string, redis: Redis, run: string, count: number, qu
   const acks: number[] = [];
   let rejected = 0;
   const started = performance.now();
-  const sending = pool(Array.from({ length: count }, (_, i) => i), IN_FLIGHT, async (i) => {
-    const body = new URLSearchParams({
-      from: subscriber(run, i),
-      to: '21525',
-      text: questions[i % questions.length]!,
-      date: atDate(new Date()),
-      id: `ATXid_${run}_${i}_${randomBytes(4).toString('hex')}`,
-      networkCode: '63902',
-    }).toString();
-    const t0 = performance.now();
-    const res = await httpRequest(`${base}/channels/africastalking/sms`, {
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-    acks.push(performance.now() - t0);
-    if (res.status !== 200) rejected++;
-  });
+  const sending = pool(
+    Array.from({ length: count }, (_, i) => i),
+    IN_FLIGHT,
+    async (i) => {
+      const body = new URLSearchParams({
+        from: subscriber(run, i),
+        to: '21525',
+        text: questions[i % questions.length]!,
+        date: atDate(new Date()),
+        id: `ATXid_${run}_${i}_${randomBytes(4).toString('hex')}`,
+        networkCode: '63902',
+      }).toString();
+      const t0 = performance.now();
+      const res = await httpRequest(`${base}/channels/africastalking/sms`, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      acks.push(performance.now() - t0);
+      if (res.status !== 200) rejected++;
+    },
+  );
   await sending;
   // Progress from one cheap counter (the outbound queue's completed jobs), so polling does not load the system
   // under test; the outbox itself is counted once at the end.
@@ -167,43 +178,47 @@ async function whatsappRun(
   let rejected = 0;
   const before = graph.count();
   const started = performance.now();
-  await pool(Array.from({ length: count }, (_, i) => i), IN_FLIGHT, async (i) => {
-    const from = subscriber(run, i);
-    const raw = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '102290129340398',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550001234', phone_number_id: PHONE_NUMBER_ID },
-                contacts: [{ profile: { name: 'Bench' }, wa_id: from.slice(1) }],
-                messages: [
-                  {
-                    from: from.slice(1),
-                    id: `wamid.BENCH${run}${i}${randomBytes(6).toString('hex').toUpperCase()}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: 'text',
-                    text: { body: questions[i % questions.length]! },
-                  },
-                ],
+  await pool(
+    Array.from({ length: count }, (_, i) => i),
+    IN_FLIGHT,
+    async (i) => {
+      const from = subscriber(run, i);
+      const raw = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: '102290129340398',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550001234', phone_number_id: PHONE_NUMBER_ID },
+                  contacts: [{ profile: { name: 'Bench' }, wa_id: from.slice(1) }],
+                  messages: [
+                    {
+                      from: from.slice(1),
+                      id: `wamid.BENCH${run}${i}${randomBytes(6).toString('hex').toUpperCase()}`,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type: 'text',
+                      text: { body: questions[i % questions.length]! },
+                    },
+                  ],
+                },
               },
-            },
-          ],
-        },
-      ],
-    });
-    const t0 = performance.now();
-    const res = await httpRequest(`${base}/channels/whatsapp`, {
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) },
-      body: raw,
-    });
-    acks.push(performance.now() - t0);
-    if (res.status !== 200) rejected++;
-  });
+            ],
+          },
+        ],
+      });
+      const t0 = performance.now();
+      const res = await httpRequest(`${base}/channels/whatsapp`, {
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) },
+        body: raw,
+      });
+      acks.push(performance.now() - t0);
+      if (res.status !== 200) rejected++;
+    },
+  );
   const replies = (await waitFor(() => graph.count() - before, count - rejected, REPLY_TIMEOUT_MS)) as number;
   const wallMs = performance.now() - started;
   return {
@@ -235,13 +250,17 @@ async function bareRun(redisUrl: string, prefix: string, run: string, count: num
   try {
     const before = await outbound.getCompletedCount();
     const started = performance.now();
-    await pool(Array.from({ length: count }, (_, i) => i), IN_FLIGHT, async (i) => {
-      await inbound.add(
-        'sms',
-        { from: subscriber(run, i), text: 'how far apart should I plant maize' },
-        { jobId: `${run}-${i}`, removeOnComplete: { count: 50_000 } },
-      );
-    });
+    await pool(
+      Array.from({ length: count }, (_, i) => i),
+      IN_FLIGHT,
+      async (i) => {
+        await inbound.add(
+          'sms',
+          { from: subscriber(run, i), text: 'how far apart should I plant maize' },
+          { jobId: `${run}-${i}`, removeOnComplete: { count: 50_000 } },
+        );
+      },
+    );
     const done = await waitFor(async () => (await outbound.getCompletedCount()) - before, count, REPLY_TIMEOUT_MS);
     const wallMs = performance.now() - started;
     return { jobs: done, wallMs, perSecond: done / (wallMs / 1000) };
@@ -264,7 +283,11 @@ export async function run(): Promise<BenchResult> {
   try {
     // --- bare BullMQ first (its worker process is gone before the product starts) ---
     const prefix = 'bare-2hop';
-    const bareWorker = spawnBare('worker.ts', { BARE_REDIS_URL: redis.url, BARE_PREFIX: prefix, BARE_MODE: 'twohop' }, 'twohop');
+    const bareWorker = spawnBare(
+      'worker.ts',
+      { BARE_REDIS_URL: redis.url, BARE_PREFIX: prefix, BARE_MODE: 'twohop' },
+      'twohop',
+    );
     try {
       await waitWorkers(redis.url, prefix, ['inbound', 'outbound'], bareWorker);
       await bareRun(redis.url, prefix, 'w', 200);
@@ -326,6 +349,7 @@ export async function run(): Promise<BenchResult> {
     await redis.stop();
   }
 
+  const atEnd = machine();
   const table: Record<string, string | number>[] = [];
   const verdicts: NonNullable<BenchResult['verdicts']> = [];
   for (const [name, r] of [
@@ -354,22 +378,26 @@ export async function run(): Promise<BenchResult> {
       detail:
         `${round(r.perSecond)} msg/s vs ${round(bare.perSecond)} jobs/s = ${round(share * 100)}%` +
         (share >= TARGET_RATIO ? '' : `, short by ${round((TARGET_RATIO - share) * 100)} points`) +
-        (r.replies < r.messages - r.rejected ? `; only ${r.replies} of ${r.messages} replies arrived` : ''),
+        (r.replies < r.messages - r.rejected ? `; only ${r.replies} of ${r.messages} replies arrived` : '') +
+        ` (${loadNote(startedAt, atEnd)})`,
     });
   }
   return {
     name: 'throughput',
     table,
     json: {
-      machine: startedAt,
+      machine: { atStart: startedAt, atEnd },
       setup: {
-        processes: 'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), BullMQ on a private redis-server',
+        processes:
+          'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), BullMQ on a private redis-server',
         messages: MESSAGES,
         inFlight: IN_FLIGHT,
         subscribers: SUBSCRIBERS,
         sms: 'AT inbound SMS form webhook; replies through the simulator outbox (no AT credentials), counted in Redis',
-        whatsapp: 'signed Meta webhook; replies through the live Graph API sender to a fake on loopback (WHATSAPP_GRAPH_URL)',
-        baseline: 'bare BullMQ: inbound job -> outbound job -> second worker, same Redis, worker process of its own, same in-flight adds',
+        whatsapp:
+          'signed Meta webhook; replies through the live Graph API sender to a fake on loopback (WHATSAPP_GRAPH_URL)',
+        baseline:
+          'bare BullMQ: inbound job -> outbound job -> second worker, same Redis, worker process of its own, same in-flight adds',
         tier: 'lexical (no models), real packs',
       },
       bare,

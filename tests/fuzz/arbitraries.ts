@@ -75,17 +75,31 @@ export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A body with the given fields each present or missing (sometimes of the wrong type) plus stray ones. */
-export function formBody(fields: string[], value: fc.Arbitrary<unknown> = formValue): fc.Arbitrary<Record<string, unknown>> {
-  const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+export function formBody(
+  fields: string[],
+  value: fc.Arbitrary<unknown> = formValue,
+): fc.Arbitrary<Record<string, unknown>> {
+  const wrongType = fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+  );
   return fc
     .tuple(
       fc.record(
-        Object.fromEntries(fields.map((f) => [f, fc.oneof({ weight: 8, arbitrary: value }, { weight: 1, arbitrary: wrongType })])),
+        Object.fromEntries(
+          fields.map((f) => [f, fc.oneof({ weight: 8, arbitrary: value }, { weight: 1, arbitrary: wrongType })]),
+        ),
         { requiredKeys: [] },
       ),
-      fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString')), formValue, {
-        maxKeys: 3,
-      }),
+      fc.dictionary(
+        fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString')),
+        formValue,
+        {
+          maxKeys: 3,
+        },
+      ),
     )
     .map(([known, extra]) => ({ ...extra, ...known }));
 }

@@ -6,16 +6,16 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
-  deliveryReportSchema,
-  inboundSmsSchema,
   toInboundMessage as atInbound,
   toStatusEvent as atStatus,
+  deliveryReportSchema,
+  inboundSmsSchema,
 } from '../../channels/africastalking/sms.js';
 import {
-  incomingSchema as twilioIncomingSchema,
-  statusSchema as twilioStatusSchema,
   toInboundMessage as twilioInbound,
+  incomingSchema as twilioIncomingSchema,
   toStatusEvent as twilioStatus,
+  statusSchema as twilioStatusSchema,
 } from '../../channels/twilio/routes.js';
 import { parseWebhook, webhookSchema } from '../../channels/whatsapp/payload.js';
 import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/messages/index.js';
