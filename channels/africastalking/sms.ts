@@ -6,10 +6,10 @@ import {
   type DeliveryStatus,
   type InboundMessage,
   InvalidPhoneNumberError,
-  type StatusEvent,
   normaliseSubscriber,
+  type StatusEvent,
 } from '../../src/messages/index.js';
-import { recordStatus } from '../../src/messages/status.js';
+import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
 import { QueueUnavailableError } from '../../src/queue/index.js';
 import { StoreUnavailableError } from '../../src/store/index.js';
 import { atGuard } from './guard.js';
@@ -121,27 +121,17 @@ export function toStatusEvent(
   at: string,
   defaultCountry: string,
 ): StatusEvent | undefined {
-  // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
-  const status = Object.hasOwn(AT_STATUS_MAP, body.status) ? AT_STATUS_MAP[body.status] : undefined;
-  if (!status) return undefined;
-  const event: StatusEvent = {
-    kind: 'status',
+  return buildStatusEvent({
     provider: 'africastalking',
     providerMessageId: body.id,
-    status,
     providerStatus: body.status,
+    statusMap: AT_STATUS_MAP,
+    address: body.phoneNumber,
     at,
-  };
-  try {
-    event.subscriber = normaliseSubscriber(body.phoneNumber, defaultCountry);
-  } catch {
-    /* a report for a number we cannot parse is still worth keeping */
-  }
-  if (body.failureReason) {
-    event.failureReason = body.failureReason;
-    if (AT_OPT_OUT_REASONS.includes(body.failureReason)) event.optedOut = true;
-  }
-  return event;
+    defaultCountry,
+    failureReason: body.failureReason,
+    optedOut: body.failureReason !== undefined && AT_OPT_OUT_REASONS.includes(body.failureReason),
+  });
 }
 
 /** Africa's Talking inbound SMS and delivery reports. */

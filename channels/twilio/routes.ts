@@ -7,10 +7,10 @@ import {
   type DeliveryStatus,
   type InboundMessage,
   InvalidPhoneNumberError,
-  type StatusEvent,
   normaliseSubscriber,
+  type StatusEvent,
 } from '../../src/messages/index.js';
-import { recordStatus } from '../../src/messages/status.js';
+import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
 import { QueueUnavailableError } from '../../src/queue/index.js';
 import { StoreUnavailableError } from '../../src/store/index.js';
 
@@ -147,27 +147,17 @@ export function toStatusEvent(
   at: string,
   defaultCountry: string,
 ): StatusEvent | undefined {
-  // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
-  const status = Object.hasOwn(TWILIO_STATUS_MAP, body.MessageStatus) ? TWILIO_STATUS_MAP[body.MessageStatus] : undefined;
-  if (!status) return undefined;
-  const event: StatusEvent = {
-    kind: 'status',
+  return buildStatusEvent({
     provider: 'twilio',
     providerMessageId: body.MessageSid,
-    status,
     providerStatus: body.MessageStatus,
+    statusMap: TWILIO_STATUS_MAP,
+    address: body.To,
     at,
-  };
-  try {
-    event.subscriber = normaliseSubscriber(body.To, defaultCountry);
-  } catch {
-    /* keep the report even when the address is not a number */
-  }
-  if (body.ErrorCode) {
-    event.failureReason = body.ErrorMessage ? `${body.ErrorCode}: ${body.ErrorMessage}` : body.ErrorCode;
-    if (body.ErrorCode === TWILIO_OPT_OUT_CODE) event.optedOut = true;
-  }
-  return event;
+    defaultCountry,
+    failureReason: body.ErrorCode && (body.ErrorMessage ? `${body.ErrorCode}: ${body.ErrorMessage}` : body.ErrorCode),
+    optedOut: body.ErrorCode === TWILIO_OPT_OUT_CODE,
+  });
 }
 
 function reject(ctx: AppContext, reply: FastifyReply, route: string, code: number, reason: string, error: string) {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/context.js';
 import { getJson, setJson } from '../store/index.js';
 import { updateProfile } from '../subscribers/index.js';
-import type { Channel, DeliveryStatus, StatusEvent } from './index.js';
+import { type Channel, type DeliveryStatus, normaliseSubscriber, type Provider, type StatusEvent } from './index.js';
 
 /** Delivery statuses are kept a week, for operators and the simulator. */
 export const STATUS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -48,4 +48,42 @@ export async function recordStatus(
     );
   }
   return stale ? 'stale' : 'stored';
+}
+
+/**
+ * A delivery report in our words (pure): the provider's status mapped through its table, the subscriber
+ * normalised when the address is a number (a report is kept even when it is not). Undefined for an unknown status.
+ */
+export function buildStatusEvent(input: {
+  provider: Provider;
+  providerMessageId: string;
+  providerStatus: string;
+  statusMap: Readonly<Record<string, DeliveryStatus>>;
+  address: string;
+  at: string;
+  defaultCountry: string;
+  failureReason?: string;
+  optedOut?: boolean;
+}): StatusEvent | undefined {
+  // Own keys only: a status of "__proto__" or "constructor" must not find Object.prototype.
+  const status = Object.hasOwn(input.statusMap, input.providerStatus)
+    ? input.statusMap[input.providerStatus]
+    : undefined;
+  if (!status) return undefined;
+  const event: StatusEvent = {
+    kind: 'status',
+    provider: input.provider,
+    providerMessageId: input.providerMessageId,
+    status,
+    providerStatus: input.providerStatus,
+    at: input.at,
+  };
+  try {
+    event.subscriber = normaliseSubscriber(input.address, input.defaultCountry);
+  } catch {
+    /* a report for an address we cannot parse is still worth keeping */
+  }
+  if (input.failureReason) event.failureReason = input.failureReason;
+  if (input.optedOut) event.optedOut = true;
+  return event;
 }
