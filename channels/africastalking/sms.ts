@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app/context.js';
+import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
   type DeliveryStatus,
@@ -20,24 +21,14 @@ export const AT_DELIVERY_ROUTE = '/channels/africastalking/delivery';
 /** An SMS body is at most a few concatenated parts; anything longer is not a real callback. */
 const MAX_TEXT = 2000;
 
-const field = (name: string) => ({
-  required_error: `field '${name}' is required`,
-  invalid_type_error: `field '${name}' must be text`,
-});
-const required = (name: string, max = 200) =>
-  z
-    .string(field(name))
-    .trim()
-    .min(1, `field '${name}' is required`)
-    .max(max, `field '${name}' is longer than ${max} characters`);
-const optional = (name: string, max = 200) =>
-  z.string(field(name)).max(max, `field '${name}' is longer than ${max} characters`).optional();
+const required = (name: string, max = 200) => requiredField(name, max);
+const optional = (name: string, max = 200) => optionalField(name, max);
 
 /** AT inbound SMS callback (form): from, to, text, date, id, linkId? (premium), networkCode?. */
 export const inboundSmsSchema = z.object({
   from: required('from', 32),
   to: required('to', 32),
-  text: z.string(field('text')).max(MAX_TEXT, `field 'text' is longer than ${MAX_TEXT} characters`),
+  text: z.string(fieldMessages('text')).max(MAX_TEXT, `field 'text' is longer than ${MAX_TEXT} characters`),
   date: required('date', 64),
   id: required('id', 128),
   linkId: optional('linkId', 128),
@@ -49,10 +40,10 @@ export const deliveryReportSchema = z.object({
   id: required('id', 128),
   status: required('status', 32),
   phoneNumber: required('phoneNumber', 32),
-  networkCode: z.string(field('networkCode')).max(16, `field 'networkCode' is longer than 16 characters`),
+  networkCode: z.string(fieldMessages('networkCode')).max(16, `field 'networkCode' is longer than 16 characters`),
   failureReason: optional('failureReason', 64),
   retryCount: z
-    .string(field('retryCount'))
+    .string(fieldMessages('retryCount'))
     .regex(/^\d{1,4}$/, `field 'retryCount' must be a whole number`)
     .optional(),
 });

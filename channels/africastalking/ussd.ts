@@ -14,6 +14,7 @@ import {
 } from '../../src/conversation/ussd.js';
 import { claimDelivery, readAnswer } from '../../src/conversation/ussd-delivery.js';
 import { arrivedAt } from '../../src/gateway/app.js';
+import { optionalField, requiredField } from '../../src/gateway/form-fields.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import { uiLanguage } from '../../src/i18n/index.js';
 import { type InboundMessage, InvalidPhoneNumberError, normaliseSubscriber } from '../../src/messages/index.js';
@@ -26,14 +27,12 @@ export const USSD_SESSION_TTL_MS = 180_000;
 export const USSD_RESUME_WINDOW_MS = 5 * 60_000;
 export const MAX_USSD_TEXT = 1000;
 
-const field = (name: string) => ({ required_error: `field '${name}' is required`, invalid_type_error: `field '${name}' must be text` });
-
 export const ussdBody = z.object({
-  sessionId: z.string(field('sessionId')).trim().min(1, `field 'sessionId' is required`).max(128, `field 'sessionId' is too long`),
-  serviceCode: z.string(field('serviceCode')).max(64, `field 'serviceCode' is too long`).optional().default(''),
-  phoneNumber: z.string(field('phoneNumber')).trim().min(1, `field 'phoneNumber' is required`).max(32, `field 'phoneNumber' is too long`),
-  networkCode: z.string(field('networkCode')).max(16, `field 'networkCode' is too long`).optional(),
-  text: z.string(field('text')).max(MAX_USSD_TEXT, `field 'text' is longer than ${MAX_USSD_TEXT} characters`).optional().default(''),
+  sessionId: requiredField('sessionId', 128),
+  serviceCode: optionalField('serviceCode', 64).default(''),
+  phoneNumber: requiredField('phoneNumber', 32),
+  networkCode: optionalField('networkCode', 16),
+  text: optionalField('text', MAX_USSD_TEXT).default(''),
 });
 
 interface LastSession {
@@ -123,7 +122,9 @@ export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext
           localeHint: step.state.lang,
         };
         await acceptInbound(ctx, msg);
-        const outcome = await ctx.queues.queue<InboundMessage, { text: string; lang: string }>('inbound').waitForResult(msg.id, remaining());
+        const outcome = await ctx.queues
+          .queue<InboundMessage, { text: string; lang: string }>('inbound')
+          .waitForResult(msg.id, remaining());
         let answerText: string | undefined;
         if (outcome.status === 'completed' && outcome.value?.text) answerText = outcome.value.text;
         else if (outcome.status === 'timeout') {
@@ -139,7 +140,11 @@ export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext
           return { text: d.t(step.state.lang, 'ussd:failed'), end: true };
         }
         const screen = answerScreen(answerText, { kind: 'main' }, step.state.lang, d);
-        step = { ...step, state: { ...step.state, screen }, text: screen.kind === 'answer' ? screen.pages[0] ?? '' : '' };
+        step = {
+          ...step,
+          state: { ...step.state, screen },
+          text: screen.kind === 'answer' ? (screen.pages[0] ?? '') : '',
+        };
       }
 
       if (step.end) {
@@ -147,7 +152,9 @@ export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext
       } else {
         const state = { ...step.state, lastText: text };
         await setJson(ctx.store, sessionKey(sessionId), state, { ttlMs: USSD_SESSION_TTL_MS });
-        await setJson(ctx.store, lastKey(phone), { sessionId, state } satisfies LastSession, { ttlMs: USSD_RESUME_WINDOW_MS });
+        await setJson(ctx.store, lastKey(phone), { sessionId, state } satisfies LastSession, {
+          ttlMs: USSD_RESUME_WINDOW_MS,
+        });
       }
       return { text: step.text, end: step.end };
     })();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app/context.js';
+import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
   type DeliveryStatus,
@@ -23,18 +24,8 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 /** Twilio: STOP (and the rest of its opt-out family) was sent to this number: the recipient unsubscribed. */
 export const TWILIO_OPT_OUT_CODE = '21610';
 
-const field = (name: string) => ({
-  required_error: `field '${name}' is required`,
-  invalid_type_error: `field '${name}' must be text`,
-});
-const required = (name: string, max = 64) =>
-  z
-    .string(field(name))
-    .trim()
-    .min(1, `field '${name}' is required`)
-    .max(max, `field '${name}' is longer than ${max} characters`);
-const optional = (name: string, max = 256) =>
-  z.string(field(name)).max(max, `field '${name}' is longer than ${max} characters`).optional();
+const required = (name: string, max = 64) => requiredField(name, max);
+const optional = (name: string, max = 256) => optionalField(name, max);
 
 /** Twilio incoming message webhook (SMS and WhatsApp). Other fields Twilio sends pass through unread. */
 export const incomingSchema = z.object({
@@ -42,9 +33,9 @@ export const incomingSchema = z.object({
   AccountSid: required('AccountSid'),
   From: required('From'),
   To: required('To'),
-  Body: z.string(field('Body')).max(1600, `field 'Body' is longer than 1600 characters`),
+  Body: z.string(fieldMessages('Body')).max(1600, `field 'Body' is longer than 1600 characters`),
   NumMedia: z
-    .string(field('NumMedia'))
+    .string(fieldMessages('NumMedia'))
     .regex(/^\d{1,2}$/, `field 'NumMedia' must be a whole number`)
     .optional(),
   MediaContentType0: optional('MediaContentType0', 128),
@@ -64,7 +55,7 @@ export const statusSchema = z.object({
   To: required('To'),
   From: optional('From', 64),
   ErrorCode: z
-    .string(field('ErrorCode'))
+    .string(fieldMessages('ErrorCode'))
     .regex(/^\d{0,6}$/, `field 'ErrorCode' must be a number`)
     .optional(),
   ErrorMessage: optional('ErrorMessage', 512),
