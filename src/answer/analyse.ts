@@ -102,6 +102,15 @@ export function isGroupToken(t: string): boolean {
   return t.startsWith(GROUP_PREFIX);
 }
 
+/** Two content words next to each other (stopwords between them skipped), as an index term: "~~fond urgence". */
+export function pairToken(a: string, b: string): string {
+  return `${GROUP_PREFIX}${GROUP_PREFIX}${a} ${b}`;
+}
+
+export function isPairToken(t: string): boolean {
+  return t.startsWith(GROUP_PREFIX + GROUP_PREFIX);
+}
+
 export function ngramSizes(token: string): readonly number[] {
   // An Ethiopic character is a whole syllable: shorter grams carry as much as Latin 3-4 grams.
   return isEthiopic(token) ? [2, 3] : [3, 4];
@@ -117,6 +126,8 @@ export interface QueryUnit {
 
 export interface AnalysedQuery {
   units: QueryUnit[];
+  /** Adjacent content words of the question: each pair lists the pair tokens (words or their groups) it may match. */
+  pairs: string[][];
   /** n-gram → count, over the content tokens. */
   grams: Map<string, number>;
   /** Normalised words before stopword removal (language identification, summaries). */
@@ -146,11 +157,16 @@ export function analyseQuery(
   const groups = opts.synonyms.match(stemmed);
   const units: QueryUnit[] = [];
   const seen = new Map<string, QueryUnit>();
+  const pairs: string[][] = [];
+  let last: string[] | undefined;
   for (let i = 0; i < stemmed.length; i++) {
     const t = stemmed[i]!;
     const g = groups[i]!;
     if (g.length === 0 && (isStopword(expanded[i]!, stopLangs) || isStopword(t, stopLangs))) continue;
     if (g.length === 0 && t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
+    const forms = [t, ...g];
+    if (last) pairs.push(pairForms(last, forms));
+    last = forms;
     const prev = seen.get(t);
     if (prev) {
       for (const x of g) if (!prev.groups.includes(x)) prev.groups.push(x);
@@ -163,7 +179,13 @@ export function analyseQuery(
   const grams = new Map<string, number>();
   for (const u of units)
     for (const g of charNgrams(u.token, ngramSizes(u.token))) grams.set(g, (grams.get(g) ?? 0) + 1);
-  return { units, grams, words: expanded };
+  return { units, pairs, grams, words: expanded };
+}
+
+function pairForms(a: string[], b: string[]): string[] {
+  const out: string[] = [];
+  for (const x of a) for (const y of b) if (x !== y) out.push(pairToken(x, y));
+  return out;
 }
 
 /** A field of an entry with its weight in the index (title and tags say more than a body sentence). */
@@ -203,21 +225,26 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
   let titleLength = 0;
   let bodyLength = 0;
   const langs = [lang];
+  const count = (x: string, f: WeightedField) => {
+    terms.set(x, (terms.get(x) ?? 0) + f.weight);
+    if (f.strong) strong.add(x);
+    else body.set(x, (body.get(x) ?? 0) + f.weight);
+    if (f.title) title.set(x, (title.get(x) ?? 0) + f.weight);
+  };
   for (const f of fields) {
     const toks = words(normalise(f.text));
     const stemmed = toks.map(stem);
     const groups = synonyms.match(stemmed);
+    let prev: string[] | undefined;
     for (let i = 0; i < stemmed.length; i++) {
       const t = stemmed[i]!;
       const g = groups[i]!;
-      for (const x of g) {
-        terms.set(x, (terms.get(x) ?? 0) + f.weight);
-        if (f.strong) strong.add(x);
-        else body.set(x, (body.get(x) ?? 0) + f.weight);
-        if (f.title) title.set(x, (title.get(x) ?? 0) + f.weight);
-      }
+      for (const x of g) count(x, f);
       if (isStopword(toks[i]!, langs) || isStopword(t, langs)) continue;
       if (t.length < 2 && !/\d/.test(t) && !isEthiopic(t)) continue;
+      const forms = [t, ...g];
+      if (prev && f.strong) for (const p of new Set(pairForms(prev, forms))) count(p, f);
+      prev = forms;
       terms.set(t, (terms.get(t) ?? 0) + f.weight);
       if (f.title) {
         title.set(t, (title.get(t) ?? 0) + f.weight);

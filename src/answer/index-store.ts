@@ -13,7 +13,7 @@ export const INDEX_FORMAT = 3;
 export const ANALYSER_VERSION = createHash('sha256')
   .update(
     JSON.stringify({
-      v: 3,
+      v: 4,
       stop: Object.fromEntries(Object.entries(STOPWORDS).map(([k, v]) => [k, [...v].sort()])),
       abbr: SMS_ABBREVIATIONS,
       weights: FIELD_WEIGHTS,

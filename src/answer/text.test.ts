@@ -63,6 +63,8 @@ describe('stem', () => {
     expect(stem('safely')).toBe(stem('safe'));
     expect(stem('families')).toBe(stem('family'));
     expect(stem('family')).not.toBe('fami');
+    expect(new Set(['compare', 'comparing', 'compared', 'compares'].map(stem)).size).toBe(1);
+    expect(new Set(['store', 'storing', 'stored'].map(stem)).size).toBe(1);
   });
 });
 
@@ -94,9 +96,9 @@ describe('analyseQuery', () => {
       analyseQuery('what is the best way to plant maize?', { langs: ['en', 'sw', 'fr'], synonyms }).units.map(
         (u) => u.token,
       ),
-    ).toEqual(['plant', 'maize']);
+    ).toEqual(['plant', stem('maize')]);
     expect(
       analyseQuery('je nipande mahindi lini?', { langs: ['sw', 'en'], synonyms }).units.map((u) => u.token),
-    ).toEqual(['nipande', 'mahindi']);
+    ).toEqual([stem('nipande'), 'mahindi']);
   });
 });

@@ -387,9 +387,14 @@ export function stem(token: string): string {
   if (token.endsWith('ing') && token.length > 5) return token.slice(0, -3);
   if (token.endsWith('ed') && token.length > 4 && !token.endsWith('eed')) return token.slice(0, -2);
   if (token.endsWith('es') && /(ch|sh|x|z|ss)es$/.test(token)) return token.slice(0, -2);
-  if (token.endsWith('s') && !/(ss|us|is|ys)$/.test(token)) return token.slice(0, -1);
+  if (token.endsWith('s') && !/(ss|us|is|ys)$/.test(token)) return dropSilentE(token.slice(0, -1));
   if (token.endsWith('x') && token.length > 4 && /(aux|eux)$/.test(token)) return token.slice(0, -1);
-  return token;
+  return dropSilentE(token);
+}
+
+/** A silent final "e" goes, as the -ing/-ed rules already drop it: "compare" ~ "comparing" ~ "compared". */
+function dropSilentE(token: string): string {
+  return token.length > 4 && /[^aeiou]e$/.test(token) ? token.slice(0, -1) : token;
 }
 
 /** Character n-grams of one token with boundary marks: "maize" → " ma", "mai", ..., "ze ", " mai", ... */
