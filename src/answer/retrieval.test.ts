@@ -89,3 +89,47 @@ describe('confidence calibration (src/answer/testdata/calibration.jsonl, written
     expect(mean(right)).toBeGreaterThan(mean(wrong) + 0.15);
   });
 });
+
+describe('ranking on the tuning set (src/answer/testdata/tune.jsonl, written apart from the benchmark)', () => {
+  // The set the fusion weights, K1 and the pair weight were chosen on: a regression guard for them.
+  const set = read('src/answer/testdata/tune.jsonl');
+
+  it('puts the labelled entry first for most of its 240 noisy questions, in each language', async () => {
+    const byLang: Record<string, { n: number; top1: number }> = {};
+    for (const q of set.filter((x) => x.expected.length > 0)) {
+      const ids = (await retrieve(snap, q.q)).hits.map((h) => h.entry);
+      byLang[q.lang] ??= { n: 0, top1: 0 };
+      byLang[q.lang]!.n++;
+      if (q.expected.includes(ids[0] ?? '')) byLang[q.lang]!.top1++;
+    }
+    expect(Object.keys(byLang).sort()).toEqual(['en', 'fr', 'sw']);
+    for (const r of Object.values(byLang)) expect(r.top1 / r.n).toBeGreaterThanOrEqual(0.82);
+  });
+});
+
+describe('word pairs', () => {
+  it('ranks the entry whose title has the two words side by side above one that has them apart', async () => {
+    const fr = (id: string, title: string, body: string) => ({
+      id,
+      lang: 'fr',
+      title,
+      topic: 'epargne',
+      tags: [],
+      body,
+      source: 'test',
+      file: `${id}.fr.md`,
+      line: 1,
+    });
+    const pack = {
+      ...snap.packs[1]!,
+      manifest: { ...snap.packs[1]!.manifest, id: 'pairs', languages: ['fr'], defaultLanguage: 'fr', synonyms: {} },
+      entries: [
+        fr('social', 'Urgence : le fonds social', 'Le groupe garde une caisse.'),
+        fr('urgence', 'Un fonds d urgence pour la famille et les imprévus', 'Mettez de côté trois mois de dépenses.'),
+      ],
+    } as unknown as (typeof snap.packs)[number];
+    const small = await buildSnapshot([pack]);
+    const r = await retrieve(small, 'fonds d urgence c koi');
+    expect(r.hits.map((h) => h.entry)).toEqual(['urgence', 'social']);
+  });
+});
