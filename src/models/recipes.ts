@@ -17,7 +17,7 @@ interface RecipeBase {
   /** Fetched when the host has them; a 404 is not an error. */
   optionalFiles: string[];
   description: string;
-  /** Built by scripts/build-fixture-models.py for the tests; never a real model. */
+  /** Built by scripts/build-fixture-models.py or build-translation-fixture.py for the tests; never a real model. */
   fixture?: boolean;
 }
 
@@ -91,6 +91,9 @@ export const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze
   yo: 'yo',
   am: 'am',
 });
+
+/** The language tokens of the translation fixture (scripts/build-translation-fixture.py). */
+const FIXTURE_M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({ en: 'en', sw: 'sw', fr: 'fr' });
 
 /** Order matters: when no model is configured, the first installed one of a task is used. */
 export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
@@ -171,6 +174,16 @@ export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
     description: 'test fixture: 2-layer GPT-2-style decoder that knows a few condensations by heart',
     fixture: true,
     chat: false,
+  },
+  {
+    id: 'baraza-fixtures/tiny-m2m100',
+    task: 'translation',
+    dtype: 'fp32',
+    files: seq2seqFiles('fp32'),
+    optionalFiles: [],
+    description: 'test fixture: tiny M2M100-style encoder-decoder that knows a few en->sw/fr translations by heart',
+    fixture: true,
+    langCodes: FIXTURE_M2M100_LANG_CODES,
   },
 ] satisfies ModelRecipe[]);
 
