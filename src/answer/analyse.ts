@@ -28,7 +28,12 @@ export class SynonymTable {
   constructor(packs: { id: string; synonyms: Record<string, string[][]> }[]) {
     let count = 0;
     for (const pack of packs) {
-      const groups = Object.values(pack.synonyms).flat();
+      // A one-word member that is a function word of its language ("avec", the French acronym for village
+      // savings groups, is also "with") would put the group on ordinary text: it is left out (`packs validate`
+      // warns about it); phrases that contain one ("groupe avec") still count.
+      const groups = Object.entries(pack.synonyms).flatMap(([lang, gs]) =>
+        gs.map((g) => g.filter((w) => !isStopwordMember(w, lang))),
+      );
       // Union-find over groups that share a normalised member.
       const parent = groups.map((_, i) => i);
       const find = (i: number): number => {
@@ -91,6 +96,12 @@ export class SynonymTable {
   has(token: string): boolean {
     return this.byFirst.has(token);
   }
+}
+
+/** A synonym member that is a single stopword of `lang` (never matched on its own). */
+export function isStopwordMember(member: string, lang: string): boolean {
+  const w = words(normalise(member));
+  return w.length === 1 && isStopword(w[0]!, [lang]);
 }
 
 /** Tokens of a synonym member or any text, stemmed, stopwords kept (phrases like "mbolea ya chumvi"). */

@@ -11,6 +11,7 @@ import {
   type YAMLMap,
   type Node as YamlNode,
 } from 'yaml';
+import { isStopwordMember } from '../answer/analyse.js';
 import { checkLanguageCode } from './languages.js';
 import type { PackEntry, PackIssue, PackLoadResult, PackManifest } from './types.js';
 
@@ -280,6 +281,13 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
           }
           const words = group.items.map((w) => String((w as { value: unknown }).value).trim());
           if (words.length < 2) src.warn(groupNode, `synonyms.${lang}: a group needs at least two words`);
+          for (const [k, w] of words.entries()) {
+            if (isStopwordMember(w, lang))
+              src.warn(
+                group.items[k] as YamlNode,
+                `synonyms.${lang}: "${w}" is also a common ${lang} word and is ignored; use a longer phrase`,
+              );
+          }
           groups.push(words);
         }
         synonyms[lang] = groups;
