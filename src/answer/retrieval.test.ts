@@ -105,6 +105,14 @@ describe('ranking on the tuning set (src/answer/testdata/tune.jsonl, written apa
     expect(Object.keys(byLang).sort()).toEqual(['en', 'fr', 'sw']);
     for (const r of Object.values(byLang)) expect(r.top1 / r.n).toBeGreaterThanOrEqual(0.82);
   });
+
+  it('says it does not know for everyday questions the packs do not cover (weather, football, bitcoin)', async () => {
+    const offTopic = set.filter((x) => x.expected.length === 0);
+    expect(offTopic.length).toBeGreaterThanOrEqual(20);
+    const answered: string[] = [];
+    for (const q of offTopic) if ((await retrieve(snap, q.q)).found) answered.push(q.q);
+    expect(answered).toEqual([]);
+  });
 });
 
 describe('word pairs', () => {
