@@ -20,9 +20,7 @@ interface Labelled {
 }
 
 const files = process.argv.slice(2);
-const sets = files.length
-  ? files
-  : ['tune', 'dev', 'calibration'].map((n) => `src/answer/testdata/${n}.jsonl`);
+const sets = files.length ? files : ['tune', 'dev', 'calibration'].map((n) => `src/answer/testdata/${n}.jsonl`);
 const snap = await buildSnapshot(await loadShippedPacks());
 const rows: { evidence: number; kind: 'off' | 'right' | 'wrong' }[] = [];
 
@@ -56,7 +54,8 @@ for (const file of sets) {
   console.log(`${file}: Recall@1 ${top}/${n} (${((100 * top) / Math.max(1, n)).toFixed(1)} %)`, byLang);
 }
 
-const count = (kind: string, pass: (e: number) => boolean) => rows.filter((r) => r.kind === kind && pass(r.evidence)).length;
+const count = (kind: string, pass: (e: number) => boolean) =>
+  rows.filter((r) => r.kind === kind && pass(r.evidence)).length;
 console.log(`\nevidence threshold (current ${EVIDENCE_THRESHOLD}):`);
 for (const t of [0.45, 0.5, 0.55, 0.58, 0.62, 0.66, 0.7]) {
   console.log(

@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from './config/index.js';
 import { createRuntime, workerIdentity } from './app/runtime.js';
-import { createLogger, pseudonymiser } from './log/index.js';
+import { type Config, ConfigError, loadConfig } from './config/index.js';
 import { createGatewayApp } from './gateway/index.js';
+import { createLogger, pseudonymiser } from './log/index.js';
 import { startWorkers } from './worker/index.js';
 
 type Role = 'all' | 'gateway' | 'worker';
@@ -14,7 +14,7 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const role = (process.argv[2] ?? 'all') as Role;
   if (!['all', 'gateway', 'worker'].includes(role)) fail(`unknown role "${role}": use all, gateway or worker`);
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
       'Baraza: running on the embedded default (in-process queue and store, outbound to the simulator outbox); set REDIS_URL to use Redis',
     );
   }
-  if (config.piiSaltIsDefault && config.redisUrl) log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+  if (config.piiSaltIsDefault && config.redisUrl)
+    log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
   const rt = await createRuntime(config, { log });
 
   const closers: (() => Promise<void>)[] = [];

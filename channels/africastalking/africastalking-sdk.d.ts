@@ -29,7 +29,7 @@ declare module 'africastalking' {
   }
   function AfricasTalking(options: { username: string; apiKey: string; format?: 'json' | 'xml' }): AfricasTalkingClient;
   namespace AfricasTalking {
-    export type { AfricasTalkingClient, SmsResponse, SmsRecipient, SmsParams, PremiumSmsParams };
+    export type { AfricasTalkingClient, PremiumSmsParams, SmsParams, SmsRecipient, SmsResponse };
   }
   export default AfricasTalking;
 }

@@ -7,9 +7,9 @@ import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '
 import { loadStatus } from '../../src/messages/status.js';
 import {
   EmbeddedQueueBackend,
-  QueueUnavailableError,
   type QueueBackend,
   type QueueName,
+  QueueUnavailableError,
   type TaskQueue,
 } from '../../src/queue/index.js';
 import { loadProfile, saveProfile } from '../../src/subscribers/index.js';

@@ -9,8 +9,8 @@ import { processOutbound } from '../../src/outbound/worker.js';
 import type { WorkerHandle } from '../../src/queue/index.js';
 import { readOutbox } from '../../src/simulator/outbox.js';
 import { processInbound } from '../../src/worker/inbound.js';
-import { makeTestContext } from '../../tests/support/context.js';
 import { sharedAnswerer } from '../../tests/support/answerer.js';
+import { makeTestContext } from '../../tests/support/context.js';
 import { request, serve } from '../../tests/support/http.js';
 import firstHop from './testdata/ussd-first-hop.json' with { type: 'json' };
 import { registerAfricasTalkingUssd } from './ussd.js';
@@ -25,7 +25,9 @@ interface Harness {
   workers: WorkerHandle[];
 }
 
-async function harness(opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean } = {}): Promise<Harness> {
+async function harness(
+  opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean } = {},
+): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, answerer: opts.answerer ?? (await sharedAnswerer()) });
   const menus = loadUssdMenus();
   const app = await buildGateway(ctx, {
@@ -34,7 +36,9 @@ async function harness(opts: { env?: Record<string, string>; answerer?: Answerer
   });
   const workers: WorkerHandle[] = [];
   if (opts.worker !== false) {
-    workers.push(ctx.queues.queue<InboundMessage>('inbound').process((job) => processInbound(ctx, async () => [], job)));
+    workers.push(
+      ctx.queues.queue<InboundMessage>('inbound').process((job) => processInbound(ctx, async () => [], job)),
+    );
     workers.push(ctx.queues.queue<OutboundMessage>('outbound').process((job) => processOutbound(ctx, {}, job)));
   }
   const base = await serve(app);
@@ -87,7 +91,7 @@ class Session {
   }
 }
 
-describe('Africa\'s Talking USSD: bad input', () => {
+describe("Africa's Talking USSD: bad input", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -95,11 +99,26 @@ describe('Africa\'s Talking USSD: bad input', () => {
   afterAll(() => close(h));
 
   const cases: { label: string; headers?: Record<string, string>; payload: string; status: number; error: RegExp }[] = [
-    { label: 'missing sessionId', payload: form({ phoneNumber: '+254711082123', text: '' }), status: 400, error: /sessionId/ },
+    {
+      label: 'missing sessionId',
+      payload: form({ phoneNumber: '+254711082123', text: '' }),
+      status: 400,
+      error: /sessionId/,
+    },
     { label: 'missing phoneNumber', payload: form({ sessionId: 'abc', text: '' }), status: 400, error: /phoneNumber/ },
     { label: 'empty body', payload: '', status: 400, error: /sessionId/ },
-    { label: 'not a phone number', payload: form({ sessionId: 'abc', phoneNumber: 'hello', text: '' }), status: 400, error: /phoneNumber/ },
-    { label: '10 kB text', payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'a'.repeat(10_240) }), status: 400, error: /text/ },
+    {
+      label: 'not a phone number',
+      payload: form({ sessionId: 'abc', phoneNumber: 'hello', text: '' }),
+      status: 400,
+      error: /phoneNumber/,
+    },
+    {
+      label: '10 kB text',
+      payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'a'.repeat(10_240) }),
+      status: 400,
+      error: /text/,
+    },
     {
       label: 'wrong content type (JSON)',
       headers: { 'content-type': 'application/json' },
@@ -144,7 +163,7 @@ describe('Africa\'s Talking USSD: bad input', () => {
   });
 });
 
-describe('Africa\'s Talking USSD: sessions', () => {
+describe("Africa's Talking USSD: sessions", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -156,7 +175,9 @@ describe('Africa\'s Talking USSD: sessions', () => {
     const started = performance.now();
     const body = await s.dial();
     expect(performance.now() - started).toBeLessThan(1000);
-    expect(body).toBe('CON Baraza: ask us anything\n1 Ask a question\n2 Farming tips\n3 Money tips\n4 Language\n5 Exit');
+    expect(body).toBe(
+      'CON Baraza: ask us anything\n1 Ask a question\n2 Farming tips\n3 Money tips\n4 Language\n5 Exit',
+    );
   });
 
   it('answers a free-text farming question from the sample packs (en)', async () => {
@@ -244,7 +265,7 @@ describe('Africa\'s Talking USSD: sessions', () => {
   });
 });
 
-describe('Africa\'s Talking USSD: the deadline', () => {
+describe("Africa's Talking USSD: the deadline", () => {
   const slow = async (ms: number): Promise<Answerer> => {
     const real = await sharedAnswerer();
     return {

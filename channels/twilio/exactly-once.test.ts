@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
-import { registerAfricasTalkingSms } from '../africastalking/sms.js';
 import type { AppContext } from '../../src/app/context.js';
 import { handleMessage } from '../../src/conversation/messaging.js';
 import { buildGateway } from '../../src/gateway/app.js';
@@ -17,6 +16,7 @@ import { RedisStore } from '../../src/store/index.js';
 import { processInbound } from '../../src/worker/inbound.js';
 import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
+import { registerAfricasTalkingSms } from '../africastalking/sms.js';
 import { registerTwilio } from './routes.js';
 
 const TOKEN = 'twilio-exactly-once-token';

@@ -1,16 +1,16 @@
 export {
+  checkTwilioSignature,
   EMPTY_TWIML,
+  incomingSchema,
+  registerTwilio,
   SIGNATURE_HEADER,
+  signedUrl,
+  statusSchema,
   TWILIO_MESSAGING_ROUTE,
   TWILIO_OPT_OUT_CODE,
   TWILIO_STATUS_MAP,
   TWILIO_STATUS_ROUTE,
-  checkTwilioSignature,
-  incomingSchema,
-  registerTwilio,
-  signedUrl,
-  statusSchema,
   toInboundMessage,
   toStatusEvent,
 } from './routes.js';
-export { TWILIO_SEND_TIMEOUT_MS, TwilioSender, classifyTwilioError, createTwilioSender } from './send.js';
+export { classifyTwilioError, createTwilioSender, TWILIO_SEND_TIMEOUT_MS, TwilioSender } from './send.js';

@@ -6,7 +6,7 @@ import { ProviderSendError } from '../../src/outbound/types.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import { loadProfile } from '../../src/subscribers/index.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { TwilioSender, classifyTwilioError, createTwilioSender } from './send.js';
+import { classifyTwilioError, createTwilioSender, TwilioSender } from './send.js';
 import error20003 from './testdata/send-error-20003.json' with { type: 'json' };
 import error20429 from './testdata/send-error-20429.json' with { type: 'json' };
 import error21610 from './testdata/send-error-21610.json' with { type: 'json' };

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Answerer } from '../answer/types.js';
 import type { Config } from '../config/index.js';
+import type { Translator } from '../i18n/index.js';
+import type { Metrics } from '../metrics/index.js';
 import type { QueueBackend } from '../queue/index.js';
 import type { KeyValueStore } from '../store/index.js';
-import type { Metrics } from '../metrics/index.js';
-import type { Translator } from '../i18n/index.js';
 
 /** Everything a route or job handler needs, built once at start-up (I/O lives behind these). */
 export interface AppContext {

@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { LOW_CONFIDENCE } from '../answer/index.js';
+import type { Answerer } from '../answer/types.js';
 import type { Config } from '../config/index.js';
 import { createTranslator } from '../i18n/index.js';
 import { createLogger, pseudonymiser } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { BullQueueBackend, EmbeddedQueueBackend, type QueueBackend } from '../queue/index.js';
 import { type KeyValueStore, MemoryStore, RedisStore } from '../store/index.js';
-import { LOW_CONFIDENCE } from '../answer/index.js';
-import type { Answerer } from '../answer/types.js';
 import type { AppContext } from './context.js';
 
 export interface RuntimeOptions {

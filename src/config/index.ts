@@ -20,7 +20,10 @@ const intIn = (min: number, max: number, fallback: number) =>
     .transform((v, ctx) => {
       if (v === undefined || v === '') return fallback;
       if (!/^\d+$/.test(v)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be a whole number from ${min} to ${max}, got "${v}"`,
+        });
         return z.NEVER;
       }
       const n = Number(v);
@@ -37,7 +40,10 @@ const urlOf = (protocols: string[]) =>
     try {
       const u = new URL(v);
       if (!protocols.includes(u.protocol)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${v}"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got "${v}"`,
+        });
       }
     } catch {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a URL, got "${v}"` });
@@ -46,7 +52,10 @@ const urlOf = (protocols: string[]) =>
 
 const ipList = optionalText.transform((v, ctx) => {
   if (v === undefined) return [] as string[];
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     const [addr, bits] = item.split('/');
     const family = isIP(addr ?? '');
@@ -65,7 +74,9 @@ const envSchema = z.object({
   REDIS_URL: urlOf(['redis:', 'rediss:']),
   REDIS_PREFIX: optionalText
     .transform((v) => v ?? 'baraza:')
-    .pipe(z.string().regex(/^[A-Za-z0-9:_.{}-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . - { } (e.g. baraza:)')),
+    .pipe(
+      z.string().regex(/^[A-Za-z0-9:_.{}-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . - { } (e.g. baraza:)'),
+    ),
   PACKS_DIR: optionalText.default('packs'),
   INDEX_DIR: optionalText.default('.baraza/index'),
   MODELS_DIR: optionalText.default('models'),
@@ -109,9 +120,7 @@ const envSchema = z.object({
   DEFAULT_COUNTRY: optionalText
     .default('KE')
     .pipe(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 two-letter country code such as KE')),
-  LOG_LEVEL: optionalText
-    .default('info')
-    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_LEVEL: optionalText.default('info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -203,7 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
-    packsDirs: e.PACKS_DIR.split(',').map((s) => s.trim()).filter(Boolean),
+    packsDirs: e.PACKS_DIR.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     indexDir: e.INDEX_DIR,
     modelsDir: e.MODELS_DIR,
     modelsRemoteHost: e.MODELS_REMOTE_HOST,

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
 import type { AppContext } from '../app/context.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
 import { loadProfile, saveProfile } from '../subscribers/index.js';
-import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
 import { handleMessage, messagingVocabulary, parseMessagingCommand } from './messaging.js';
 
 const PHONE = '+254711082123';

@@ -7,7 +7,7 @@ import { handleWhatsappSpecial } from '../../channels/whatsapp/conversation.js';
 import type { AppContext } from '../app/context.js';
 import { type Translator, UI_LANGUAGES, uiLanguage } from '../i18n/index.js';
 import type { InboundMessage, OutboundKind, OutboundMessage } from '../messages/index.js';
-import { type SubscriberProfile, loadProfile, updateProfile } from '../subscribers/index.js';
+import { loadProfile, type SubscriberProfile, updateProfile } from '../subscribers/index.js';
 import { handleTipsKeyword } from '../tips/index.js';
 
 export type KeywordKind = 'stop' | 'start' | 'help' | 'language';

@@ -15,7 +15,10 @@ const menuSchema = z.object({
     )
     .min(1)
     .max(9),
-  languages: z.array(z.object({ code: z.string().min(2), label: z.string().min(1) })).min(1).max(9),
+  languages: z
+    .array(z.object({ code: z.string().min(2), label: z.string().min(1) }))
+    .min(1)
+    .max(9),
 });
 
 /** Menus are data (prompts/ussd-menu.yaml) so operators can re-order or point items at their own packs. */

@@ -41,10 +41,7 @@ export interface UssdDeps {
   t: (lang: string, key: string, vars?: Record<string, unknown>) => string;
 }
 
-export type UssdEffect =
-  | { kind: 'question'; text: string }
-  | { kind: 'set-language'; lang: string }
-  | undefined;
+export type UssdEffect = { kind: 'question'; text: string } | { kind: 'set-language'; lang: string } | undefined;
 
 export interface UssdStep {
   state: UssdState;
@@ -114,7 +111,7 @@ function pageOfList(rawTitle: string, rawItems: string[], page: number, deps: Us
 
 function mainMenu(deps: UssdDeps, lang: string): string {
   const lines = [deps.t(lang, 'ussd:main.title')];
-  deps.menus.main.forEach((item, i) => lines.push(`${i + 1} ${deps.t(lang, item.label)}`));
+  for (const [i, item] of deps.menus.main.entries()) lines.push(`${i + 1} ${deps.t(lang, item.label)}`);
   return lines.join('\n');
 }
 
@@ -147,13 +144,25 @@ function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, d
       const items = topicItems(deps, screen.pack, lang);
       if (items.length === 0) return nothingHere(deps, lang);
       const title = deps.t(lang, 'ussd:topics.title');
-      return pageOfList(title, items.map((x) => x.title), screen.page, deps, lang).lines.join('\n');
+      return pageOfList(
+        title,
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        lang,
+      ).lines.join('\n');
     }
     case 'entries': {
       const items = deps.catalogue.entries(screen.pack, screen.topic, lang);
       if (items.length === 0) return nothingHere(deps, lang);
       const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`;
-      return pageOfList(title, items.map((x) => x.title), screen.page, deps, lang).lines.join('\n');
+      return pageOfList(
+        title,
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        lang,
+      ).lines.join('\n');
     }
     case 'resume':
       return [
@@ -216,7 +225,12 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       if (item.action === 'ask') return show(s, { kind: 'ask' }, deps);
       if (item.action === 'language') return show(s, { kind: 'language' }, deps);
       if (item.action === 'topics' && item.pack) return show(s, { kind: 'topics', pack: item.pack, page: 0 }, deps);
-      return { state: { ...s, screen: { kind: 'main' } }, text: plain(deps.t(s.lang, 'ussd:goodbye'), s.lang), end: true, effect: undefined };
+      return {
+        state: { ...s, screen: { kind: 'main' } },
+        text: plain(deps.t(s.lang, 'ussd:goodbye'), s.lang),
+        end: true,
+        effect: undefined,
+      };
     }
     case 'ask':
       if (choice === '') return invalid(s, deps, 'ussd:empty');
@@ -235,9 +249,16 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       };
     }
     case 'topics': {
-      if (choice === BACK) return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'main' }, deps);
+      if (choice === BACK)
+        return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'main' }, deps);
       const items = topicItems(deps, screen.pack, s.lang);
-      const page = pageOfList(deps.t(s.lang, 'ussd:topics.title'), items.map((x) => x.title), screen.page, deps, s.lang);
+      const page = pageOfList(
+        deps.t(s.lang, 'ussd:topics.title'),
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        s.lang,
+      );
       if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
       const idx = isNumber ? page.indexes[pick - 1] : undefined;
       const topic = idx !== undefined ? items[idx] : undefined;
@@ -246,12 +267,19 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
     }
     case 'entries': {
       if (choice === BACK) {
-        const back: Screen = screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'topics', pack: screen.pack, page: 0 };
+        const back: Screen =
+          screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'topics', pack: screen.pack, page: 0 };
         return show(s, back, deps);
       }
       const items = deps.catalogue.entries(screen.pack, screen.topic, s.lang);
       const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, s.lang)}:`;
-      const page = pageOfList(title, items.map((x) => x.title), screen.page, deps, s.lang);
+      const page = pageOfList(
+        title,
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        s.lang,
+      );
       if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
       const idx = isNumber ? page.indexes[pick - 1] : undefined;
       const item = idx !== undefined ? items[idx] : undefined;
@@ -260,7 +288,8 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       return show(s, next, deps);
     }
     case 'answer': {
-      if (choice === '1' && screen.page + 1 < screen.pages.length) return show(s, { ...screen, page: screen.page + 1 }, deps);
+      if (choice === '1' && screen.page + 1 < screen.pages.length)
+        return show(s, { ...screen, page: screen.page + 1 }, deps);
       if (choice === BACK) return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : screen.back, deps);
       return invalid(s, deps);
     }

@@ -2,8 +2,8 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { type QueueName, QueueUnavailableError } from '../queue/index.js';
 import { RedisStore, StoreUnavailableError } from '../store/index.js';
-import { QueueUnavailableError, type QueueName } from '../queue/index.js';
 
 /** A channel or surface mounts its routes through one of these. */
 export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -92,7 +92,9 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
               : err.message;
     return reply.code(status).send({ error: message });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -31,6 +31,9 @@ export async function acceptInbound(ctx: AppContext, msg: InboundMessage): Promi
     return 'duplicate';
   }
   ctx.metrics.inbound.inc({ channel: msg.channel, provider: msg.provider });
-  ctx.log.debug({ id: msg.id, channel: msg.channel, provider: msg.provider, sub: ctx.pseudonym(msg.from) }, 'inbound accepted');
+  ctx.log.debug(
+    { id: msg.id, channel: msg.channel, provider: msg.provider, sub: ctx.pseudonym(msg.from) },
+    'inbound accepted',
+  );
   return 'accepted';
 }

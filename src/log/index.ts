@@ -3,10 +3,32 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Keys whose values are secrets or personal data wherever they appear in a log object. */
 export const REDACT_PATHS = [
-  'phone', 'from', 'to', 'msisdn', 'phoneNumber', 'subscriber', 'text',
-  '*.phone', '*.from', '*.to', '*.msisdn', '*.phoneNumber', '*.subscriber', '*.text',
-  'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'req.headers["x-hub-signature-256"]',
-  'apiKey', 'authToken', 'token', 'password', 'secret', '*.apiKey', '*.authToken', '*.token', '*.password',
+  'phone',
+  'from',
+  'to',
+  'msisdn',
+  'phoneNumber',
+  'subscriber',
+  'text',
+  '*.phone',
+  '*.from',
+  '*.to',
+  '*.msisdn',
+  '*.phoneNumber',
+  '*.subscriber',
+  '*.text',
+  'req.headers.authorization',
+  'req.headers["x-twilio-signature"]',
+  'req.headers["x-hub-signature-256"]',
+  'apiKey',
+  'authToken',
+  'token',
+  'password',
+  'secret',
+  '*.apiKey',
+  '*.authToken',
+  '*.token',
+  '*.password',
 ];
 
 export function pseudonymiser(salt: string): (phone: string) => string {

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 /** The channel a subscriber uses; every adapter maps its provider traffic onto these. */
 export type Channel = 'ussd' | 'sms' | 'whatsapp';
@@ -103,7 +103,10 @@ const NORMALISED_CACHE_SIZE = 20_000;
 const normalised = new Map<string, string | null>();
 
 function parseSubscriber(raw: string, defaultCountry: string): string | null {
-  const cleaned = raw.trim().replace(/^whatsapp:/i, '').replace(/^00/, '+');
+  const cleaned = raw
+    .trim()
+    .replace(/^whatsapp:/i, '')
+    .replace(/^00/, '+');
   const withPlus = /^\d{10,15}$/.test(cleaned) && !cleaned.startsWith('0') ? `+${cleaned}` : cleaned;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry as CountryCode);
   return parsed?.isPossible() ? parsed.number : null;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { makeTestContext } from '../../tests/support/context.js';
 import type { OutboundMessage } from '../messages/index.js';
 import { UnrecoverableJobError } from '../queue/index.js';
 import { readOutbox } from '../simulator/outbox.js';
 import { loadProfile, updateProfile } from '../subscribers/index.js';
-import { makeTestContext } from '../../tests/support/context.js';
 import { ProviderSendError, type ProviderSender } from './types.js';
 import { processOutbound } from './worker.js';
 
@@ -40,15 +40,23 @@ describe('processOutbound', () => {
     const { sender, sent } = fakeSender(async () => 'SM1');
     const m = msg();
     expect(await processOutbound(ctx, { twilio: sender }, job(m))).toMatchObject({ status: 'sent', via: 'twilio' });
-    expect(await processOutbound(ctx, { twilio: sender }, job(m))).toEqual({ status: 'skipped', reason: 'already-sent' });
+    expect(await processOutbound(ctx, { twilio: sender }, job(m))).toEqual({
+      status: 'skipped',
+      reason: 'already-sent',
+    });
     expect(sent).toHaveLength(1);
   });
 
   it('uses the simulator outbox when the live sender cannot send that channel, or in SEND_MODE=simulator', async () => {
-    const noWhatsappNumber = fakeSender(async () => 'SM1', (m) => m.channel !== 'whatsapp');
+    const noWhatsappNumber = fakeSender(
+      async () => 'SM1',
+      (m) => m.channel !== 'whatsapp',
+    );
     const ctx = await makeTestContext();
     const wa = msg({ channel: 'whatsapp', to: '+254711000002' });
-    expect(await processOutbound(ctx, { twilio: noWhatsappNumber.sender }, job(wa))).toMatchObject({ via: 'simulator' });
+    expect(await processOutbound(ctx, { twilio: noWhatsappNumber.sender }, job(wa))).toMatchObject({
+      via: 'simulator',
+    });
     expect(noWhatsappNumber.sent).toHaveLength(0);
     expect((await readOutbox(ctx.store, wa.to)).map((o) => o.text)).toEqual([wa.text]);
 
@@ -63,7 +71,10 @@ describe('processOutbound', () => {
     const { sender, sent } = fakeSender(async () => 'SM1');
     await updateProfile(ctx.store, '+254711000003', (p) => ({ ...p, optedOut: true }));
     const tip = msg({ to: '+254711000003', kind: 'tip' });
-    expect(await processOutbound(ctx, { twilio: sender }, job(tip))).toEqual({ status: 'skipped', reason: 'opted-out' });
+    expect(await processOutbound(ctx, { twilio: sender }, job(tip))).toEqual({
+      status: 'skipped',
+      reason: 'opted-out',
+    });
     const confirm = msg({ to: '+254711000003', kind: 'system', text: 'You are unsubscribed.' });
     expect(await processOutbound(ctx, { twilio: sender }, job(confirm))).toMatchObject({ status: 'sent' });
     expect(sent.map((m) => m.kind)).toEqual(['system']);

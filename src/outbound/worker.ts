@@ -1,6 +1,6 @@
 import type { AppContext } from '../app/context.js';
 import type { OutboundMessage, Provider } from '../messages/index.js';
-import { UnrecoverableJobError, type QueueJob } from '../queue/index.js';
+import { type QueueJob, UnrecoverableJobError } from '../queue/index.js';
 import { simulatorSender } from '../simulator/outbox.js';
 import { loadProfile, updateProfile } from '../subscribers/index.js';
 import { ProviderSendError, type ProviderSender } from './types.js';
@@ -41,13 +41,22 @@ export async function processOutbound(
     const receipt = await sender.send(msg);
     await ctx.store.set(sentKey(msg.id), receipt.providerMessageId, { ttlMs: SENT_MARK_TTL_MS });
     ctx.metrics.outbound.inc({ channel: msg.channel, provider: sender.provider, kind: msg.kind });
-    ctx.log.debug({ job: job.id, channel: msg.channel, via: sender.provider, kind: msg.kind, sub: ctx.pseudonym(msg.to) }, 'sent');
+    ctx.log.debug(
+      { job: job.id, channel: msg.channel, via: sender.provider, kind: msg.kind, sub: ctx.pseudonym(msg.to) },
+      'sent',
+    );
     return { status: 'sent', providerMessageId: receipt.providerMessageId, via: sender.provider };
   } catch (err) {
     if (err instanceof ProviderSendError) {
       ctx.metrics.sendFailures.inc({ provider: msg.provider, retryable: String(err.opts.retryable) });
       ctx.log.warn(
-        { provider: msg.provider, code: err.opts.code, status: err.opts.status, job: job.id, attempt: job.attemptsMade + 1 },
+        {
+          provider: msg.provider,
+          code: err.opts.code,
+          status: err.opts.status,
+          job: job.id,
+          attempt: job.attemptsMade + 1,
+        },
         `send failed: ${err.message}`,
       );
       if (err.opts.optOut) {

@@ -81,14 +81,17 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
 
   async add(jobName: string, data: T, opts: JobOptions = {}): Promise<string> {
     try {
-      const job = await withTimeout(this.bull.add(jobName, data, {
-        // Always a custom id, so every id a caller sees goes through the same encoding.
-        jobId: toBullJobId(opts.jobId ?? randomUUID()),
-        priority: opts.priority ?? 10,
-        delay: opts.delayMs,
-        attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
-        backoff: { type: 'exponential', delay: opts.backoffMs ?? this.tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
-      }), ADD_TIMEOUT_MS);
+      const job = await withTimeout(
+        this.bull.add(jobName, data, {
+          // Always a custom id, so every id a caller sees goes through the same encoding.
+          jobId: toBullJobId(opts.jobId ?? randomUUID()),
+          priority: opts.priority ?? 10,
+          delay: opts.delayMs,
+          attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+          backoff: { type: 'exponential', delay: opts.backoffMs ?? this.tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
+        }),
+        ADD_TIMEOUT_MS,
+      );
       return job.id ? fromBullJobId(job.id) : (opts.jobId ?? '');
     } catch (err) {
       throw new QueueUnavailableError(`queue ${this.name} unavailable: ${(err as Error).message}`);
@@ -108,7 +111,10 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
     // XREAD is lost, and a job finishing in that gap would leave its waiter hanging until the timeout.
     let lastEventId = '0-0';
     try {
-      const tail = await withTimeout(this.producer.xrevrange(this.bull.toKey('events'), '+', '-', 'COUNT', 1), ADD_TIMEOUT_MS);
+      const tail = await withTimeout(
+        this.producer.xrevrange(this.bull.toKey('events'), '+', '-', 'COUNT', 1),
+        ADD_TIMEOUT_MS,
+      );
       lastEventId = tail[0]?.[0] ?? '0-0';
     } catch {
       this.eventsReady = undefined; // try again on the next wait

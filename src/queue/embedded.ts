@@ -94,10 +94,7 @@ class EmbeddedQueue<T, R> implements TaskQueue<T, R> {
     }
   }
 
-  private async run(
-    w: { handler: JobHandler<T, R>; running: number },
-    job: EmbeddedJob<T>,
-  ): Promise<void> {
+  private async run(w: { handler: JobHandler<T, R>; running: number }, job: EmbeddedJob<T>): Promise<void> {
     try {
       const value = await w.handler({
         id: job.id,
@@ -137,10 +134,13 @@ class EmbeddedQueue<T, R> implements TaskQueue<T, R> {
         clearTimeout(timer);
         resolve(outcome);
       };
-      const timer = setTimeout(() => {
-        this.events.off(jobId, onDone);
-        resolve({ status: 'timeout' });
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.events.off(jobId, onDone);
+          resolve({ status: 'timeout' });
+        },
+        Math.max(0, timeoutMs),
+      );
       this.events.once(jobId, onDone);
     });
   }

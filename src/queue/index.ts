@@ -1,3 +1,3 @@
-export * from './types.js';
-export { EmbeddedQueueBackend } from './embedded.js';
 export { BullQueueBackend } from './bullmq.js';
+export { EmbeddedQueueBackend } from './embedded.js';
+export * from './types.js';

@@ -59,7 +59,7 @@ describe.each(implementations)('queue contract: %s', (_label, make) => {
     expect(runs).toBe(1);
   });
 
-  it('accepts the gateway\'s own job ids (provider:id, USSD hops, digits) and hands them back unchanged', async () => {
+  it("accepts the gateway's own job ids (provider:id, USSD hops, digits) and hands them back unchanged", async () => {
     const q = backend.queue<{ n: number }, string>('inbound');
     const seen: string[] = [];
     q.process(async (job) => {
@@ -112,10 +112,13 @@ describe.each(implementations)('queue contract: %s', (_label, make) => {
     for (let i = 0; i < 5; i++) await q.add('sms', { label: `sms-${i}` }, { priority: PRIORITY.bulk });
     await q.add('ussd', { label: 'ussd' }, { priority: PRIORITY.ussd });
     const order: string[] = [];
-    q.process(async (job) => {
-      order.push(job.data.label);
-      return job.data.label;
-    }, { concurrency: 1 });
+    q.process(
+      async (job) => {
+        order.push(job.data.label);
+        return job.data.label;
+      },
+      { concurrency: 1 },
+    );
     await q.waitForResult('never', 0);
     const deadline = Date.now() + 5000;
     while (order.length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,38 +1,38 @@
 /** Fitting text to each channel's carrier limits: SMS encoding and segments, USSD screens, WhatsApp. */
 export {
-  GSM7_BASIC,
-  GSM7_EXTENSION,
-  SEGMENT_CAPACITY,
   analyseSms,
   encodingOf,
+  GSM7_BASIC,
+  GSM7_EXTENSION,
   graphemes,
   gsmSeptets,
   isGsm7,
   nonGsmCharacters,
-  unitsIn,
+  SEGMENT_CAPACITY,
   type SmsAnalysis,
   type SmsEncoding,
+  unitsIn,
 } from './gsm.js';
 export {
   DEFAULT_DIACRITICS_POLICY,
   DIACRITICS_POLICY,
-  TYPOGRAPHIC_REPLACEMENTS,
+  type DiacriticsPolicy,
   diacriticsPolicy,
   normaliseForSms,
   replaceTypographic,
   stripDiacritics,
-  type DiacriticsPolicy,
+  TYPOGRAPHIC_REPLACEMENTS,
 } from './normalise.js';
 export {
-  SMS_ELLIPSIS,
+  type FittedSms,
   fitSms,
   paginateUssd,
   partMarker,
+  SMS_ELLIPSIS,
   splitSms,
   stripPartMarker,
   truncateText,
-  type FittedSms,
   type UssdLabels,
   type UssdPage,
 } from './split.js';
-export { WHATSAPP_LIMITS, fitButtons, fitList, fitWhatsapp, whatsappProblems } from './whatsapp.js';
+export { fitButtons, fitList, fitWhatsapp, WHATSAPP_LIMITS, whatsappProblems } from './whatsapp.js';

@@ -2,13 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import {
-  GSM7_EXTENSION,
-  WHATSAPP_LIMITS,
   analyseSms,
   fitButtons,
   fitList,
   fitSms,
   fitWhatsapp,
+  GSM7_EXTENSION,
   isGsm7,
   normaliseForSms,
   paginateUssd,
@@ -16,6 +15,7 @@ import {
   stripPartMarker,
   truncateText,
   unitsIn,
+  WHATSAPP_LIMITS,
   whatsappProblems,
 } from './index.js';
 

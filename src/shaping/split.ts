@@ -1,10 +1,10 @@
 import {
-  SEGMENT_CAPACITY,
-  type SmsAtom,
-  type SmsEncoding,
   analyseSms,
   graphemes,
   isGsm7,
+  SEGMENT_CAPACITY,
+  type SmsAtom,
+  type SmsEncoding,
   smsAtoms,
   unitsIn,
 } from './gsm.js';

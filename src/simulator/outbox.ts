@@ -38,7 +38,10 @@ export function simulatorSender(store: KeyValueStore, provider: string, now: () 
         ...(msg.buttons ? { buttons: msg.buttons } : {}),
         ...(msg.list ? { list: msg.list } : {}),
       };
-      await store.listPush(outboxKey(msg.to), JSON.stringify(item), { maxLength: OUTBOX_MAX_ITEMS, ttlMs: OUTBOX_TTL_MS });
+      await store.listPush(outboxKey(msg.to), JSON.stringify(item), {
+        maxLength: OUTBOX_MAX_ITEMS,
+        ttlMs: OUTBOX_TTL_MS,
+      });
       return { providerMessageId: `sim-${msg.id}`, segments: sms?.segments, encoding: sms?.encoding };
     },
   };

@@ -25,7 +25,10 @@ export class RedisStore implements KeyValueStore {
   private readonly ownsClient: boolean;
 
   /** `prefix` starts every key (REDIS_PREFIX); other users of the client (rate limiter) reuse it. */
-  constructor(urlOrClient: string | Redis, readonly prefix = 'baraza:') {
+  constructor(
+    urlOrClient: string | Redis,
+    readonly prefix = 'baraza:',
+  ) {
     if (typeof urlOrClient === 'string') {
       this.client = new Redis(urlOrClient, redisOptions());
       this.client.on('error', () => {

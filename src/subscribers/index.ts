@@ -1,5 +1,5 @@
 import type { Provider } from '../messages/index.js';
-import { getJson, setJson, type KeyValueStore } from '../store/index.js';
+import { getJson, type KeyValueStore, setJson } from '../store/index.js';
 
 /** What we remember about a number across sessions (long TTL, refreshed on every contact). */
 export interface SubscriberProfile {

@@ -1,12 +1,10 @@
+import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import { claimDelivery, deliveryClaim, storeAnswer } from '../conversation/ussd-delivery.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
 import { PRIORITY, type QueueJob, UnrecoverableJobError } from '../queue/index.js';
-import { z } from 'zod';
 
-export type InboundOutcome =
-  | { text: string; lang: string; delivered: 'screen' | 'sms' }
-  | { replies: number };
+export type InboundOutcome = { text: string; lang: string; delivered: 'screen' | 'sms' } | { replies: number };
 
 /** Messaging (SMS/WhatsApp) handling is injected so the worker core stays channel-agnostic. */
 export type MessageHandler = (ctx: AppContext, msg: InboundMessage) => Promise<OutboundMessage[]>;
@@ -40,7 +38,12 @@ export async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): 
     return { text: result.answer, lang: result.lang, delivered: 'screen' };
   }
   // The gateway gave up at its deadline and promised an SMS.
-  const sms = await ctx.answerer.answer({ question: msg.text, channel: 'sms', lang: msg.localeHint, subscriber: ctx.pseudonym(msg.from) });
+  const sms = await ctx.answerer.answer({
+    question: msg.text,
+    channel: 'sms',
+    lang: msg.localeHint,
+    subscriber: ctx.pseudonym(msg.from),
+  });
   await enqueueOutbound(ctx, [
     {
       id: `ussd-fallback:${msg.id}`,
@@ -110,11 +113,17 @@ export async function processInbound(
   if (msg.channel === 'ussd') {
     const outcome = await answerUssdQuestion(ctx, msg);
     const delivered = 'delivered' in outcome ? outcome.delivered : undefined;
-    ctx.log.debug({ job: job.id, channel: msg.channel, sub, delivered, ms: ctx.now() - started }, 'inbound job handled');
+    ctx.log.debug(
+      { job: job.id, channel: msg.channel, sub, delivered, ms: ctx.now() - started },
+      'inbound job handled',
+    );
     return outcome;
   }
   const replies = await handleMessage(ctx, msg);
   await enqueueOutbound(ctx, replies);
-  ctx.log.debug({ job: job.id, channel: msg.channel, sub, replies: replies.length, ms: ctx.now() - started }, 'inbound job handled');
+  ctx.log.debug(
+    { job: job.id, channel: msg.channel, sub, replies: replies.length, ms: ctx.now() - started },
+    'inbound job handled',
+  );
   return { replies: replies.length };
 }

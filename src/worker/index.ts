@@ -1,11 +1,11 @@
 import type { Runtime } from '../app/runtime.js';
+import { handleMessage } from '../conversation/messaging.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
 import { processOutbound, type SenderRegistry } from '../outbound/worker.js';
 import type { WorkerHandle } from '../queue/index.js';
-import { handleMessage } from '../conversation/messaging.js';
 import { runTipsTick, scheduleTips } from '../tips/index.js';
-import { createLiveSenders } from './senders.js';
 import { processInbound } from './inbound.js';
+import { createLiveSenders } from './senders.js';
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -20,13 +20,14 @@ export async function startWorkers(rt: Runtime, opts: WorkerOptions = {}): Promi
     rt.queues
       .queue<InboundMessage>('inbound')
       .process((job) => processInbound(rt, handleMessage, job), { concurrency }),
-    rt.queues
-      .queue<OutboundMessage>('outbound')
-      .process((job) => processOutbound(rt, senders, job), { concurrency }),
-    rt.queues.queue<Record<string, never>>('scheduled').process(async (job) => {
-      if (job.name === 'tips-tick') return runTipsTick(rt, new Date(rt.now()));
-      return undefined;
-    }, { concurrency: 1 }),
+    rt.queues.queue<OutboundMessage>('outbound').process((job) => processOutbound(rt, senders, job), { concurrency }),
+    rt.queues.queue<Record<string, never>>('scheduled').process(
+      async (job) => {
+        if (job.name === 'tips-tick') return runTipsTick(rt, new Date(rt.now()));
+        return undefined;
+      },
+      { concurrency: 1 },
+    ),
   ];
   await scheduleTips(rt);
   return {

@@ -35,7 +35,10 @@ export const emptyCatalogue: Catalogue = {
  * Test double for the answer module: answers from a small table so channel tests do not depend on retrieval.
  * Unknown questions get an honest "don't know" with found=false, like the real answerer.
  */
-export function tableAnswerer(table: Record<string, string> = {}, catalogue: Catalogue = emptyCatalogue): Answerer & {
+export function tableAnswerer(
+  table: Record<string, string> = {},
+  catalogue: Catalogue = emptyCatalogue,
+): Answerer & {
   calls: AnswerRequest[];
 } {
   const calls: AnswerRequest[] = [];
@@ -45,7 +48,14 @@ export function tableAnswerer(table: Record<string, string> = {}, catalogue: Cat
     async answer(req: AnswerRequest): Promise<AnswerResult> {
       calls.push(req);
       const hit = Object.entries(table).find(([q]) => req.question.toLowerCase().includes(q.toLowerCase()));
-      if (!hit) return { answer: "Sorry, I don't know that yet.", lang: req.lang ?? 'en', citations: [], confidence: 0.05, found: false };
+      if (!hit)
+        return {
+          answer: "Sorry, I don't know that yet.",
+          lang: req.lang ?? 'en',
+          citations: [],
+          confidence: 0.05,
+          found: false,
+        };
       return {
         answer: hit[1],
         lang: req.lang ?? 'en',
@@ -68,7 +78,12 @@ export interface TestContextOptions {
 export async function makeTestContext(
   opts: TestContextOptions = {},
 ): Promise<AppContext & { logs: LogCapture; config: Config }> {
-  const config = loadConfig({ PII_SALT: 'test-salt', LOG_LEVEL: 'debug', PACKS_DIR: path.join(ROOT, 'packs'), ...opts.env });
+  const config = loadConfig({
+    PII_SALT: 'test-salt',
+    LOG_LEVEL: 'debug',
+    PACKS_DIR: path.join(ROOT, 'packs'),
+    ...opts.env,
+  });
   const pseudonym = pseudonymiser(config.piiSalt);
   const logs = new LogCapture();
   return {

@@ -21,7 +21,10 @@ async function waitForPort(port, ms) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -44,10 +47,14 @@ export default async function globalSetup() {
   }
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baraza-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-    detached: false,
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+      detached: false,
+    },
+  );
   await waitForPort(port, 10_000);
   globalThis.__BARAZA_REDIS__ = child;
   process.env.TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
