@@ -40,12 +40,15 @@ interface Harness {
   inbound: InboundMessage[];
 }
 
-async function harness(opts: { env?: Record<string, string>; queues?: QueueBackend } = {}): Promise<Harness> {
+async function harness(
+  opts: { env?: Record<string, string>; queues?: QueueBackend; proxiesFromConfig?: boolean } = {},
+): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, queues: opts.queues });
   const app = await buildGateway(ctx, {
     plugins: [registerAfricasTalkingSms],
     readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-    trustProxy: true,
+    // Most tests stand in for any proxy; the TRUSTED_PROXIES tests use the gateway's own setting.
+    trustProxy: opts.proxiesFromConfig ? ctx.config.trustedProxies : true,
   });
   // A real socket rather than app.inject: light-my-request needs the ESM-only `cookie`, which Jest cannot require.
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -284,6 +287,28 @@ describe("Africa's Talking route protection", () => {
     const res = await post(h, 'sms', { ...sms, id: `ip-${ip}` }, { ip });
     expect(res.statusCode).toBe(status);
     if (status === 403) expect(res.json()).toEqual({ error: 'source address is not in AT_ALLOWED_IPS' });
+    await h.app.close();
+    await h.ctx.queues.close();
+  });
+});
+
+describe('TRUSTED_PROXIES: whose X-Forwarded-For counts for AT_ALLOWED_IPS', () => {
+  // The test client connects from 127.0.0.1 and claims an allowed address in X-Forwarded-For.
+  it.each([
+    ['by default a proxy on the same host is believed', {}, 200],
+    ['a caller that is not a listed proxy cannot claim an address', { TRUSTED_PROXIES: '10.0.0.5' }, 403],
+    ['with none, only the peer address counts', { TRUSTED_PROXIES: 'none' }, 403],
+  ])('%s', async (_label, env: Record<string, string>, status) => {
+    const h = await harness({ env: { AT_ALLOWED_IPS: '192.0.2.10', ...env }, proxiesFromConfig: true });
+    const res = await post(
+      h,
+      'sms',
+      { ...sms, id: `proxy-${status}-${Object.keys(env).length}-${_label.length}` },
+      {
+        ip: '192.0.2.10',
+      },
+    );
+    expect(res.statusCode).toBe(status);
     await h.app.close();
     await h.ctx.queues.close();
   });

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
     [{ SEND_MODE: 'sometimes' }, 'SEND_MODE: must be "live" or "simulator"'],
     [{ AT_ALLOWED_IPS: '10.0.0.0/8, not-an-ip' }, 'AT_ALLOWED_IPS: "not-an-ip" is not an IP address'],
     [{ ADMIN_USER: 'ops' }, 'ADMIN_PASSWORD: ADMIN_USER and ADMIN_PASSWORD must be set together'],
+    [{ TRUSTED_PROXIES: 'loopback, the-lb' }, 'TRUSTED_PROXIES: "the-lb" is not an IP address, a CIDR range'],
   ])('stops on %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -38,5 +39,14 @@ describe('loadConfig', () => {
     const c = loadConfig({ PACKS_DIR: 'packs, /srv/extra', AT_ALLOWED_IPS: '196.201.214.0/24,10.1.2.3' });
     expect(c.packsDirs).toEqual(['packs', '/srv/extra']);
     expect(c.africasTalking.allowedIps).toEqual(['196.201.214.0/24', '10.1.2.3']);
+  });
+
+  it('believes X-Forwarded-For only from proxies on the host or a private network unless told otherwise', () => {
+    expect(loadConfig({}).trustedProxies).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.5, 172.16.0.0/12' }).trustedProxies).toEqual([
+      '10.0.0.5',
+      '172.16.0.0/12',
+    ]);
+    expect(loadConfig({ TRUSTED_PROXIES: 'none' }).trustedProxies).toEqual([]);
   });
 });

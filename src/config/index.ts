@@ -50,6 +50,12 @@ const urlOf = (protocols: string[]) =>
     }
   });
 
+function isIpOrCidr(item: string): boolean {
+  const [addr, bits] = item.split('/');
+  const family = isIP(addr ?? '');
+  return family !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32)));
+}
+
 const ipList = optionalText.transform((v, ctx) => {
   if (v === undefined) return [] as string[];
   const items = v
@@ -57,11 +63,31 @@ const ipList = optionalText.transform((v, ctx) => {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const item of items) {
-    const [addr, bits] = item.split('/');
-    const family = isIP(addr ?? '');
-    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !okBits) {
+    if (!isIpOrCidr(item)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${item}" is not an IP address or CIDR range` });
+      return z.NEVER;
+    }
+  }
+  return items;
+});
+
+/** Proxy address classes proxy-addr (Fastify's trustProxy) understands by name. */
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+/** Proxies on the host or a private network: a load balancer, an Ingress, a container network. */
+export const DEFAULT_TRUSTED_PROXIES = PROXY_NAMES;
+const proxyList = optionalText.transform((v, ctx) => {
+  if (v === undefined) return [...DEFAULT_TRUSTED_PROXIES];
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return [] as string[];
+  for (const item of items) {
+    if (!PROXY_NAMES.includes(item) && !isIpOrCidr(item)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `"${item}" is not an IP address, a CIDR range, loopback, linklocal, uniquelocal or none`,
+      });
       return z.NEVER;
     }
   }
@@ -97,6 +123,7 @@ const envSchema = z.object({
   AT_WEBHOOK_TOKEN: optionalText,
   AT_PREMIUM_KEYWORD: optionalText,
   AT_ALLOWED_IPS: ipList,
+  TRUSTED_PROXIES: proxyList,
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_SMS_FROM: optionalText,
@@ -154,6 +181,11 @@ export interface Config {
   ussd: { deadlineMs: number; maxChars: number };
   sms: { maxSegments: number };
   limits: { questionsPerMinute: number; requestsPerMinutePerIp: number; bodyLimitBytes: number };
+  /**
+   * Proxies whose X-Forwarded-For the gateway believes (IPs, CIDRs, or loopback/linklocal/uniquelocal); the
+   * client IP behind any other peer is the peer itself, so a caller on the internet cannot claim an address.
+   */
+  trustedProxies: string[];
   africasTalking: {
     username?: string;
     apiKey?: string;
@@ -227,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestsPerMinutePerIp: e.IP_RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
     },
+    trustedProxies: e.TRUSTED_PROXIES,
     africasTalking: {
       username: e.AT_USERNAME,
       apiKey: e.AT_API_KEY,

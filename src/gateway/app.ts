@@ -16,8 +16,11 @@ export interface ReadinessProbe {
 export interface GatewayOptions {
   plugins: RoutePlugin[];
   readiness: ReadinessProbe;
-  /** Trust X-Forwarded-* from a proxy in front (needed for AT_ALLOWED_IPS behind a load balancer). */
-  trustProxy?: boolean;
+  /**
+   * Whose X-Forwarded-* to believe (needed for AT_ALLOWED_IPS and the per-IP limit behind a load balancer):
+   * true for anyone (tests), or proxy addresses, CIDRs and proxy-addr names (TRUSTED_PROXIES).
+   */
+  trustProxy?: boolean | string[];
 }
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
@@ -36,7 +39,7 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.config.limits.bodyLimitBytes,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: Array.isArray(opts.trustProxy) && opts.trustProxy.length === 0 ? false : (opts.trustProxy ?? false),
     // Provider ids and session ids can be long; anything beyond is not a real callback.
     routerOptions: { maxParamLength: 200 },
   });

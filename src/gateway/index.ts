@@ -23,5 +23,9 @@ export function gatewayPlugins(rt: Runtime): RoutePlugin[] {
 }
 
 export async function createGatewayApp(rt: Runtime): Promise<FastifyInstance> {
-  return buildGateway(rt, { plugins: gatewayPlugins(rt), readiness: { packs: rt.packsStatus }, trustProxy: true });
+  return buildGateway(rt, {
+    plugins: gatewayPlugins(rt),
+    readiness: { packs: rt.packsStatus },
+    trustProxy: rt.config.trustedProxies,
+  });
 }
