@@ -44,9 +44,13 @@ describe('SMS spellings', () => {
     expect(expandAbbreviations(words('kwann mahindi nn'), ['sw'])).toEqual(['kwa', 'nini', 'mahindi', 'nini']);
   });
 
-  it('never expands a word the packs use (CMT is the mastitis test, not "comment")', () => {
-    expect(expandAbbreviations(['cmt'], ['fr'], (t) => t === 'cmt')).toEqual(['cmt']);
-    expect(expandAbbreviations(['cmt'], ['fr'])).toEqual(['comment']);
+  it("keeps a word the packs use unless it is an SMS spelling of the writer's own language", () => {
+    const packWord = (t: string) => t === 'cmt';
+    // An English or Swahili writer's "cmt" is the California Mastitis Test...
+    expect(expandAbbreviations(['cmt', 'test'], ['en', 'fr'], packWord)).toEqual(['cmt', 'test']);
+    expect(expandAbbreviations(['cmt'], ['sw', 'en', 'fr'], packWord)).toEqual(['cmt']);
+    // ...a French writer's is "comment" ("cmt choisir un pret" is not about mastitis).
+    expect(expandAbbreviations(['cmt', 'choisir'], ['fr', 'en'], packWord)).toEqual(['comment', 'choisir']);
   });
 
   it('drops greetings, which are never the topic', () => {

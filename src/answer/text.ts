@@ -346,7 +346,10 @@ export function isStopword(token: string, langs?: readonly string[]): boolean {
   return langs.some((l) => STOPWORDS[l]?.has(token));
 }
 
-/** Expand SMS abbreviations for the candidate languages; `keep` holds real pack words never to expand. */
+/**
+ * Expand SMS abbreviations for the candidate languages (the writer's first); `keep` holds real pack words not
+ * to expand unless the abbreviation is of the writer's own language.
+ */
 export function expandAbbreviations(
   tokens: string[],
   langs: readonly string[],
@@ -354,8 +357,10 @@ export function expandAbbreviations(
 ): string[] {
   const out: string[] = [];
   for (const t of tokens) {
-    let expansion: string | undefined;
-    if (!keep?.(t)) {
+    // An SMS spelling of the writer's own language wins over a pack word spelled the same: "cmt" in a French
+    // question is "comment", not the California Mastitis Test.
+    let expansion: string | undefined = langs[0] === undefined ? undefined : SMS_ABBREVIATIONS[langs[0]]?.[t];
+    if (expansion === undefined && !keep?.(t)) {
       expansion = SMS_ABBREVIATIONS['*']![t];
       for (const l of langs) {
         if (expansion !== undefined) break;
