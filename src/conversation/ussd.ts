@@ -115,6 +115,18 @@ function mainMenu(deps: UssdDeps, lang: string): string {
   return lines.join('\n');
 }
 
+/** One page of a titled menu list (topics of a pack, entries of a topic), or "nothing here" when empty. */
+function listScreen(title: string, items: { title: string }[], page: number, deps: UssdDeps, lang: string): string {
+  if (items.length === 0) return nothingHere(deps, lang);
+  return pageOfList(
+    title,
+    items.map((x) => x.title),
+    page,
+    deps,
+    lang,
+  ).lines.join('\n');
+}
+
 function topicItems(deps: UssdDeps, pack: string, lang: string): { topic: string; title: string }[] {
   const info = deps.catalogue.packs().find((p) => p.id === pack);
   return (info?.topics ?? []).map((topic) => ({ topic, title: deps.catalogue.topicTitle(pack, topic, lang) }));
@@ -140,30 +152,22 @@ function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, d
       return [deps.t(lang, 'ussd:language.title'), ...deps.menus.languages.map((l, i) => `${i + 1} ${l.label}`)].join(
         '\n',
       );
-    case 'topics': {
-      const items = topicItems(deps, screen.pack, lang);
-      if (items.length === 0) return nothingHere(deps, lang);
-      const title = deps.t(lang, 'ussd:topics.title');
-      return pageOfList(
-        title,
-        items.map((x) => x.title),
+    case 'topics':
+      return listScreen(
+        deps.t(lang, 'ussd:topics.title'),
+        topicItems(deps, screen.pack, lang),
         screen.page,
         deps,
         lang,
-      ).lines.join('\n');
-    }
-    case 'entries': {
-      const items = deps.catalogue.entries(screen.pack, screen.topic, lang);
-      if (items.length === 0) return nothingHere(deps, lang);
-      const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`;
-      return pageOfList(
-        title,
-        items.map((x) => x.title),
+      );
+    case 'entries':
+      return listScreen(
+        `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`,
+        deps.catalogue.entries(screen.pack, screen.topic, lang),
         screen.page,
         deps,
         lang,
-      ).lines.join('\n');
-    }
+      );
     case 'resume':
       return [
         deps.t(lang, 'ussd:resume.prompt'),
