@@ -4,10 +4,9 @@
  * model that knows this entry's title and summary by heart (scripts/build-translation-fixture.py).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type TempPack, writeTempPack } from '../../tests/support/packs.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { createAnswerer } from './index.js';
 
@@ -28,14 +27,10 @@ const known = (field: Example['field']) =>
 const title = known('title');
 const summary = known('summary');
 
-let dir: string;
+let temp: TempPack;
 let config: Config;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'baraza-translate-'));
-  const pack = path.join(dir, 'pack');
-  await mkdir(path.join(pack, 'entries'), { recursive: true });
-  await writeFile(
-    path.join(pack, 'pack.yaml'),
+  temp = await writeTempPack(
     [
       'id: money-basics',
       'title: Money basics',
@@ -50,35 +45,32 @@ beforeAll(async () => {
       '    - [gharama, cost]',
       '    - [kamili, total]',
       '    - [riba, interest]',
-      '',
-    ].join('\n'),
-  );
-  // in English only: a Swahili question must be answered from it
-  await writeFile(
-    path.join(pack, 'entries', 'loan-total-cost-apr.en.md'),
-    [
-      '---',
-      'id: loan-total-cost-apr',
-      'lang: en',
-      `title: "${title.source}"`,
-      'topic: loans',
-      'tags: [loan, apr, interest, fees]',
-      `summary: "${summary.source}"`,
-      'source: "Baraza tests, written for this test"',
-      'reviewed: 2026-01-15',
-      '---',
-      `${summary.source} The APR shows the yearly cost of the loan with every charge included.`,
-      '',
-    ].join('\n'),
+    ],
+    {
+      // in English only: a Swahili question must be answered from it
+      'loan-total-cost-apr.en.md': [
+        '---',
+        'id: loan-total-cost-apr',
+        'lang: en',
+        `title: "${title.source}"`,
+        'topic: loans',
+        'tags: [loan, apr, interest, fees]',
+        `summary: "${summary.source}"`,
+        'source: "Baraza tests, written for this test"',
+        'reviewed: 2026-01-15',
+        '---',
+        `${summary.source} The APR shows the yearly cost of the loan with every charge included.`,
+      ],
+    },
   );
   config = loadConfig({
-    PACKS_DIR: pack,
-    INDEX_DIR: path.join(dir, 'index'),
+    PACKS_DIR: temp.dir,
+    INDEX_DIR: path.join(temp.root, 'index'),
     MODELS_DIR: MODELS,
     TRANSLATION_MODEL: MODEL,
   });
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => temp.remove());
 
 describe('answering in the user language with the fixture translation model', () => {
   const question = { question: title.translation, channel: 'sms' as const, lang: 'sw', deadlineMs: 6000 };

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { writeTempPack } from '../../tests/support/packs.js';
 import { analyseQuery, SynonymTable } from '../answer/analyse.js';
 import { findPackDirs, loadPack } from './load.js';
 import { formatIssue } from './types.js';
@@ -83,29 +82,34 @@ describe('loadPack on good packs', () => {
 
 describe('synonyms that are everyday words', () => {
   it('warns with the line of a one-word synonym that is a stopword, and never matches it on its own', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'baraza-pack-'));
+    const temp = await writeTempPack(
+      [
+        'id: savings',
+        'title: Savings',
+        'version: "1.0"',
+        'license: CC-BY-4.0',
+        'languages: [fr]',
+        'default_language: fr',
+        'synonyms:',
+        '  fr:',
+        '    - [tontine, avec, groupe avec]',
+      ],
+      {
+        'tontine.fr.md': [
+          '---',
+          'id: tontine',
+          'lang: fr',
+          'title: La tontine',
+          'topic: epargne',
+          'tags: [tontine]',
+          'source: "BCEAO - https://www.bceao.int/"',
+          '---',
+          'Une tontine est un groupe d epargne.',
+        ],
+      },
+    );
     try {
-      await mkdir(path.join(dir, 'entries'));
-      await writeFile(
-        path.join(dir, 'pack.yaml'),
-        [
-          'id: savings',
-          'title: Savings',
-          'version: "1.0"',
-          'license: CC-BY-4.0',
-          'languages: [fr]',
-          'default_language: fr',
-          'synonyms:',
-          '  fr:',
-          '    - [tontine, avec, groupe avec]',
-          '',
-        ].join('\n'),
-      );
-      await writeFile(
-        path.join(dir, 'entries', 'tontine.fr.md'),
-        '---\nid: tontine\nlang: fr\ntitle: La tontine\ntopic: epargne\ntags: [tontine]\nsource: "BCEAO - https://www.bceao.int/"\n---\nUne tontine est un groupe d epargne.\n',
-      );
-      const result = await loadPack(dir);
+      const result = await loadPack(temp.dir);
       expect(result.pack).toBeDefined();
       expect(result.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toEqual([
         'pack.yaml:9: synonyms.fr: "avec" is also a common fr word and is ignored; use a longer phrase',
@@ -117,7 +121,7 @@ describe('synonyms that are everyday words', () => {
       expect(tontine).toHaveLength(1);
       expect(q('notre groupe avec 20 membres').filter((u) => u.groups.includes(tontine[0]!))).toHaveLength(2);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     }
   });
 });
