@@ -270,7 +270,8 @@ export function editDistance(a: string, b: string, max: number): number {
 const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
 
 /**
- * BM25 over normalised tokens and synonym groups, fused with BM25 over character 3–4-grams (and cosine over
+ * BM25 over normalised tokens, synonym groups and adjacent word pairs of the strong fields, fused with BM25 over
+ * character 3–4-grams (and cosine over
  * passage embeddings when present); per-question scores are normalised by their maximum before fusion, and an
  * entry scores as its best language version.
  */
