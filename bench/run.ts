@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchModule } from './types.js';
+import type { BenchModule, BenchResult } from './types.js';
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   retrieval: () => import('./retrieval.js'),
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const outDir = path.resolve('bench/results');
   mkdirSync(outDir, { recursive: true });
   let missed = 0;
+  const failed: string[] = [];
   for (const name of names) {
     const load = MODULES[name];
     if (!load) {
@@ -34,7 +35,15 @@ async function main(): Promise<void> {
       process.stdout.write(`(not available: ${(err as Error).message})\n`);
       continue;
     }
-    const result = await mod.run();
+    let result: BenchResult;
+    try {
+      result = await mod.run();
+    } catch (err) {
+      // One broken benchmark (no Redis, a port taken) must not hide the others' results.
+      failed.push(name);
+      process.stdout.write(`FAILED  ${name}: ${(err as Error).stack ?? String(err)}\n`);
+      continue;
+    }
     console.table(result.table);
     for (const v of result.verdicts ?? []) {
       if (!v.met) missed++;
@@ -43,7 +52,8 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, `${result.name}.json`), `${JSON.stringify(result.json, null, 2)}\n`);
   }
   process.stdout.write(`\n${missed === 0 ? 'all targets met' : `${missed} target(s) missed (see above)`}\n`);
-  process.exit(0);
+  if (failed.length > 0) process.stdout.write(`benchmark(s) that failed to run: ${failed.join(', ')}\n`);
+  process.exit(failed.length > 0 ? 1 : 0);
 }
 
 void main();
