@@ -178,6 +178,15 @@ describe('/admin/queues on BullMQ', () => {
       const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((x) => x.name).sort();
       expect(names).toEqual(['inbound', 'outbound', 'scheduled']);
       expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(401);
+      // A body that is not JSON is refused with the reason, not passed on to Bull Board (which answered 500).
+      const plain = await fetch(`${base}/admin/queues/api/queues/%3A/add`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'text/plain' },
+        // found by tests/fuzz/http.fuzz.test.ts
+        body: 'MessageSid: \u0000\nMessageStatus: undelivered\nTo: &\nFrom: prototype',
+      });
+      expect(plain.status).toBe(415);
+      expect(((await plain.json()) as { error: string }).error).toMatch(/JSON body.*text\/plain/);
     } finally {
       await stop();
       await store.close();

@@ -60,6 +60,15 @@ export async function registerAdmin(app: FastifyInstance, ctx: AppContext, opts:
         serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
         options: { uiConfig: { boardTitle: 'Baraza queues' } },
       });
+      // Bull Board's API parses string bodies as JSON itself and answers a 500 when they are not: anything but a
+      // JSON body on its writing routes is refused here, with the content type named.
+      scope.addHook('preHandler', async (req, reply) => {
+        if (!req.url.startsWith('/admin/queues/api/') || req.body === undefined || req.body === null) return;
+        if (typeof req.body === 'object' && !Buffer.isBuffer(req.body)) return;
+        return reply.code(415).send({
+          error: `the queue API takes a JSON body (Content-Type: application/json), got ${req.headers['content-type'] ?? 'none'}`,
+        });
+      });
       await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
     } else {
       scope.get('/admin/queues', async (_req, reply) =>
