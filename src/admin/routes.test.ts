@@ -187,6 +187,13 @@ describe('/admin/queues on BullMQ', () => {
       });
       expect(plain.status).toBe(415);
       expect(((await plain.json()) as { error: string }).error).toMatch(/JSON body.*text\/plain/);
+      const badId = await fetch(`${base}/admin/queues/api/queues/inbound/add`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x', data: {}, options: { jobId: {} } }),
+      });
+      expect(badId.status).toBe(400);
+      expect(((await badId.json()) as { error: string }).error).toBe('body field "options.jobId" must be a string');
     } finally {
       await stop();
       await store.close();

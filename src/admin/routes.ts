@@ -64,10 +64,20 @@ export async function registerAdmin(app: FastifyInstance, ctx: AppContext, opts:
       // JSON body on its writing routes is refused here, with the content type named.
       scope.addHook('preHandler', async (req, reply) => {
         if (!req.url.startsWith('/admin/queues/api/') || req.body === undefined || req.body === null) return;
-        if (typeof req.body === 'object' && !Buffer.isBuffer(req.body)) return;
-        return reply.code(415).send({
-          error: `the queue API takes a JSON body (Content-Type: application/json), got ${req.headers['content-type'] ?? 'none'}`,
-        });
+        if (typeof req.body !== 'object' || Buffer.isBuffer(req.body)) {
+          return reply.code(415).send({
+            error: `the queue API takes a JSON body (Content-Type: application/json), got ${req.headers['content-type'] ?? 'none'}`,
+          });
+        }
+        // "Add job" hands options to BullMQ as they are; a non-string jobId made it throw (500).
+        const options = (req.body as { options?: unknown }).options;
+        if (/\/add$/.test(req.url.split('?')[0]!) && options !== undefined) {
+          const jobId = (options as { jobId?: unknown } | null)?.jobId;
+          if (typeof options !== 'object' || options === null || Array.isArray(options))
+            return reply.code(400).send({ error: 'body field "options" must be an object' });
+          if (jobId !== undefined && typeof jobId !== 'string')
+            return reply.code(400).send({ error: 'body field "options.jobId" must be a string' });
+        }
       });
       await scope.register(serverAdapter.registerPlugin(), { prefix: '/admin/queues' });
     } else {
