@@ -71,12 +71,13 @@ const ipList = optionalText.transform((v, ctx) => {
   return items;
 });
 
-/** Proxy address classes proxy-addr (Fastify's trustProxy) understands by name. */
+/**
+ * Proxy address classes proxy-addr (Fastify's trustProxy) understands by name; all three together, the
+ * default, are proxies on the host or a private network (a load balancer, an Ingress, a container network).
+ */
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
-/** Proxies on the host or a private network: a load balancer, an Ingress, a container network. */
-export const DEFAULT_TRUSTED_PROXIES = PROXY_NAMES;
 const proxyList = optionalText.transform((v, ctx) => {
-  if (v === undefined) return [...DEFAULT_TRUSTED_PROXIES];
+  if (v === undefined) return [...PROXY_NAMES];
   const items = v
     .split(',')
     .map((s) => s.trim())

@@ -39,7 +39,8 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.config.limits.bodyLimitBytes,
-    trustProxy: Array.isArray(opts.trustProxy) && opts.trustProxy.length === 0 ? false : (opts.trustProxy ?? false),
+    // An empty list trusts no proxy (TRUSTED_PROXIES=none): proxy-addr then takes the peer address.
+    trustProxy: opts.trustProxy ?? false,
     // Provider ids and session ids can be long; anything beyond is not a real callback.
     routerOptions: { maxParamLength: 200 },
   });
