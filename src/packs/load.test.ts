@@ -16,6 +16,7 @@ describe('loadPack on a deliberately broken pack', () => {
     expect(result.pack).toBeUndefined();
     expect(rel(result.issues).sort()).toEqual(
       [
+        'tests/fixtures/packs/broken/entries/good-entry.en.md:9: warning: "reviewed" has a date but no "reviewed_by" (name and role of the expert who checked it)',
         'tests/fixtures/packs/broken/pack.yaml:1: "id" must be lowercase letters, digits and dashes, got "Broken Pack"',
         'tests/fixtures/packs/broken/pack.yaml:1: missing required field "license"',
         'tests/fixtures/packs/broken/pack.yaml:3: "version" must be a string, got number; quote it ("1.0")',
@@ -40,8 +41,11 @@ describe('loadPack on good packs', () => {
   it('loads the shipped samples with no problem at all (every entry in en, sw and fr, cited)', async () => {
     for (const name of ['agri-advisory', 'financial-literacy']) {
       const result = await loadPack(path.join(ROOT, 'packs', name));
-      expect(rel(result.issues)).toEqual([]);
+      // Sample packs are drafts for editors: the only issue is the one per-pack note that nobody reviewed them.
       const pack = result.pack!;
+      expect(rel(result.issues)).toEqual([
+        `packs/${name}/pack.yaml:1: warning: ${pack.entries.length} of ${pack.entries.length} entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
+      ]);
       const ids = new Set(pack.entries.map((e) => e.id));
       expect(ids.size).toBeGreaterThanOrEqual(40);
       for (const id of ids) {
@@ -113,6 +117,7 @@ describe('synonyms that are everyday words', () => {
       expect(result.pack).toBeDefined();
       expect(result.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toEqual([
         'pack.yaml:9: synonyms.fr: "avec" is also a common fr word and is ignored; use a longer phrase',
+        'pack.yaml:1: 1 of 1 entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
       ]);
       const table = new SynonymTable([{ id: 'savings', synonyms: result.pack!.manifest.synonyms }]);
       const q = (text: string) => analyseQuery(text, { langs: ['fr'], synonyms: table }).units;
@@ -122,6 +127,70 @@ describe('synonyms that are everyday words', () => {
       expect(q('notre groupe avec 20 membres').filter((u) => u.groups.includes(tontine[0]!))).toHaveLength(2);
     } finally {
       await temp.remove();
+    }
+  });
+});
+
+describe('example questions and honest review fields', () => {
+  const manifest = [
+    'id: qa',
+    'title: QA',
+    'version: 1.0.0',
+    'license: CC-BY-4.0',
+    'languages: [en]',
+    'default_language: en',
+  ];
+  const entry = (extra: string[]) => [
+    '---',
+    'id: maize-storage',
+    'lang: en',
+    'title: How do I store maize?',
+    'topic: storage',
+    'tags: [maize, storage]',
+    'source: "FAO - https://www.fao.org/3/x5036e/x5036e00.htm"',
+    ...extra,
+    '---',
+    'Dry the grain well before storing it.',
+  ];
+
+  it('keeps the example questions of an entry and says nothing about a reviewed, named entry', async () => {
+    const temp = await writeTempPack(manifest, {
+      'maize-storage.en.md': entry([
+        'questions: ["hw do i store maize", "maize getting weevils in store"]',
+        'reviewed: 2026-10-01',
+        'reviewed_by: "A. Wanjiru, crops extension officer"',
+      ]),
+    });
+    try {
+      const result = await loadPack(temp.dir);
+      expect(result.issues).toEqual([]);
+      expect(result.pack!.entries[0]!.questions).toEqual(['hw do i store maize', 'maize getting weevils in store']);
+      expect(result.pack!.entries[0]!.reviewedBy).toBe('A. Wanjiru, crops extension officer');
+    } finally {
+      await temp.remove();
+    }
+  });
+
+  it('warns on a review date with no reviewer, and refuses questions that are not a list of text', async () => {
+    const dated = await writeTempPack(manifest, { 'maize-storage.en.md': entry(['reviewed: 2026-10-01']) });
+    const badList = await writeTempPack(manifest, {
+      'maize-storage.en.md': entry(['questions: how do i store maize']),
+    });
+    try {
+      const a = await loadPack(dated.dir);
+      expect(a.pack).toBeDefined();
+      expect(a.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toEqual([
+        'maize-storage.en.md:8: "reviewed" has a date but no "reviewed_by" (name and role of the expert who checked it)',
+        'pack.yaml:1: 1 of 1 entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
+      ]);
+      const b = await loadPack(badList.dir);
+      expect(b.pack).toBeUndefined();
+      expect(b.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toContain(
+        'maize-storage.en.md:8: "questions" must be a list, e.g. questions: [a, b]',
+      );
+    } finally {
+      await dated.remove();
+      await badList.remove();
     }
   });
 });

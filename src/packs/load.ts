@@ -34,7 +34,21 @@ const PACK_KEYS = new Set([
   'topic_titles',
   'description',
 ]);
-const ENTRY_KEYS = new Set(['id', 'lang', 'title', 'topic', 'tags', 'summary', 'source', 'source_short', 'reviewed']);
+const ENTRY_KEYS = new Set([
+  'id',
+  'lang',
+  'title',
+  'topic',
+  'tags',
+  'summary',
+  'source',
+  'source_short',
+  'questions',
+  'reviewed',
+  'reviewed_by',
+]);
+/** Example questions are indexed as strong evidence; a long one is more likely a paragraph pasted by mistake. */
+export const QUESTION_MAX_CHARS = 200;
 
 /** A YAML document with a way to name the line of any key. */
 class YamlSource {
@@ -461,6 +475,19 @@ async function readEntry(
       src.error(rv.keyNode, `"reviewed" must be a date like 2025-06-30, got "${String(v ?? '')}"`);
     else reviewed = s;
   }
+  const reviewedBy = stringField(src, root, 'reviewed_by', { required: false });
+  if (reviewed && !reviewedBy.value)
+    src.warn(rv.keyNode, '"reviewed" has a date but no "reviewed_by" (name and role of the expert who checked it)');
+  if (reviewedBy.value && !reviewed)
+    src.warn(reviewedBy.node, '"reviewed_by" names a reviewer but "reviewed" gives no date');
+  const questions = stringList(src, root, 'questions', false);
+  for (const [i, q] of (questions.value ?? []).entries()) {
+    if (q.length > QUESTION_MAX_CHARS)
+      src.warn(
+        questions.node,
+        `questions item ${i + 1} is ${q.length} characters; keep example questions under ${QUESTION_MAX_CHARS}`,
+      );
+  }
   if (fm.body.trim() === '') {
     issues.push({
       file,
@@ -480,7 +507,9 @@ async function readEntry(
     summary: summary.value,
     source: source.value!,
     sourceShort: sourceShort.value,
+    questions: questions.value ?? [],
     reviewed,
+    reviewedBy: reviewedBy.value,
     body: fm.body.trim(),
     file: path.join('entries', fileName),
   };
@@ -597,6 +626,16 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
           message: `entry "${id}" has no ${manifest.defaultLanguage} (default language) version; users of other languages get ${[...langs].join('/')}`,
         });
       }
+    }
+    // Once per pack, not once per file: an unreviewed sample pack is the normal state of a draft.
+    const unreviewed = entries.filter((e) => !e.reviewed || !e.reviewedBy);
+    if (unreviewed.length > 0) {
+      issues.push({
+        file: path.join(dir, 'pack.yaml'),
+        line: 1,
+        severity: 'warning',
+        message: `${unreviewed.length} of ${entries.length} entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
+      });
     }
     if (Object.keys(manifest.topicTitles).length > 0) {
       const topics = new Set(entries.map((e) => e.topic));

@@ -24,7 +24,11 @@ export interface PackEntry {
   source: string;
   /** Optional extension: a short citation tag for SMS/USSD ("FAO"); derived from `source` when absent. */
   sourceShort?: string;
+  /** Example questions as users ask them, in the entry's language (strong evidence for retrieval). */
+  questions: string[];
+  /** Date of the last expert review (ISO), and who did it. */
   reviewed?: string;
+  reviewedBy?: string;
   body: string;
   /** Path relative to the pack folder, for messages. */
   file: string;
