@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `baraza` command: TypeScript sources run through tsx (no build step).
-import { register } from 'tsx/esm/api';
+// The `baraza` command: the compiled CLI when `npm run build` has written dist/, else the TypeScript sources
+// through tsx (a development dependency), so a fresh clone works before its first build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import { createTranslator } from '../i18n/index.js';
 import { createLogger, pseudonymiser } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
+import { assetPath } from '../paths.js';
 import { BullQueueBackend, EmbeddedQueueBackend, type QueueBackend } from '../queue/index.js';
 import { type KeyValueStore, MemoryStore, RedisStore } from '../store/index.js';
 import type { AppContext } from './context.js';
@@ -49,7 +50,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         })
       : new EmbeddedQueueBackend());
   const metrics = createMetrics();
-  const i18n = await createTranslator(path.resolve('locales'));
+  const i18n = await createTranslator(assetPath('locales'));
   const inner: NonNullable<RuntimeOptions['answerer']> =
     opts.answerer ?? (await (await import('../answer/index.js')).createAnswerer({ config, store, log }));
   // Counted where the answer module records a gap: unanswered, or answered with low confidence.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { assetPath } from '../paths.js';
 import type { UssdMenus } from './ussd.js';
 
 const menuSchema = z.object({
@@ -22,7 +23,7 @@ const menuSchema = z.object({
 });
 
 /** Menus are data (prompts/ussd-menu.yaml) so operators can re-order or point items at their own packs. */
-export function loadUssdMenus(file = path.resolve('prompts/ussd-menu.yaml')): UssdMenus {
+export function loadUssdMenus(file = assetPath('prompts', 'ussd-menu.yaml')): UssdMenus {
   const parsed = menuSchema.safeParse(parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import i18next, { type i18n as I18n } from 'i18next';
+import { assetPath } from '../paths.js';
 
 export const UI_LANGUAGES = ['en', 'sw', 'fr'] as const;
 export type UiLanguage = (typeof UI_LANGUAGES)[number];
@@ -17,7 +18,7 @@ export function uiLanguage(lang: string | undefined): UiLanguage {
 }
 
 /** Loads every `locales/<lang>/<namespace>.json` once at start-up. */
-export async function createTranslator(localesDir = path.resolve('locales')): Promise<Translator> {
+export async function createTranslator(localesDir = assetPath('locales')): Promise<Translator> {
   if (!existsSync(localesDir)) throw new Error(`locales folder not found: ${localesDir}`);
   const resources: Record<string, Record<string, unknown>> = {};
   const namespaces = new Set<string>();

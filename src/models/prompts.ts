@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assetPath } from '../paths.js';
 
 /** prompts/ at the project root (templates for the generative tier, e.g. condense.sw.txt). */
-export const DEFAULT_PROMPTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'prompts');
+export const DEFAULT_PROMPTS_DIR = assetPath('prompts');
 
 const cache = new Map<string, string | null>();
 

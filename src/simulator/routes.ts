@@ -5,9 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signBody } from '../../channels/whatsapp/signature.js';
 import type { AppContext } from '../app/context.js';
 import { InvalidPhoneNumberError, normaliseSubscriber } from '../messages/index.js';
+import { assetPath } from '../paths.js';
 import { readOutbox } from './outbox.js';
 
-export const SIMULATOR_PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+export const SIMULATOR_PUBLIC_DIR = assetPath('src', 'simulator', 'public');
 /** AT closes an idle USSD session after this long; the handset pane does the same. */
 export const USSD_IDLE_TIMEOUT_MS = 180_000;
 /** Largest body the signing helper accepts (a WhatsApp webhook the page builds is a few hundred bytes). */

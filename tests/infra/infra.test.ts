@@ -33,22 +33,22 @@ const pkg = JSON.parse(read('package.json')) as {
   bin: Record<string, string>;
 };
 
-/** `tsx src/main.ts gateway` -> { file: 'src/main.ts', args: ['gateway'] }. */
+/** `node dist/src/main.js gateway` -> { file: 'dist/src/main.js', args: ['gateway'] }. */
 function scriptEntry(name: string): { file: string; args: string[] } {
   const parts = pkg.scripts[name]?.trim().split(/\s+/) ?? [];
-  expect(parts[0]).toBe('tsx');
+  expect(parts[0]).toBe('node');
   return { file: parts[1]!, args: parts.slice(2) };
 }
 
-/** The same entry from an argv that starts node with tsx as a loader: node --import tsx <file> <args>. */
+/** The same entry from an exec-form argv: node <file> <args> (no TypeScript loader in production). */
 function argvEntry(argv: string[]): { file: string; args: string[] } {
   expect(argv[0]).toBe('node');
-  const i = argv.indexOf('--import');
-  expect(i).toBeGreaterThan(0);
-  expect(argv[i + 1]).toBe('tsx');
-  const rest = argv.slice(i + 2);
-  return { file: rest[0]!, args: rest.slice(1) };
+  expect(argv).not.toContain('--import');
+  return { file: argv[1]!, args: argv.slice(2) };
 }
+
+/** dist/src/main.js -> src/main.ts: the source tsc compiles (tsconfig.build.json, rootDir "."). */
+const sourceOf = (distFile: string): string => distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
 // ---------------------------------------------------------------------------------------------------------
 // Dockerfile
@@ -166,22 +166,33 @@ function importClosure(entry: string): string[] {
 }
 
 describe('infra/Dockerfile', () => {
-  it('is multi-stage on node:20-bookworm-slim and installs from the lock file with .npmrc', () => {
-    expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile.stages[finalStage]!.base).toBe('node:20-bookworm-slim');
-    const install = dockerfile.instructions.find((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
-    expect(install).toBeDefined();
-    const copiesBeforeInstall = dockerfile.instructions
-      .filter(
-        (i) =>
-          i.op === 'COPY' &&
-          i.stage === install!.stage &&
-          dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install!),
-      )
-      .flatMap((i) => parseCopy(i.args).sources);
-    // package-lock for a reproducible install, .npmrc so onnxruntime-node's download step is skipped.
-    expect(copiesBeforeInstall).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', '.npmrc']));
-    expect(read('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+  it('is multi-stage on node:22-bookworm-slim, installs from the lock file and compiles in a build stage', () => {
+    expect(dockerfile.stages.length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile.stages[finalStage]!.base).toBe('node:22-bookworm-slim');
+    const installs = dockerfile.instructions.filter((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    for (const install of installs) {
+      const before = dockerfile.instructions.filter(
+        (i) => i.stage === install.stage && dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install),
+      );
+      // package-lock for a reproducible install; onnxruntime-node's download step skipped wherever npm runs it.
+      expect(before.filter((i) => i.op === 'COPY').flatMap((i) => parseCopy(i.args).sources)).toEqual(
+        expect.arrayContaining(['package.json', 'package-lock.json', '.npmrc']),
+      );
+      expect(before.some((i) => i.op === 'ENV' && /ONNXRUNTIME_NODE_INSTALL=skip/.test(i.args))).toBe(true);
+    }
+    // The final stage takes dependencies from the --omit=dev install and dist/ from the stage that ran the build.
+    const build = dockerfile.instructions.find((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args));
+    expect(build).toBeDefined();
+    const buildStage = dockerfile.stages[build!.stage]!.name;
+    const fromBuild = inFinal('COPY').map((i) => parseCopy(i.args)).filter((c) => c.from === buildStage);
+    expect(fromBuild.flatMap((c) => c.sources)).toContain('/app/dist');
+    const prodInstall = installs.find((i) => /--omit=dev/.test(i.args))!;
+    const depsStage = dockerfile.stages[prodInstall.stage]!.name;
+    expect(inFinal('COPY').some((i) => parseCopy(i.args).from === depsStage)).toBe(true);
+    // npm 11 runs no dependency install script unless allowed; the project allows none.
+    const allow = (JSON.parse(read('package.json')) as { allowScripts?: Record<string, boolean> }).allowScripts;
+    expect(allow?.['onnxruntime-node']).toBe(false);
   });
 
   it('runs as a non-root user in the final stage', () => {
@@ -205,9 +216,13 @@ describe('infra/Dockerfile', () => {
     expect(run).toEqual(scriptEntry('gateway'));
     // `docker run image worker` replaces CMD only.
     expect(argvEntry([...entrypoint, 'worker'])).toEqual(scriptEntry('worker'));
-    expect(existsSync(path.join(ROOT, run.file))).toBe(true);
-    // The image installs production dependencies only, so the loader must be one of them.
-    expect(pkg.dependencies.tsx).toBeDefined();
+    // The compiled entry comes from a source the build compiles, and the build writes it where the entry looks.
+    expect(existsSync(path.join(ROOT, sourceOf(run.file)))).toBe(true);
+    const build = JSON.parse(read('tsconfig.build.json')) as { include: string[]; compilerOptions: { outDir: string } };
+    expect(build.include).toContain(sourceOf(run.file).split('/')[0]);
+    expect(run.file.startsWith(`${build.compilerOptions.outDir}/`)).toBe(true);
+    // The image installs production dependencies only: no TypeScript loader may be needed at run time.
+    expect(pkg.dependencies.tsx).toBeUndefined();
   });
 
   it('copies only sources that exist, are not dockerignored, and come from earlier stages', () => {
@@ -235,11 +250,15 @@ describe('infra/Dockerfile', () => {
         .filter((c) => c.from === undefined)
         .flatMap((c) => c.sources.map((s) => s.split('/')[0]!)),
     );
-    const entry = scriptEntry('gateway').file;
-    const bins = Object.values(pkg.bin).filter((b) => existsSync(path.join(ROOT, b)));
-    const needed = new Set([entry, ...bins].flatMap(importClosure).map((f) => f.split('/')[0]!));
-    // Read at run time by path rather than imported: UI strings, prompt templates, sample packs.
-    for (const dir of ['locales', 'prompts', 'packs']) needed.add(dir);
+    const entry = sourceOf(scriptEntry('gateway').file);
+    const build = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
+    // Every module the entry imports is compiled into dist/ by the build stage.
+    for (const file of importClosure(entry)) {
+      expect({ file, compiled: build.include.includes(file.split('/')[0]!) }).toEqual({ file, compiled: true });
+    }
+    // Read at run time by path rather than imported: UI strings, prompt templates, sample packs, and assets under
+    // src/ (the simulator page, language data) found from the package root.
+    const needed = new Set(['locales', 'prompts', 'packs', 'src', 'package.json']);
     // The CLI (models pull, packs validate) runs from the same image.
     for (const bin of Object.values(pkg.bin)) needed.add(bin.split('/')[0]!);
     for (const dir of needed) expect({ dir, copied: copied.has(dir) }).toEqual({ dir, copied: true });
@@ -531,7 +550,7 @@ describe('infra/k8s', () => {
         expect({ mountPath, mounted: m !== undefined }).toEqual({ mountPath, mounted: true });
         return { mount: m, volume: spec.volumes.find((v: Any) => v.name === m.name) };
       };
-      // INDEX_DIR is relative to the working directory /app; tsx writes its cache under /tmp.
+      // INDEX_DIR is relative to the working directory /app; /tmp is the only other writable place.
       expect(configMap.data.INDEX_DIR.startsWith('.baraza/')).toBe(true);
       expect(volumeOf('/app/.baraza').volume.emptyDir).toBeDefined();
       expect(volumeOf('/tmp').volume.emptyDir).toBeDefined();

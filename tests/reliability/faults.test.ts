@@ -1,5 +1,5 @@
 /**
- * Faults with real processes: one gateway and two workers (`node --import tsx src/main.ts <role>`) on a private
+ * Faults with real processes: one gateway and two workers (`node dist/src/main.js <role>`) on a private
  * redis-server with AOF (`appendfsync always`, as durability across a Redis restart needs), which the tests
  * kill, restart and freeze while provider-shaped traffic flows.
  */

@@ -203,7 +203,7 @@ export function baseEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Spawns `node --import tsx src/main.ts <role>` and waits until it serves: `/readyz` answers 200 for a
+ * Spawns `node dist/src/main.js <role>` (as `npm run gateway|worker` does; jest's global setup builds dist/) and waits until it serves: `/readyz` answers 200 for a
  * gateway, the worker's start-up line is logged for a worker. Fails with the process output if it dies first.
  */
 export async function spawnBaraza(
@@ -214,7 +214,7 @@ export async function spawnBaraza(
 ): Promise<BarazaProcess> {
   const port = role === 'worker' ? undefined : await freePort();
   const chunks: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
+  const child = spawn(process.execPath, ['dist/src/main.js', role], {
     cwd: ROOT,
     env: baseEnv({ ...env, ...(port ? { PORT: String(port) } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],

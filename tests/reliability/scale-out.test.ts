@@ -1,5 +1,5 @@
 /**
- * Scale-out with real processes: two gateways and two workers (`node --import tsx src/main.ts gateway|worker`)
+ * Scale-out with real processes: two gateways and two workers (`node dist/src/main.js gateway|worker`)
  * on the suite's Redis under one REDIS_PREFIX. A USSD session hops between gateways, SMS traffic spreads over
  * both workers, and at the end every line the four processes wrote (LOG_LEVEL=debug) is searched for the
  * phone numbers and secrets the run used.
