@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LOW_CONFIDENCE } from '../answer/index.js';

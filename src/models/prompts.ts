@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { assetPath } from '../paths.js';
 
 /** prompts/ at the project root (templates for the generative tier, e.g. condense.sw.txt). */

@@ -173,7 +173,8 @@ describe('infra/Dockerfile', () => {
     expect(installs.length).toBeGreaterThanOrEqual(2);
     for (const install of installs) {
       const before = dockerfile.instructions.filter(
-        (i) => i.stage === install.stage && dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install),
+        (i) =>
+          i.stage === install.stage && dockerfile.instructions.indexOf(i) < dockerfile.instructions.indexOf(install),
       );
       // package-lock for a reproducible install; onnxruntime-node's download step skipped wherever npm runs it.
       expect(before.filter((i) => i.op === 'COPY').flatMap((i) => parseCopy(i.args).sources)).toEqual(
@@ -185,7 +186,9 @@ describe('infra/Dockerfile', () => {
     const build = dockerfile.instructions.find((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args));
     expect(build).toBeDefined();
     const buildStage = dockerfile.stages[build!.stage]!.name;
-    const fromBuild = inFinal('COPY').map((i) => parseCopy(i.args)).filter((c) => c.from === buildStage);
+    const fromBuild = inFinal('COPY')
+      .map((i) => parseCopy(i.args))
+      .filter((c) => c.from === buildStage);
     expect(fromBuild.flatMap((c) => c.sources)).toContain('/app/dist');
     const prodInstall = installs.find((i) => /--omit=dev/.test(i.args))!;
     const depsStage = dockerfile.stages[prodInstall.stage]!.name;
