@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { copyBuildAssets } from '../../scripts/copy-build-assets.mjs';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -40,6 +41,7 @@ function buildDist() {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`npm run build failed before the tests:\n${run.stdout}${run.stderr}`);
+  copyBuildAssets();
 }
 
 export default async function globalSetup() {
