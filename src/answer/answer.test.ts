@@ -168,7 +168,12 @@ describe('catalogue', () => {
     const s = answerer.status();
     expect(s.ok).toBe(true);
     expect(s.tier).toBe('lexical');
-    expect(s.packs.map((p) => p.id).sort()).toEqual(['agri-advisory', 'community-health', 'financial-literacy']);
-    expect(s.detail).toMatch(/3 pack\(s\) loaded/);
+    expect(s.packs.map((p) => p.id).sort()).toEqual([
+      'agri-advisory',
+      'community-health',
+      'financial-literacy',
+      'nutrition-water',
+    ]);
+    expect(s.detail).toMatch(/4 pack\(s\) loaded/);
   });
 });

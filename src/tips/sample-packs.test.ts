@@ -35,7 +35,7 @@ describe('tips over the shipped sample packs', () => {
     ['DONDOO kuku', ['agri-advisory/poultry']],
     ['CONSEILS épargne', ['financial-literacy/saving']],
     ['CONSEILS manioc', ['agri-advisory/cassava']],
-    ['TIPS', ['agri-advisory/any', 'financial-literacy/any']],
+    ['TIPS', ['agri-advisory/any', 'financial-literacy/any', 'nutrition-water/any']],
   ])('%s subscribes to %j', async (text, expected) => {
     ctx = await makeTestContext({ answerer });
     const out = await handleTipsKeyword(ctx, sms(text), {});
