@@ -8,7 +8,13 @@ import { type BarazaAnswerer, createAnswerer, listGaps } from './index.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
 const config = loadConfig({
-  PACKS_DIR: [path.join(ROOT, 'packs'), path.join(ROOT, 'tests/fixtures/packs/health-pack-folder')].join(','),
+  // The two farming and money samples plus a small health fixture: the nutrition-water sample would answer the
+  // fixture's handwashing question and share aflatoxin with the farming pack, which these tests are not about.
+  PACKS_DIR: [
+    path.join(ROOT, 'packs', 'agri-advisory'),
+    path.join(ROOT, 'packs', 'financial-literacy'),
+    path.join(ROOT, 'tests/fixtures/packs/health-pack-folder'),
+  ].join(','),
   INDEX_DIR: path.join(ROOT, 'no-index-here'),
   MODELS_DIR: path.join(ROOT, 'no-models'),
 });
@@ -168,12 +174,7 @@ describe('catalogue', () => {
     const s = answerer.status();
     expect(s.ok).toBe(true);
     expect(s.tier).toBe('lexical');
-    expect(s.packs.map((p) => p.id).sort()).toEqual([
-      'agri-advisory',
-      'community-health',
-      'financial-literacy',
-      'nutrition-water',
-    ]);
-    expect(s.detail).toMatch(/4 pack\(s\) loaded/);
+    expect(s.packs.map((p) => p.id).sort()).toEqual(['agri-advisory', 'community-health', 'financial-literacy']);
+    expect(s.detail).toMatch(/3 pack\(s\) loaded/);
   });
 });
