@@ -126,18 +126,18 @@ describe('baraza packs', () => {
     const lines = good.stdout.trim().split('\n');
     // One unreviewed-pack warning per pack (the samples are drafts), then the pack's OK line.
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^packs\/agri-advisory\/pack.yaml:1: warning: (\d+) of \1 entries have no expert review/);
+    expect(lines[0]).toMatch(/^packs\/agri-advisory\/pack.yaml:1: warning: (\d+) of \1 entry files have no expert review/);
     expect(lines[1]).toMatch(
       /^OK packs\/agri-advisory: agri-advisory@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
     );
     expect(lines[2]).toMatch(
-      /^packs\/financial-literacy\/pack.yaml:1: warning: (\d+) of \1 entries have no expert review/,
+      /^packs\/financial-literacy\/pack.yaml:1: warning: (\d+) of \1 entry files have no expert review/,
     );
     expect(lines[3]).toMatch(
       /^OK packs\/financial-literacy: financial-literacy@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
     );
     expect(lines[4]).toMatch(
-      /^packs\/nutrition-water\/pack.yaml:1: warning: (\d+) of \1 entries have no expert review/,
+      /^packs\/nutrition-water\/pack.yaml:1: warning: (\d+) of \1 entry files have no expert review/,
     );
     expect(lines[5]).toMatch(
       /^OK packs\/nutrition-water: nutrition-water@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,

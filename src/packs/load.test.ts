@@ -44,7 +44,7 @@ describe('loadPack on good packs', () => {
       // Sample packs are drafts for editors: the only issue is the one per-pack note that nobody reviewed them.
       const pack = result.pack!;
       expect(rel(result.issues)).toEqual([
-        `packs/${name}/pack.yaml:1: warning: ${pack.entries.length} of ${pack.entries.length} entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
+        `packs/${name}/pack.yaml:1: warning: ${pack.entries.length} of ${pack.entries.length} entry files have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
       ]);
       const ids = new Set(pack.entries.map((e) => e.id));
       expect(ids.size).toBeGreaterThanOrEqual(40);
@@ -118,7 +118,7 @@ describe('synonyms that are everyday words', () => {
       expect(result.pack).toBeDefined();
       expect(result.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toEqual([
         'pack.yaml:9: synonyms.fr: "avec" is also a common fr word and is ignored; use a longer phrase',
-        'pack.yaml:1: 1 of 1 entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
+        'pack.yaml:1: 1 of 1 entry files have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
       ]);
       const table = new SynonymTable([{ id: 'savings', synonyms: result.pack!.manifest.synonyms }]);
       const q = (text: string) => analyseQuery(text, { langs: ['fr'], synonyms: table }).units;
@@ -182,7 +182,7 @@ describe('example questions and honest review fields', () => {
       expect(a.pack).toBeDefined();
       expect(a.issues.map((i) => `${path.basename(i.file)}:${i.line}: ${i.message}`)).toEqual([
         'maize-storage.en.md:8: "reviewed" has a date but no "reviewed_by" (name and role of the expert who checked it)',
-        'pack.yaml:1: 1 of 1 entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
+        'pack.yaml:1: 1 of 1 entry files have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch',
       ]);
       const b = await loadPack(badList.dir);
       expect(b.pack).toBeUndefined();

@@ -634,7 +634,7 @@ export async function loadPack(dir: string): Promise<PackLoadResult> {
         file: path.join(dir, 'pack.yaml'),
         line: 1,
         severity: 'warning',
-        message: `${unreviewed.length} of ${entries.length} entries have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
+        message: `${unreviewed.length} of ${entries.length} entry files have no expert review ("reviewed" date and "reviewed_by"); have a domain expert check them before launch`,
       });
     }
     if (Object.keys(manifest.topicTitles).length > 0) {
