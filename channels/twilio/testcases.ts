@@ -30,8 +30,8 @@ export const delivered = fixture(statusDelivered);
 export const optOut = fixture(statusOptOut);
 
 export interface TwilioCase extends IncomingCase {
-  /** Sign for this URL instead of the one the request goes to. */
-  signUrl?: string;
+  /** Sign for this URL instead of the one the request goes to (or for what this makes of that URL). */
+  signUrl?: string | ((requestUrl: string) => string);
   /** Sign these fields instead of the ones sent (a body changed after signing). */
   signFields?: Record<string, string>;
   /** This header value instead of a signature; null sends none. */
@@ -41,11 +41,12 @@ export interface TwilioCase extends IncomingCase {
 /** Signs a case's request as Twilio does: HMAC-SHA1 of the full URL it calls and the sorted form fields. */
 export function signTwilio(token: string) {
   return (req: ChannelRequest, c: TwilioCase, h: { base: string }): ChannelRequest => {
+    const url = h.base + req.path;
+    const signUrl = typeof c.signUrl === 'function' ? c.signUrl(url) : (c.signUrl ?? url);
     const signature =
       c.signature === null
         ? undefined
-        : (c.signature ??
-          twilio.getExpectedTwilioSignature(token, c.signUrl ?? h.base + req.path, c.signFields ?? req.fields ?? {}));
+        : (c.signature ?? twilio.getExpectedTwilioSignature(token, signUrl, c.signFields ?? req.fields ?? {}));
     return signature ? { ...req, headers: { ...req.headers, 'x-twilio-signature': signature } } : req;
   };
 }
