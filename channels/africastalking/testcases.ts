@@ -1,8 +1,11 @@
 /**
- * Africa's Talking incoming cases, run by tests/support/channel-cases.ts: the real callbacks in testdata/, then
- * what each variation must answer and queue or store.
+ * Africa's Talking cases, run by tests/support/channel-cases.ts. Incoming: the real callbacks in testdata/, then
+ * what each variation must answer and queue or store. Outgoing: what the sender posts to AT's API and what it
+ * makes of AT's real answers.
  */
-import type { IncomingCase } from '../../tests/support/channel-cases.js';
+import type { IncomingCase, OutgoingCase } from '../../tests/support/channel-cases.js';
+import blacklistResponse from './testdata/send-response-blacklist.json' with { type: 'json' };
+import successResponse from './testdata/send-response-success.json' with { type: 'json' };
 import deliveryBlacklist from './testdata/sms-delivery-blacklist.json' with { type: 'json' };
 import deliverySuccess from './testdata/sms-delivery-success.json' with { type: 'json' };
 import inboundSms from './testdata/sms-inbound.json' with { type: 'json' };
@@ -155,5 +158,86 @@ export const ussdBadInputCases: IncomingCase[] = [
     body: { sessionId: 'abc', phoneNumber: '+254711082123', text: 'x'.repeat(70_000) },
     status: 413,
     error: /larger than/,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outgoing: what the sender asks of AT's bulk SMS API, and what it makes of the answer.
+
+export const AT_LIVE_API = 'https://api.africastalking.com';
+export const AT_CONTENT_API = 'https://content.africastalking.com';
+export const AT_TEST_API_KEY = 'test-api-key';
+
+export interface AtOutgoingCase extends OutgoingCase {
+  /** Sender settings for this case (premium keyword, segment budget). */
+  senderOptions?: { premiumKeyword?: string; maxSegments?: number };
+}
+
+export const outgoingCases: AtOutgoingCase[] = [
+  {
+    label: 'sends a reply through the bulk endpoint with the short code as sender',
+    message: { text: 'It’s time — plant now…' },
+    response: { status: 201, body: successResponse },
+    request: {
+      username: 'baraza-live',
+      to: '+254711082123',
+      message: "It's time - plant now...",
+      from: '40123',
+      bulkSMSMode: '1',
+    },
+    requestHeaders: { apikey: AT_TEST_API_KEY, accept: 'application/json' },
+    receipt: { providerMessageId: 'ATXid_1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', segments: 1, encoding: 'GSM-7' },
+  },
+  {
+    label: 'asks AT to enqueue tips (bulk traffic)',
+    message: { kind: 'tip', text: 'Tip: save a little every week.' },
+    response: { status: 201, body: successResponse },
+    requestContains: { bulkSMSMode: '1', enqueue: '1', message: 'Tip: save a little every week.' },
+  },
+  {
+    label: 'passes the linkId through as a premium reply when a premium keyword is configured',
+    host: AT_CONTENT_API,
+    senderOptions: { premiumKeyword: 'BARAZA' },
+    message: { linkId: 'SampleLinkId123' },
+    response: { status: 201, body: successResponse },
+    request: {
+      username: 'baraza-live',
+      to: '+254711082123',
+      message: 'Plant maize at the onset of the long rains.',
+      from: '40123',
+      bulkSMSMode: '0',
+      keyword: 'BARAZA',
+      linkId: 'SampleLinkId123',
+    },
+  },
+  {
+    label: 'maps 401 bad credentials to a ProviderSendError',
+    response: { status: 401, body: 'The supplied authentication is invalid' },
+    error: { retryable: false, status: 401, code: 'unauthorized' },
+  },
+  {
+    label: 'maps 429 rate limited to a ProviderSendError',
+    response: { status: 429, body: 'Too Many Requests' },
+    error: { retryable: true, status: 429, code: 'rate-limited' },
+  },
+  {
+    label: 'maps 500 server error to a ProviderSendError',
+    response: { status: 500, body: 'Internal Server Error' },
+    error: { retryable: true, status: 500 },
+  },
+  {
+    label: 'maps 503 unavailable to a ProviderSendError',
+    response: { status: 503, body: 'Service Unavailable' },
+    error: { retryable: true, status: 503 },
+  },
+  {
+    label: 'maps 400 bad request to a ProviderSendError',
+    response: { status: 400, body: 'Invalid phone number' },
+    error: { retryable: false, status: 400 },
+  },
+  {
+    label: 'reads a blacklisted recipient in a 201 answer as an opt-out',
+    response: { status: 201, body: blacklistResponse },
+    error: { retryable: false, optOut: true, code: 'UserInBlacklist' },
   },
 ];

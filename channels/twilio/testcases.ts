@@ -1,11 +1,16 @@
 /**
- * Twilio incoming cases, run by tests/support/channel-cases.ts: the real webhooks in testdata/, then what each
- * variation must answer and queue or store. Every request is signed (X-Twilio-Signature over the URL it is sent
- * to) unless the case says otherwise: see `signTwilio`.
+ * Twilio cases, run by tests/support/channel-cases.ts. Incoming: the real webhooks in testdata/, then what each
+ * variation must answer and queue or store; every request is signed (X-Twilio-Signature over the URL it is sent
+ * to) unless the case says otherwise (see `signTwilio`). Outgoing: what the sender posts to Twilio's Messages API
+ * and what it makes of Twilio's real answers.
  */
 import twilio from 'twilio';
-import type { ChannelRequest, IncomingCase } from '../../tests/support/channel-cases.js';
+import type { ChannelRequest, IncomingCase, OutgoingCase } from '../../tests/support/channel-cases.js';
 import { EMPTY_TWIML } from './routes.js';
+import error20003 from './testdata/send-error-20003.json' with { type: 'json' };
+import error20429 from './testdata/send-error-20429.json' with { type: 'json' };
+import error21610 from './testdata/send-error-21610.json' with { type: 'json' };
+import created from './testdata/send-response-created.json' with { type: 'json' };
 import smsInbound from './testdata/sms-inbound.json' with { type: 'json' };
 import statusDelivered from './testdata/status-delivered.json' with { type: 'json' };
 import statusOptOut from './testdata/status-undelivered-21610.json' with { type: 'json' };
@@ -210,5 +215,71 @@ export const statusCases: TwilioCase[] = [
     status: 204,
     statusEvent: { providerMessageId: optOut.MessageSid!, status: 'failed', failureReason: '21610', optedOut: true },
     optedOut: '+254711082123',
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outgoing: what the sender asks of Twilio's Messages API, and what it makes of the answer.
+
+export const TWILIO_API = 'https://api.twilio.com';
+export const TWILIO_TEST_SID = 'AC00000000000000000000000000000001';
+export const TWILIO_MESSAGES_PATH = `/2010-04-01/Accounts/${TWILIO_TEST_SID}/Messages.json`;
+
+const refused = (status: number, body: unknown, error: OutgoingCase['error']) => ({
+  response: { status, body },
+  error,
+});
+
+export const outgoingCases: OutgoingCase[] = [
+  {
+    label: 'creates an SMS with the configured sender, shaped body and status callback',
+    message: { text: 'Dry beans well — then store them “airtight”.' },
+    response: { status: 201, body: created },
+    request: {
+      To: '+254711082123',
+      From: '+254700000111',
+      Body: 'Dry beans well - then store them "airtight".',
+      StatusCallback: 'https://baraza.example.org/channels/twilio/status',
+    },
+    requestHeaders: {
+      authorization: `Basic ${Buffer.from(`${TWILIO_TEST_SID}:${TWILIO_TEST_TOKEN}`).toString('base64')}`,
+    },
+    receipt: { providerMessageId: created.sid, segments: 1, encoding: 'GSM-7' },
+  },
+  {
+    label: 'maps 401 (20003) bad credentials to a ProviderSendError',
+    ...refused(401, error20003, { retryable: false, status: 401, code: '20003' }),
+  },
+  {
+    label: 'maps 429 (20429) too many requests to a ProviderSendError',
+    ...refused(429, error20429, { retryable: true, status: 429, code: '20429' }),
+  },
+  {
+    label: 'maps 500 server error to a ProviderSendError',
+    ...refused(500, { code: 20500, message: 'Internal Server Error', status: 500 }, { retryable: true, status: 500 }),
+  },
+  {
+    label: 'maps 400 (21610) unsubscribed recipient to a ProviderSendError',
+    ...refused(400, error21610, { retryable: false, optOut: true, status: 400, code: '21610' }),
+  },
+  {
+    label: 'maps 400 (21211) invalid To to a ProviderSendError',
+    ...refused(
+      400,
+      { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 },
+      { retryable: false, status: 400, code: '21211' },
+    ),
+  },
+  {
+    label: 'maps 400 (63016) WhatsApp window closed to a ProviderSendError',
+    ...refused(
+      400,
+      {
+        code: 63016,
+        message: 'Failed to send freeform message because you are outside the allowed window.',
+        status: 400,
+      },
+      { retryable: false, windowClosed: true, code: '63016' },
+    ),
   },
 ];

@@ -1,12 +1,13 @@
 /**
- * Meta WhatsApp Cloud API incoming cases, run by tests/support/channel-cases.ts: the real webhooks in testdata/,
- * then what each variation must answer and queue or store. Every body is signed with the app secret
- * (X-Hub-Signature-256 over the raw bytes) unless the case says otherwise: see `signMeta`.
+ * Meta WhatsApp Cloud API cases, run by tests/support/channel-cases.ts. Incoming: the real webhooks in testdata/,
+ * then what each variation must answer and queue or store; every body is signed with the app secret
+ * (X-Hub-Signature-256 over the raw bytes) unless the case says otherwise (see `signMeta`). Outgoing: what the
+ * sender posts to the Graph API and what it makes of Graph's answers.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChannelRequest, IncomingCase } from '../../tests/support/channel-cases.js';
+import type { ChannelRequest, IncomingCase, OutgoingCase } from '../../tests/support/channel-cases.js';
 import { signBody } from './signature.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
@@ -229,5 +230,168 @@ export const verificationCases: MetaCase[] = [
     path: verifyPath({ 'hub.mode': 'subscribe', 'hub.verify_token': META_TEST_VERIFY_TOKEN }),
     status: 400,
     error: /hub\.challenge/,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outgoing: what the sender asks of the Graph API's /messages, and what it makes of the answer (sent inside the
+// 24-hour window unless a case says otherwise).
+
+export const GRAPH_API = 'https://graph.facebook.com';
+export const GRAPH_MESSAGES_PATH = '/v21.0/106540352242922/messages';
+export const META_TEST_TOKEN = 'EAAG-test-token';
+export const SENT_WAMID = 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQUFBQUFBQUFBQUFBAA==';
+
+/** Graph's answer to an accepted message. */
+export const graphAccepted = (id = SENT_WAMID) => ({
+  messaging_product: 'whatsapp',
+  contacts: [{ input: '254712345678', wa_id: '254712345678' }],
+  messages: [{ id }],
+});
+
+const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '254712345678' };
+const sentWith = (request: unknown): Omit<OutgoingCase, 'label'> => ({
+  response: { status: 200, body: graphAccepted() },
+  request,
+  requestHeaders: { authorization: `Bearer ${META_TEST_TOKEN}`, 'content-type': 'application/json' },
+  receipt: { providerMessageId: SENT_WAMID },
+});
+const refusedWith = (status: number, body: unknown, error: OutgoingCase['error']): Omit<OutgoingCase, 'label'> => ({
+  response: { status, body },
+  error: { status, optOut: false, ...error },
+});
+
+export const outgoingCases: OutgoingCase[] = [
+  {
+    label: 'text inside the window',
+    ...sentWith({
+      ...envelope,
+      type: 'text',
+      text: { preview_url: false, body: 'Plant beans at the start of the rains.' },
+    }),
+  },
+  {
+    label: 'reply buttons (at most 3, titles cut to 20)',
+    message: {
+      text: 'Welcome to Baraza.',
+      buttons: [
+        { id: 'menu:ask', title: 'Ask a question' },
+        { id: 'pack:agri-advisory', title: 'Farming advice for smallholders' },
+        { id: 'pack:financial-literacy', title: 'Money tips' },
+        { id: 'pack:extra', title: 'Never shown' },
+      ],
+    },
+    ...sentWith({
+      ...envelope,
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        body: { text: 'Welcome to Baraza.' },
+        action: {
+          buttons: [
+            { type: 'reply', reply: { id: 'menu:ask', title: 'Ask a question' } },
+            { type: 'reply', reply: { id: 'pack:agri-advisory', title: 'Farming advice for…' } },
+            { type: 'reply', reply: { id: 'pack:financial-literacy', title: 'Money tips' } },
+          ],
+        },
+      },
+    }),
+  },
+  {
+    label: 'list (at most 10 rows, titles cut to 24)',
+    message: {
+      text: 'Choose a topic.',
+      list: {
+        button: 'Topics',
+        rows: Array.from({ length: 12 }, (_, i) => ({
+          id: `topic:p:t${i}`,
+          title: i === 0 ? 'Soil fertility and organic manure' : `Topic ${i}`,
+          ...(i === 1 ? { description: 'About topic one' } : {}),
+        })),
+      },
+    },
+    ...sentWith({
+      ...envelope,
+      type: 'interactive',
+      interactive: {
+        type: 'list',
+        body: { text: 'Choose a topic.' },
+        action: {
+          button: 'Topics',
+          sections: [
+            {
+              rows: [
+                { id: 'topic:p:t0', title: 'Soil fertility and…' },
+                { id: 'topic:p:t1', title: 'Topic 1', description: 'About topic one' },
+                ...Array.from({ length: 8 }, (_, i) => ({ id: `topic:p:t${i + 2}`, title: `Topic ${i + 2}` })),
+              ],
+            },
+          ],
+        },
+      },
+    }),
+  },
+  {
+    label: 'explicit template',
+    message: { template: { name: 'daily_tip', lang: 'sw', params: ['Panda mapema.\nTumia mbolea.'] } },
+    ...sentWith({
+      ...envelope,
+      type: 'template',
+      template: {
+        name: 'daily_tip',
+        language: { code: 'sw' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Panda mapema. Tumia mbolea.' }] }],
+      },
+    }),
+  },
+  {
+    label: '401 invalid token',
+    ...refusedWith(
+      401,
+      { error: { message: 'Error validating access token', type: 'OAuthException', code: 190, error_subcode: 463 } },
+      { retryable: false, code: '190' },
+    ),
+  },
+  {
+    label: '400 with code 190 (expired token)',
+    ...refusedWith(
+      400,
+      { error: { message: 'Session has expired', type: 'OAuthException', code: 190 } },
+      {
+        retryable: false,
+        code: '190',
+      },
+    ),
+  },
+  {
+    label: '429 too many requests',
+    ...refusedWith(429, { error: { message: 'Rate limit hit', code: 130429 } }, { retryable: true, code: '130429' }),
+  },
+  {
+    label: '400 pair rate limit 131056',
+    ...refusedWith(400, { error: { message: 'Pair rate limit', code: 131056 } }, { retryable: true }),
+  },
+  {
+    label: '500 internal error',
+    ...refusedWith(500, { error: { message: 'An unknown error occurred', code: 1 } }, { retryable: true }),
+  },
+  {
+    label: '503 without a JSON body',
+    ...refusedWith(503, 'Service Unavailable', { retryable: true }),
+  },
+  {
+    label: '400 invalid parameter',
+    ...refusedWith(400, { error: { message: 'Invalid parameter', code: 100 } }, { retryable: false, code: '100' }),
+  },
+  {
+    label: '400 user stopped messages (131050)',
+    ...refusedWith(
+      400,
+      { error: { message: 'User stopped marketing messages', code: 131050 } },
+      {
+        retryable: false,
+        optOut: true,
+      },
+    ),
   },
 ];

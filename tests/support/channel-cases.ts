@@ -1,12 +1,15 @@
 /**
- * One runner for every provider's incoming cases (courier's RunIncomingTestCases): each provider folder keeps a
- * table of cases — a label, the request, the expected status and body, the message it queues or the delivery
- * status it stores — next to its real payloads in `testdata/`, and this file drives them over real HTTP.
+ * One runner for every provider's cases (courier's RunIncomingTestCases / RunOutgoingTestCases): each provider
+ * folder keeps tables — incoming: a label, the request, the expected status and body, the message it queues or
+ * the delivery status it stores; outgoing: the message, the provider API's answer, the request it must receive
+ * and the receipt or error — next to its real payloads in `testdata/`, and this file drives them over real HTTP.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import nock from 'nock';
 import type { AppContext } from '../../src/app/context.js';
-import type { InboundMessage, Provider, StatusEvent } from '../../src/messages/index.js';
+import type { InboundMessage, OutboundMessage, Provider, StatusEvent } from '../../src/messages/index.js';
 import { loadStatus } from '../../src/messages/status.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
 import { loadProfile } from '../../src/subscribers/index.js';
 
 export const FORM = 'application/x-www-form-urlencoded';
@@ -160,6 +163,90 @@ export function runIncomingCases<C extends IncomingCase>(title: string, table: I
       }
       if (c.optedOut) expect((await loadProfile(harness.ctx.store, c.optedOut)).optedOut).toBe(true);
       await table.check?.(res, c, harness);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outgoing cases: what a sender asks of the provider's API, and what it makes of the answer.
+
+export interface OutgoingCase {
+  label: string;
+  /** The message sent, over the table's base message. */
+  message?: Partial<OutboundMessage>;
+  /** The provider's API on another host for this case (e.g. a premium endpoint). */
+  host?: string;
+  /** What the provider's API answers: a status and a body (JSON unless a string). */
+  response: { status: number; body: unknown };
+  /** The request body the provider receives, exactly (form fields or JSON). */
+  request?: unknown;
+  /** Fields the request body must carry, among others. */
+  requestContains?: Record<string, unknown>;
+  /** Headers the request must carry, exactly. */
+  requestHeaders?: Record<string, string>;
+  /** What the sender returns. */
+  receipt?: SendReceipt;
+  /** Or the ProviderSendError it fails with (a boolean option given as false must be unset or false). */
+  error?: Partial<ProviderSendError['opts']>;
+}
+
+export interface OutgoingTable<C extends OutgoingCase> {
+  /** Where the provider's API lives, and the path messages are posted to. */
+  host: string;
+  path: string;
+  /** How the provider's API reads the body. */
+  bodyFormat: 'form' | 'json';
+  message: OutboundMessage;
+  cases: readonly C[];
+  sender(c: C): ProviderSender | Promise<ProviderSender>;
+  /** Credentials no error message may quote. */
+  secrets?: string[];
+}
+
+/** Runs a provider's outgoing table against a faked API (nock): one test per case. */
+export function runOutgoingCases<C extends OutgoingCase>(title: string, table: OutgoingTable<C>): void {
+  describe(title, () => {
+    afterEach(() => {
+      nock.abortPendingRequests();
+      nock.cleanAll();
+    });
+
+    it.each(table.cases as C[])('$label', async (c) => {
+      const captured: { headers: Record<string, unknown>; body: unknown }[] = [];
+      const scope = nock(c.host ?? table.host)
+        .post(table.path)
+        .reply(function (_uri, body) {
+          const raw = typeof body === 'string' ? body : JSON.stringify(body);
+          captured.push({
+            headers: this.req.headers,
+            body: table.bodyFormat === 'form' ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw),
+          });
+          const json = typeof c.response.body !== 'string';
+          return [c.response.status, c.response.body as nock.Body, json ? { 'content-type': 'application/json' } : {}];
+        });
+      const sender = await table.sender(c);
+      const outcome = await sender.send({ ...table.message, ...c.message }).then(
+        (receipt) => ({ receipt, error: undefined }),
+        (error: unknown) => ({ receipt: undefined, error }),
+      );
+      expect(scope.isDone()).toBe(true);
+      const sent = captured[0]!;
+      if (c.request !== undefined) expect(sent.body).toEqual(c.request);
+      if (c.requestContains) expect(sent.body).toMatchObject(c.requestContains);
+      for (const [name, value] of Object.entries(c.requestHeaders ?? {})) expect(sent.headers[name]).toBe(value);
+      if (c.error) {
+        expect(outcome.error).toBeInstanceOf(ProviderSendError);
+        const err = outcome.error as ProviderSendError;
+        for (const [k, v] of Object.entries(c.error)) {
+          const actual = (err.opts as Record<string, unknown>)[k];
+          if (typeof v === 'boolean') expect({ [k]: Boolean(actual) }).toEqual({ [k]: v });
+          else expect({ [k]: actual }).toEqual({ [k]: v });
+        }
+        for (const secret of table.secrets ?? []) expect(err.message).not.toContain(secret);
+      } else {
+        if (outcome.error) throw outcome.error;
+        if (c.receipt) expect(outcome.receipt).toEqual(c.receipt);
+      }
     });
   });
 }
