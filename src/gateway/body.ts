@@ -27,8 +27,9 @@ const hasBody = (req: Request) =>
 
 /**
  * Reads a request body once, up to `limitBytes`: forms (flat fields, repeated ones as arrays), JSON (with the raw
- * bytes kept on `req.rawBody`) and plain text. Any other type of body is refused with 415 naming it; GET and HEAD
- * bodies are ignored. Parser errors go to the gateway's error handler, which names them (413, 400, 415).
+ * bytes kept on `req.rawBody`) and plain text. Any other type of body is refused with 415 naming it. A GET or
+ * HEAD body is read and dropped, so no parser further on (Bull Board's) tries to make sense of it. Parser errors
+ * go to the gateway's error handler, which names them (413, 400, 415).
  */
 export function readBody(limitBytes: number): RequestHandler {
   const parsers: RequestHandler[] = [
@@ -37,8 +38,15 @@ export function readBody(limitBytes: number): RequestHandler {
     express.json({ limit: limitBytes, strict: false, verify: keepRawBody }),
     express.text({ limit: limitBytes, type: TEXT }),
   ];
+  const drop = express.raw({ limit: limitBytes, type: () => true });
   return (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || !hasBody(req)) return next();
+    if (!hasBody(req)) return next();
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      return drop(req, res, (err?: unknown) => {
+        req.body = undefined;
+        next(err);
+      });
+    }
     const type = req.headers['content-type'];
     if (!type || !req.is([FORM, JSON_TYPE, TEXT])) {
       // No type and no bytes is no body at all.

@@ -536,6 +536,16 @@ const REGRESSIONS: FuzzRequest[] = [
     body: Buffer.from('sessionId=a&sessionId=b&phoneNumber=0711000001&text=1&text=2'),
   },
   {
+    label: "GET with a broken JSON body on Bull Board's files (its own JSON parser answered 400 { error: { key } })",
+    method: 'GET',
+    url: '/admin/queues/static/%ff',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${SECRETS.ADMIN_USER}:${SECRETS.ADMIN_PASSWORD}`).toString('base64')}`,
+    },
+    body: Buffer.from('":HUh"'),
+  },
+  {
     label: 'GET with a JSON body on the verification route',
     method: 'GET',
     url: '/channels/whatsapp?hub.mode=subscribe&hub.verify_token=fuzz-verify-token',
