@@ -43,8 +43,12 @@ async function start(env: Record<string, string> = {}, surfaces: SurfaceFactory[
   return { ctx, base: gw.base };
 }
 
-const post = (base: string, body: string | undefined, type?: string) =>
-  fetch(`${base}/probe/echo`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
+const post = (base: string, body: string | undefined, type?: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}/probe/echo`, {
+    method: 'POST',
+    headers: { ...(type ? { 'content-type': type } : {}), ...headers },
+    body,
+  });
 
 describe('body reading', () => {
   it('parses forms flat (repeated fields as arrays), JSON with its raw bytes, and plain text', async () => {
@@ -75,15 +79,37 @@ describe('body reading', () => {
       error: 'request body is not valid JSON',
     },
     {
+      label: 'a form in a charset it cannot read',
+      body: 'a=1',
+      type: 'application/x-www-form-urlencoded; charset=utf-16',
+      status: 415,
+      error: 'unsupported charset "UTF-16" in Content-Type "application/x-www-form-urlencoded; charset=utf-16"',
+    },
+    {
+      label: 'a body in an unknown Content-Encoding',
+      body: 'a=1',
+      type: 'application/x-www-form-urlencoded',
+      headers: { 'content-encoding': 'x-squeezed' },
+      status: 415,
+      error: 'unsupported Content-Encoding "x-squeezed"',
+    },
+    {
       label: 'a body over BODY_LIMIT_BYTES',
       body: `a=${'x'.repeat(3000)}`,
       type: 'application/x-www-form-urlencoded',
       status: 413,
       error: 'request body is larger than 2048 bytes',
     },
-  ])('refuses $label with $status', async ({ body, type, status, error }) => {
+  ] as {
+    label: string;
+    body: string;
+    type: string;
+    headers?: Record<string, string>;
+    status: number;
+    error: string;
+  }[])('refuses $label with $status', async ({ body, type, headers, status, error }) => {
     const { base } = await start();
-    const res = await post(base, body, type);
+    const res = await post(base, body, type, headers);
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error });
   });

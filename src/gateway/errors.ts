@@ -113,9 +113,12 @@ function fromLibrary(err: unknown, req: Request, bodyLimitBytes: number): HttpEr
     case 'json.empty':
       return new BadRequestError('request body is empty');
     case 'charset.unsupported':
-    case 'encoding.unsupported':
       return new UnsupportedMediaTypeError(
         `${err.message} in Content-Type "${String(req.headers['content-type'] ?? '')}"`,
+      );
+    case 'encoding.unsupported':
+      return new UnsupportedMediaTypeError(
+        `unsupported Content-Encoding "${String(req.headers['content-encoding'] ?? '')}"`,
       );
     default: {
       const status = err.status ?? 500;
