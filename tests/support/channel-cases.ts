@@ -5,7 +5,6 @@
  * and the receipt or error — next to its real payloads in `testdata/`, and this file drives them over real HTTP.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import nock from 'nock';
 import type { AppContext } from '../../src/app/context.js';
 import type { InboundMessage, OutboundMessage, Provider, StatusEvent } from '../../src/messages/index.js';
 import { loadStatus } from '../../src/messages/status.js';
@@ -203,15 +202,23 @@ export interface OutgoingTable<C extends OutgoingCase> {
   secrets?: string[];
 }
 
+/**
+ * nock patches node:http for the whole Jest worker once loaded, and later test files in the same worker (the HTTP
+ * fuzz) would talk through it: only the files that run outgoing cases load it.
+ */
+const loadNock = async () => (await import('nock')).default;
+
 /** Runs a provider's outgoing table against a faked API (nock): one test per case. */
 export function runOutgoingCases<C extends OutgoingCase>(title: string, table: OutgoingTable<C>): void {
   describe(title, () => {
-    afterEach(() => {
+    afterEach(async () => {
+      const nock = await loadNock();
       nock.abortPendingRequests();
       nock.cleanAll();
     });
 
     it.each(table.cases as C[])('$label', async (c) => {
+      const nock = await loadNock();
       const captured: { headers: Record<string, unknown>; body: unknown }[] = [];
       const scope = nock(c.host ?? table.host)
         .post(table.path)
@@ -222,7 +229,11 @@ export function runOutgoingCases<C extends OutgoingCase>(title: string, table: O
             body: table.bodyFormat === 'form' ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw),
           });
           const json = typeof c.response.body !== 'string';
-          return [c.response.status, c.response.body as nock.Body, json ? { 'content-type': 'application/json' } : {}];
+          return [
+            c.response.status,
+            c.response.body as import('nock').Body,
+            json ? { 'content-type': 'application/json' } : {},
+          ];
         });
       const sender = await table.sender(c);
       const outcome = await sender.send({ ...table.message, ...c.message }).then(
