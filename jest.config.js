@@ -4,8 +4,6 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)(?<!\\.json)\\.js$': '$1',
-    // ESM-only dependency of @fastify/static (Bull Board) that Jest cannot require; see the shim.
-    '^content-disposition$': '<rootDir>/tests/support/shims/content-disposition.cjs',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/channels/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],

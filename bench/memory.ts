@@ -1,6 +1,6 @@
 /**
  * Resident memory (VmRSS from /proc/<pid>/status) of the product's gateway and worker processes at idle and
- * under load, next to the smallest honest baseline: one process with Fastify, a form route that enqueues a
+ * under load, next to the smallest honest baseline: one process with Express, a form route that enqueues a
  * BullMQ job, and two BullMQ workers (bench/bare/service.ts). Both get the same load: Africa's Talking-shaped
  * SMS webhooks, 32 in flight, for a fixed time; the product also answers every one with the lexical tier.
  */
@@ -185,7 +185,7 @@ export async function run(): Promise<BenchResult> {
         product:
           'gateway and worker as separate processes (node --import tsx src/main.ts gateway|worker), lexical tier over the real packs, simulator outbox',
         baseline:
-          'bench/bare/service.ts: Fastify + @fastify/formbody + BullMQ queue and two workers in one process, same runtime (node --import tsx)',
+          'bench/bare/service.ts: Express (express.urlencoded) + BullMQ queue and two workers in one process, same runtime (node --import tsx)',
       },
       product: { ...product!.memory, webhooksSent: product!.sent, backlogAfterLoadMs: product!.backlogMs },
       bare: { ...b, webhooksSent: bare!.sent, backlogAfterLoadMs: bare!.backlogMs },

@@ -1,6 +1,6 @@
 import { createRuntime, workerIdentity } from './app/runtime.js';
 import { type Config, ConfigError, loadConfig } from './config/index.js';
-import { createGatewayApp } from './gateway/index.js';
+import { createGatewayServer } from './gateway/index.js';
 import { createLogger, pseudonymiser } from './log/index.js';
 import { startWorkers } from './worker/index.js';
 
@@ -45,12 +45,10 @@ async function main(): Promise<void> {
     rt.log.info({ worker: workerIdentity() }, 'worker consuming the inbound, outbound and scheduled queues');
   }
   if (role === 'all' || role === 'gateway') {
-    const app = await createGatewayApp(rt);
-    await app.listen({ port: config.port, host: config.host });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const gateway = await createGatewayServer(rt);
+    const { port } = await gateway.listen(config.port, config.host);
     rt.log.info(`gateway listening on http://localhost:${port} (simulator at /simulator)`);
-    closers.unshift(() => app.close());
+    closers.unshift(() => gateway.close());
   }
   let stopping = false;
   const stop = async (signal: string) => {

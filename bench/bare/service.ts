@@ -1,10 +1,9 @@
 /**
- * Memory baseline: the smallest honest "Fastify + BullMQ" service in one process. A form webhook enqueues an
+ * Memory baseline: the smallest honest "Express + BullMQ" service in one process. A form webhook enqueues an
  * inbound job; one worker turns it into an outbound job; a second worker consumes that. No Baraza code.
  */
-import formbody from '@fastify/formbody';
 import { Queue, Worker } from 'bullmq';
-import Fastify from 'fastify';
+import express from 'express';
 import { Redis } from 'ioredis';
 
 const url = process.env.BARE_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,22 +25,30 @@ const workers = [
   new Worker('outbound', async () => ({ status: 'sent' }), { connection: conn(), prefix, concurrency: 8 }),
 ];
 
-const app = Fastify({ logger: false });
+const app = express();
+app.disable('x-powered-by');
+let server: ReturnType<typeof app.listen> | undefined;
 
 async function main(): Promise<void> {
-  await app.register(formbody);
-  app.get('/readyz', async () => ({ status: 'ready' }));
-  app.post('/sms', async (req, reply) => {
-    const body = req.body as Record<string, string>;
-    if (!body?.from || !body.id) return reply.code(400).send({ error: "field 'from' is required" });
-    await inbound.add('sms', { from: body.from, text: body.text ?? '' }, { jobId: `sms-${body.id}` });
-    return { status: 'accepted' };
+  app.get('/readyz', (_req, res) => {
+    res.json({ status: 'ready' });
   });
-  await app.listen({ port, host: '127.0.0.1' });
+  app.post('/sms', express.urlencoded({ extended: false }), async (req, res) => {
+    const body = req.body as Record<string, string> | undefined;
+    if (!body?.from || !body.id) {
+      res.status(400).json({ error: "field 'from' is required" });
+      return;
+    }
+    await inbound.add('sms', { from: body.from, text: body.text ?? '' }, { jobId: `sms-${body.id}` });
+    res.json({ status: 'accepted' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server = app.listen(port, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve()));
+  });
 }
 
 const stop = async () => {
-  await app.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   await Promise.all(workers.map((w) => w.close()));
   await inbound.close();
   await outbound.close();

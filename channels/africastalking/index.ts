@@ -1,4 +1,5 @@
 export { addressAllowed, allowedAddresses, atGuard } from './guard.js';
+export { AT_ROOT, africasTalkingRouter } from './routes.js';
 export {
   AfricasTalkingSender,
   AT_SEND_TIMEOUT_MS,
@@ -10,10 +11,11 @@ export {
   AT_OPT_OUT_REASONS,
   AT_SMS_ROUTE,
   AT_STATUS_MAP,
+  deliveryReportHandler,
   deliveryReportSchema,
+  inboundSmsHandler,
   inboundSmsSchema,
-  registerAfricasTalkingSms,
   toInboundMessage,
   toStatusEvent,
 } from './sms.js';
-export { registerAfricasTalkingUssd } from './ussd.js';
+export { AT_USSD_ROUTE, ussdHandler } from './ussd.js';

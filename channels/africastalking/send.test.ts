@@ -5,13 +5,13 @@ import type { OutboundMessage } from '../../src/messages/index.js';
 import { ProviderSendError } from '../../src/outbound/types.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import { loadProfile } from '../../src/subscribers/index.js';
+import { runOutgoingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { AfricasTalkingSender, classifyAfricasTalkingError, createAfricasTalkingSender } from './send.js';
+import { AT_TEST_API_KEY, AT_LIVE_API as LIVE, outgoingCases } from './testcases.js';
 import blacklistResponse from './testdata/send-response-blacklist.json' with { type: 'json' };
 import successResponse from './testdata/send-response-success.json' with { type: 'json' };
 
-const LIVE = 'https://api.africastalking.com';
-const CONTENT = 'https://content.africastalking.com';
 const TO = '+254711082123';
 
 interface Captured {
@@ -74,40 +74,17 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
+runOutgoingCases("Africa's Talking sender: requests and answers at the HTTP boundary", {
+  host: LIVE,
+  path: '/version1/messaging',
+  bodyFormat: 'form',
+  message: outbound(),
+  cases: outgoingCases,
+  sender: (c) => sender(c.senderOptions),
+  secrets: [AT_TEST_API_KEY],
+});
+
 describe("Africa's Talking sender: requests at the HTTP boundary", () => {
-  it('sends a reply through the bulk endpoint with the short code as sender', async () => {
-    const captured: Captured[] = [];
-    const scope = expectAt(LIVE, '/version1/messaging', 201, successResponse, captured);
-    const receipt = await sender().send(outbound({ text: 'It’s time — plant now…' }));
-    expect(scope.isDone()).toBe(true);
-    expect(captured).toHaveLength(1);
-    expect(captured[0]!.body).toEqual({
-      username: 'baraza-live',
-      to: TO,
-      message: "It's time - plant now...",
-      from: '40123',
-      bulkSMSMode: '1',
-    });
-    expect(captured[0]!.headers.apikey).toBe('test-api-key');
-    expect(captured[0]!.headers.accept).toBe('application/json');
-    expect(receipt).toEqual({
-      providerMessageId: 'ATXid_1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6',
-      segments: 1,
-      encoding: 'GSM-7',
-    });
-  });
-
-  it('asks AT to enqueue tips (bulk traffic)', async () => {
-    const captured: Captured[] = [];
-    expectAt(LIVE, '/version1/messaging', 201, successResponse, captured);
-    await sender().send(outbound({ kind: 'tip', text: 'Tip: save a little every week.' }));
-    expect(captured[0]!.body).toMatchObject({
-      bulkSMSMode: '1',
-      enqueue: '1',
-      message: 'Tip: save a little every week.',
-    });
-  });
-
   it('fits a long reply into SMS_MAX_SEGMENTS before sending', async () => {
     const captured: Captured[] = [];
     expectAt(LIVE, '/version1/messaging', 201, successResponse, captured);
@@ -117,45 +94,11 @@ describe("Africa's Talking sender: requests at the HTTP boundary", () => {
     expect(receipt.segments).toBe(2);
   });
 
-  it('passes the linkId through as a premium reply when a premium keyword is configured', async () => {
-    const captured: Captured[] = [];
-    const scope = expectAt(CONTENT, '/version1/messaging', 201, successResponse, captured);
-    await sender({ premiumKeyword: 'BARAZA' }).send(outbound({ linkId: 'SampleLinkId123' }));
-    expect(scope.isDone()).toBe(true);
-    expect(captured[0]!.body).toEqual({
-      username: 'baraza-live',
-      to: TO,
-      message: 'Plant maize at the onset of the long rains.',
-      from: '40123',
-      bulkSMSMode: '0',
-      keyword: 'BARAZA',
-      linkId: 'SampleLinkId123',
-    });
-  });
-
   it('sends a linkId reply as ordinary bulk SMS when no premium keyword is configured', async () => {
     const captured: Captured[] = [];
     expectAt(LIVE, '/version1/messaging', 201, successResponse, captured);
     await sender().send(outbound({ linkId: 'SampleLinkId123' }));
     expect(captured[0]!.body).not.toHaveProperty('linkId');
-  });
-
-  it.each([
-    [
-      '401 bad credentials',
-      401,
-      'The supplied authentication is invalid',
-      { retryable: false, status: 401, code: 'unauthorized' },
-    ],
-    ['429 rate limited', 429, 'Too Many Requests', { retryable: true, status: 429, code: 'rate-limited' }],
-    ['500 server error', 500, 'Internal Server Error', { retryable: true, status: 500 }],
-    ['503 unavailable', 503, 'Service Unavailable', { retryable: true, status: 503 }],
-    ['400 bad request', 400, 'Invalid phone number', { retryable: false, status: 400 }],
-  ])('maps %s to a ProviderSendError', async (_label, status, body, opts) => {
-    expectAt(LIVE, '/version1/messaging', status, body, []);
-    const err = await rejection(sender().send(outbound()));
-    expect(err.opts).toMatchObject(opts);
-    expect(err.message).not.toContain('test-api-key');
   });
 
   it('gives up on a request that hangs past the timeout, as retryable', async () => {
@@ -174,12 +117,6 @@ describe("Africa's Talking sender: requests at the HTTP boundary", () => {
     ['an error without a code', Object.assign(new Error('network down'), { isAxiosError: true }), 'network'],
   ])('treats %s as retryable', (_label, error, code) => {
     expect(classifyAfricasTalkingError(error).opts).toMatchObject({ retryable: true, code });
-  });
-
-  it('reads a blacklisted recipient in a 201 answer as an opt-out', async () => {
-    expectAt(LIVE, '/version1/messaging', 201, blacklistResponse, []);
-    const err = await rejection(sender().send(outbound()));
-    expect(err.opts).toMatchObject({ retryable: false, optOut: true, code: 'UserInBlacklist' });
   });
 
   it('is only created when AT_USERNAME and AT_API_KEY are set', async () => {

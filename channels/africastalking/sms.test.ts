@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../src/app/context.js';
-import { buildGateway } from '../../src/gateway/app.js';
-import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/messages/index.js';
+import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
+import type { InboundMessage } from '../../src/messages/index.js';
+import { InvalidPhoneNumberError } from '../../src/messages/index.js';
 import { loadStatus } from '../../src/messages/status.js';
 import {
   EmbeddedQueueBackend,
@@ -13,54 +13,41 @@ import {
   type TaskQueue,
 } from '../../src/queue/index.js';
 import { loadProfile, saveProfile } from '../../src/subscribers/index.js';
+import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import {
-  AT_STATUS_MAP,
-  deliveryReportSchema,
-  inboundSmsSchema,
-  registerAfricasTalkingSms,
-  toInboundMessage,
-  toStatusEvent,
-} from './sms.js';
-import deliveryBlacklist from './testdata/sms-delivery-blacklist.json' with { type: 'json' };
-import deliverySuccess from './testdata/sms-delivery-success.json' with { type: 'json' };
-import inboundSms from './testdata/sms-inbound.json' with { type: 'json' };
+import { serveSurfaces } from '../../tests/support/http.js';
+import { AT_ROOT, africasTalkingRouter } from './routes.js';
+import { AT_STATUS_MAP, deliveryReportSchema, inboundSmsSchema, toInboundMessage, toStatusEvent } from './sms.js';
+import { DELIVERY_PATH, delivery, deliveryCases, SMS_PATH, sms, smsCases } from './testcases.js';
 
 const FORM = 'application/x-www-form-urlencoded';
-const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-const without = (fields: Record<string, string>, name: string) => {
-  const { [name]: _drop, ...rest } = fields;
-  return rest;
-};
 
-interface Harness {
-  ctx: AppContext;
-  app: FastifyInstance;
-  base: string;
-  inbound: InboundMessage[];
-}
+type Harness = ChannelHarness & { ctx: AppContext };
 
 async function harness(
   opts: { env?: Record<string, string>; queues?: QueueBackend; proxiesFromConfig?: boolean } = {},
 ): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, queues: opts.queues });
-  const app = await buildGateway(ctx, {
-    plugins: [registerAfricasTalkingSms],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
+  const menus = loadUssdMenus();
+  const gw = await serveSurfaces(ctx, [(c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) })], {
     // Most tests stand in for any proxy; the TRUSTED_PROXIES tests use the gateway's own setting.
     trustProxy: opts.proxiesFromConfig ? ctx.config.trustedProxies : true,
   });
-  // A real socket rather than app.inject: light-my-request needs the ESM-only `cookie`, which Jest cannot require.
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const inbound: InboundMessage[] = [];
   if (!opts.queues) {
     ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {
       inbound.push(job.data);
     });
   }
-  return { ctx, app, base, inbound };
+  return {
+    ctx,
+    base: gw.base,
+    inbound,
+    async close() {
+      await gw.close();
+      await ctx.queues.close();
+    },
+  };
 }
 
 async function post(
@@ -83,92 +70,28 @@ async function post(
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
-interface IncomingCase {
-  label: string;
-  body: Record<string, string> | string;
-  contentType?: string;
-  status: number;
-  error?: string;
-  inbound?: Partial<InboundMessage>;
-}
+runIncomingCases("Africa's Talking inbound SMS", {
+  provider: 'africastalking',
+  path: SMS_PATH,
+  contentType: FORM,
+  cases: smsCases,
+  start: () => harness(),
+});
 
-const sms = fixture(inboundSms);
+runIncomingCases("Africa's Talking delivery reports", {
+  provider: 'africastalking',
+  path: DELIVERY_PATH,
+  contentType: FORM,
+  cases: deliveryCases,
+  start: () => harness(),
+});
 
-const incomingCases: IncomingCase[] = [
-  {
-    label: 'valid premium SMS',
-    body: sms,
-    status: 200,
-    inbound: {
-      id: `africastalking:${sms.id}`,
-      channel: 'sms',
-      provider: 'africastalking',
-      from: '+254711082123',
-      to: '40123',
-      text: 'When should I plant maize?',
-      providerMessageId: sms.id,
-      linkId: 'SampleLinkId123',
-    },
-  },
-  {
-    label: 'valid SMS without linkId, national number format',
-    body: { ...without(sms, 'linkId'), id: 'plain-1', from: '0711082124' },
-    status: 200,
-    inbound: { id: 'africastalking:plain-1', from: '+254711082124', linkId: undefined },
-  },
-  { label: 'missing from', body: without(sms, 'from'), status: 400, error: "field 'from' is required" },
-  { label: 'missing to', body: without(sms, 'to'), status: 400, error: "field 'to' is required" },
-  { label: 'missing text', body: without(sms, 'text'), status: 400, error: "field 'text' is required" },
-  { label: 'missing date', body: without(sms, 'date'), status: 400, error: "field 'date' is required" },
-  { label: 'missing id', body: without(sms, 'id'), status: 400, error: "field 'id' is required" },
-  { label: 'empty body', body: '', status: 400, error: "field 'from' is required" },
-  {
-    label: 'not a phone number',
-    body: { ...sms, from: 'hello' },
-    status: 400,
-    error: "field 'from' is not a valid phone number",
-  },
-  {
-    label: 'text too long',
-    body: { ...sms, id: 'long', text: 'x'.repeat(2001) },
-    status: 400,
-    error: "field 'text' is longer than 2000 characters",
-  },
-  {
-    label: 'JSON instead of a form',
-    body: JSON.stringify(sms),
-    contentType: 'application/json',
-    status: 415,
-    error: 'Content-Type must be application/x-www-form-urlencoded',
-  },
-];
-
-describe("Africa's Talking inbound SMS", () => {
+describe("Africa's Talking inbound SMS: duplicates", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
   });
-  afterAll(async () => {
-    await h.app.close();
-    await h.ctx.queues.close();
-  });
-
-  it.each(incomingCases)('$label → $status', async (c) => {
-    const before = h.inbound.length;
-    const res = await post(h, 'sms', c.body, { contentType: c.contentType });
-    expect(res.statusCode).toBe(c.status);
-    if (c.error) expect(res.json()).toEqual({ error: c.error });
-    await settle();
-    if (c.inbound) {
-      expect(h.inbound.length).toBe(before + 1);
-      const got = h.inbound.at(-1)!;
-      expect(got).toMatchObject(Object.fromEntries(Object.entries(c.inbound).filter(([, v]) => v !== undefined)));
-      for (const [k, v] of Object.entries(c.inbound)) if (v === undefined) expect(got).not.toHaveProperty(k);
-      expect(Date.parse(got.receivedAt)).not.toBeNaN();
-    } else {
-      expect(h.inbound.length).toBe(before);
-    }
-  });
+  afterAll(() => h.close());
 
   it('takes a duplicate delivery of the same id once', async () => {
     const body = { ...sms, id: 'dup-1' };
@@ -182,54 +105,15 @@ describe("Africa's Talking inbound SMS", () => {
   });
 });
 
-describe("Africa's Talking delivery reports", () => {
+describe("Africa's Talking delivery reports: order and opt-outs", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
   });
-  afterAll(async () => {
-    await h.app.close();
-    await h.ctx.queues.close();
-  });
+  afterAll(() => h.close());
 
-  const success = fixture(deliverySuccess);
-  const blacklist = fixture(deliveryBlacklist);
-
-  it.each([
-    ['Success', 'delivered'],
-    ['Sent', 'sent'],
-    ['Submitted', 'sent'],
-    ['Buffered', 'queued'],
-    ['Rejected', 'failed'],
-    ['Failed', 'failed'],
-    ['AbsentSubscriber', 'failed'],
-  ])('maps %s to %s and stores it', async (atStatus, ours) => {
-    const id = `ATXid_map_${atStatus}`;
-    const res = await post(h, 'delivery', { ...success, id, status: atStatus });
-    expect(res.statusCode).toBe(200);
-    const stored = await loadStatus(h.ctx, 'africastalking', id);
-    expect(stored).toMatchObject({
-      kind: 'status',
-      provider: 'africastalking',
-      providerMessageId: id,
-      status: ours as StatusEvent['status'],
-      providerStatus: atStatus,
-      subscriber: '+254711082123',
-    });
-  });
-
-  it.each([
-    ['unknown status', { ...success, status: 'Teleported' }, 400, `field 'status' has an unknown value "Teleported"`],
-    ['missing id', without(success, 'id'), 400, "field 'id' is required"],
-    ['missing status', without(success, 'status'), 400, "field 'status' is required"],
-    ['missing phoneNumber', without(success, 'phoneNumber'), 400, "field 'phoneNumber' is required"],
-    ['missing networkCode', without(success, 'networkCode'), 400, "field 'networkCode' is required"],
-    ['retryCount not a number', { ...success, retryCount: 'many' }, 400, "field 'retryCount' must be a whole number"],
-  ])('rejects %s', async (_label, body, status, error) => {
-    const res = await post(h, 'delivery', body as Record<string, string>);
-    expect(res.statusCode).toBe(status);
-    expect(res.json()).toEqual({ error });
-  });
+  const success = delivery.success;
+  const blacklist = delivery.blacklist;
 
   it('never steps a stored status backwards (late "Sent" after "Success")', async () => {
     const id = 'ATXid_order';
@@ -272,10 +156,9 @@ describe("Africa's Talking route protection", () => {
     const res = await post(h, 'sms', { ...sms, id: `tok-${status}` }, { query });
     expect(res.statusCode).toBe(status);
     if (error) expect(res.json()).toEqual({ error });
-    const report = await post(h, 'delivery', fixture(deliverySuccess), { query });
+    const report = await post(h, 'delivery', delivery.success, { query });
     expect(report.statusCode).toBe(status);
-    await h.app.close();
-    await h.ctx.queues.close();
+    await h.close();
   });
 
   it.each([
@@ -287,8 +170,7 @@ describe("Africa's Talking route protection", () => {
     const res = await post(h, 'sms', { ...sms, id: `ip-${ip}` }, { ip });
     expect(res.statusCode).toBe(status);
     if (status === 403) expect(res.json()).toEqual({ error: 'source address is not in AT_ALLOWED_IPS' });
-    await h.app.close();
-    await h.ctx.queues.close();
+    await h.close();
   });
 });
 
@@ -309,8 +191,7 @@ describe('TRUSTED_PROXIES: whose X-Forwarded-For counts for AT_ALLOWED_IPS', () 
       },
     );
     expect(res.statusCode).toBe(status);
-    await h.app.close();
-    await h.ctx.queues.close();
+    await h.close();
   });
 });
 
@@ -347,8 +228,7 @@ describe('when Redis is away', () => {
     expect(retry.statusCode).toBe(200);
     expect(retry.json()).toEqual({ status: 'accepted' });
     expect(queues.added).toHaveLength(1);
-    await h.app.close();
-    await h.ctx.queues.close();
+    await h.close();
   });
 });
 

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app/context.js';
+import { BadRequestError } from '../../src/gateway/errors.js';
 import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
@@ -11,9 +12,6 @@ import {
   type StatusEvent,
 } from '../../src/messages/index.js';
 import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
-import { QueueUnavailableError } from '../../src/queue/index.js';
-import { StoreUnavailableError } from '../../src/store/index.js';
-import { atGuard } from './guard.js';
 
 export const AT_SMS_ROUTE = '/channels/africastalking/sms';
 export const AT_DELIVERY_ROUTE = '/channels/africastalking/delivery';
@@ -64,28 +62,6 @@ export const AT_STATUS_MAP: Readonly<Record<string, DeliveryStatus>> = {
 /** Failure reasons meaning the number refuses our messages (the subscriber opted out at the operator). */
 export const AT_OPT_OUT_REASONS: readonly string[] = ['UserInBlackList', 'UserInBlacklist'];
 
-function rejectBody(ctx: AppContext, reply: FastifyReply, route: string, reason: string, error: string) {
-  ctx.metrics.rejected.inc({ route, reason });
-  return reply.code(400).send({ error });
-}
-
-function formOnly(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, route: string): boolean {
-  const ct = String(req.headers['content-type'] ?? '');
-  if (ct.startsWith('application/x-www-form-urlencoded')) return true;
-  ctx.metrics.rejected.inc({ route, reason: 'content-type' });
-  reply.code(415).send({ error: 'Content-Type must be application/x-www-form-urlencoded' });
-  return false;
-}
-
-/** Redis away: 503 so Africa's Talking retries the callback later (nothing acknowledged is lost). */
-function unavailable(ctx: AppContext, reply: FastifyReply, route: string, err: unknown): FastifyReply {
-  if (err instanceof QueueUnavailableError || err instanceof StoreUnavailableError) {
-    ctx.log.warn({ route, err }, "backend unavailable; asking Africa's Talking to retry");
-    return reply.code(503).header('retry-after', '5').send({ error: 'service temporarily unavailable, retry later' });
-  }
-  throw err;
-}
-
 /** Maps a parsed inbound SMS callback to our message model (pure; throws InvalidPhoneNumberError). */
 export function toInboundMessage(
   body: z.infer<typeof inboundSmsSchema>,
@@ -125,48 +101,34 @@ export function toStatusEvent(
   });
 }
 
-/** Africa's Talking inbound SMS and delivery reports. */
-export function registerAfricasTalkingSms(app: FastifyInstance, ctx: AppContext): void {
-  const guard = atGuard(ctx);
-
-  app.post(AT_SMS_ROUTE, { preHandler: guard }, async (req, reply) => {
-    if (!formOnly(ctx, req, reply, AT_SMS_ROUTE)) return reply;
+/** Inbound SMS callback (after the guard and the form check): queued once per AT message id. */
+export function inboundSmsHandler(ctx: AppContext): RequestHandler {
+  const reject = (reason: string, error: string) => new BadRequestError(error, { route: AT_SMS_ROUTE, reason });
+  return async function africasTalkingSms(req, res) {
     const parsed = inboundSmsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return rejectBody(ctx, reply, AT_SMS_ROUTE, 'body', parsed.error.issues[0]!.message);
+    if (!parsed.success) throw reject('body', parsed.error.issues[0]!.message);
     let msg: InboundMessage;
     try {
       msg = toInboundMessage(parsed.data, new Date(ctx.now()).toISOString(), ctx.config.defaultCountry);
     } catch (err) {
       if (!(err instanceof InvalidPhoneNumberError)) throw err;
-      return rejectBody(ctx, reply, AT_SMS_ROUTE, 'phone', "field 'from' is not a valid phone number");
+      throw reject('phone', "field 'from' is not a valid phone number");
     }
-    try {
-      const result = await acceptInbound(ctx, msg);
-      return reply.code(200).send({ status: result });
-    } catch (err) {
-      return unavailable(ctx, reply, AT_SMS_ROUTE, err);
-    }
-  });
+    // Redis away: the error handler answers 503 and Africa's Talking retries (nothing acknowledged is lost).
+    const result = await acceptInbound(ctx, msg);
+    res.status(200).json({ status: result });
+  };
+}
 
-  app.post(AT_DELIVERY_ROUTE, { preHandler: guard }, async (req, reply) => {
-    if (!formOnly(ctx, req, reply, AT_DELIVERY_ROUTE)) return reply;
+/** Delivery report callback (after the guard and the form check): the status is stored, never stepping back. */
+export function deliveryReportHandler(ctx: AppContext): RequestHandler {
+  const reject = (reason: string, error: string) => new BadRequestError(error, { route: AT_DELIVERY_ROUTE, reason });
+  return async function africasTalkingDelivery(req, res) {
     const parsed = deliveryReportSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return rejectBody(ctx, reply, AT_DELIVERY_ROUTE, 'body', parsed.error.issues[0]!.message);
+    if (!parsed.success) throw reject('body', parsed.error.issues[0]!.message);
     const event = toStatusEvent(parsed.data, new Date(ctx.now()).toISOString(), ctx.config.defaultCountry);
-    if (!event) {
-      return rejectBody(
-        ctx,
-        reply,
-        AT_DELIVERY_ROUTE,
-        'status',
-        `field 'status' has an unknown value "${parsed.data.status.slice(0, 32)}"`,
-      );
-    }
-    try {
-      const result = await recordStatus(ctx, event, 'sms');
-      return reply.code(200).send({ status: event.status, result });
-    } catch (err) {
-      return unavailable(ctx, reply, AT_DELIVERY_ROUTE, err);
-    }
-  });
+    if (!event) throw reject('status', `field 'status' has an unknown value "${parsed.data.status.slice(0, 32)}"`);
+    const result = await recordStatus(ctx, event, 'sms');
+    res.status(200).json({ status: event.status, result });
+  };
 }

@@ -1,55 +1,54 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
 import type { Answerer } from '../../src/answer/types.js';
 import type { AppContext } from '../../src/app/context.js';
 import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
-import { buildGateway } from '../../src/gateway/app.js';
 import type { InboundMessage, OutboundMessage } from '../../src/messages/index.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import type { WorkerHandle } from '../../src/queue/index.js';
 import { readOutbox } from '../../src/simulator/outbox.js';
 import { processInbound } from '../../src/worker/inbound.js';
 import { sharedAnswerer } from '../../tests/support/answerer.js';
+import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { request, serve } from '../../tests/support/http.js';
-import firstHop from './testdata/ussd-first-hop.json' with { type: 'json' };
-import { registerAfricasTalkingUssd } from './ussd.js';
+import { request, serveSurfaces } from '../../tests/support/http.js';
+import { AT_ROOT, africasTalkingRouter } from './routes.js';
+import { ussdFirstHop as firstHop, USSD_PATH, ussdBadInputCases } from './testcases.js';
 
 const MAX = 160;
 let seq = 0;
 
-interface Harness {
-  ctx: AppContext;
-  app: FastifyInstance;
-  base: string;
-  workers: WorkerHandle[];
-}
+type Harness = ChannelHarness & { ctx: AppContext };
 
 async function harness(
   opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean } = {},
 ): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, answerer: opts.answerer ?? (await sharedAnswerer()) });
   const menus = loadUssdMenus();
-  const app = await buildGateway(ctx, {
-    plugins: [(a, c) => registerAfricasTalkingUssd(a, c, menus)],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-  });
+  const gw = await serveSurfaces(ctx, [(c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) })]);
   const workers: WorkerHandle[] = [];
+  const inbound: InboundMessage[] = [];
   if (opts.worker !== false) {
     workers.push(
-      ctx.queues.queue<InboundMessage>('inbound').process((job) => processInbound(ctx, async () => [], job)),
+      ctx.queues.queue<InboundMessage>('inbound').process((job) => {
+        inbound.push(job.data);
+        return processInbound(ctx, async () => [], job);
+      }),
     );
     workers.push(ctx.queues.queue<OutboundMessage>('outbound').process((job) => processOutbound(ctx, {}, job)));
   }
-  const base = await serve(app);
-  return { ctx, app, base, workers };
+  return {
+    ctx,
+    base: gw.base,
+    inbound,
+    async close() {
+      for (const w of workers) await w.close();
+      await gw.close();
+      await ctx.queues.close();
+    },
+  };
 }
 
-async function close(h: Harness): Promise<void> {
-  for (const w of h.workers) await w.close();
-  await h.app.close();
-  await h.ctx.queues.close();
-}
+const close = (h: Harness) => h.close();
 
 function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
@@ -91,66 +90,20 @@ class Session {
   }
 }
 
-describe("Africa's Talking USSD: bad input", () => {
+runIncomingCases("Africa's Talking USSD: bad input, answered with the status and the field at fault", {
+  provider: 'africastalking',
+  path: USSD_PATH,
+  contentType: 'application/x-www-form-urlencoded',
+  cases: ussdBadInputCases,
+  start: () => harness(),
+});
+
+describe("Africa's Talking USSD: menus", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
   });
   afterAll(() => close(h));
-
-  const cases: { label: string; headers?: Record<string, string>; payload: string; status: number; error: RegExp }[] = [
-    {
-      label: 'missing sessionId',
-      payload: form({ phoneNumber: '+254711082123', text: '' }),
-      status: 400,
-      error: /sessionId/,
-    },
-    { label: 'missing phoneNumber', payload: form({ sessionId: 'abc', text: '' }), status: 400, error: /phoneNumber/ },
-    { label: 'empty body', payload: '', status: 400, error: /sessionId/ },
-    {
-      label: 'not a phone number',
-      payload: form({ sessionId: 'abc', phoneNumber: 'hello', text: '' }),
-      status: 400,
-      error: /phoneNumber/,
-    },
-    {
-      label: '10 kB text',
-      payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'a'.repeat(10_240) }),
-      status: 400,
-      error: /text/,
-    },
-    {
-      label: 'wrong content type (JSON)',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ sessionId: 'abc', phoneNumber: '+254711082123', text: '' }),
-      status: 415,
-      error: /Content-Type/,
-    },
-    {
-      label: 'wrong content type (plain text)',
-      headers: { 'content-type': 'text/plain' },
-      payload: 'sessionId=abc',
-      status: 415,
-      error: /Content-Type/,
-    },
-    {
-      label: 'body over the size limit',
-      payload: form({ sessionId: 'abc', phoneNumber: '+254711082123', text: 'x'.repeat(70_000) }),
-      status: 413,
-      error: /larger than/,
-    },
-  ];
-
-  it.each(cases)('$label → $status naming the problem', async ({ headers, payload, status, error }) => {
-    const res = await request(h.base, {
-      method: 'POST',
-      url: '/channels/africastalking/ussd',
-      headers: headers ?? { 'content-type': 'application/x-www-form-urlencoded' },
-      payload,
-    });
-    expect(res.statusCode).toBe(status);
-    expect(res.json().error).toMatch(error);
-  });
 
   it('an unknown menu choice shows the menu again with a short hint, not an error', async () => {
     const s = new Session(h);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app/context.js';
 import {
@@ -13,15 +13,16 @@ import {
   type UssdStep,
 } from '../../src/conversation/ussd.js';
 import { claimDelivery, readAnswer } from '../../src/conversation/ussd-delivery.js';
-import { arrivedAt } from '../../src/gateway/app.js';
+import { BadRequestError } from '../../src/gateway/errors.js';
 import { optionalField, requiredField } from '../../src/gateway/form-fields.js';
+import { arrivedAt } from '../../src/gateway/http.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import { uiLanguage } from '../../src/i18n/index.js';
 import { type InboundMessage, InvalidPhoneNumberError, normaliseSubscriber } from '../../src/messages/index.js';
 import { getJson, setJson } from '../../src/store/index.js';
 import { loadProfile, updateProfile } from '../../src/subscribers/index.js';
-import { atGuard } from './guard.js';
 
+export const AT_USSD_ROUTE = '/channels/africastalking/ussd';
 export const USSD_SESSION_TTL_MS = 180_000;
 /** A dropped session can be resumed this long after its last hop. */
 export const USSD_RESUME_WINDOW_MS = 5 * 60_000;
@@ -43,11 +44,15 @@ interface LastSession {
 const sessionKey = (id: string) => `ussd:session:${id}`;
 const lastKey = (phone: string) => `ussd:last:${phone}`;
 
-function respond(reply: FastifyReply, text: string, end: boolean): FastifyReply {
-  return reply.type('text/plain; charset=utf-8').send(`${end ? 'END' : 'CON'} ${text}`);
+function respond(res: Response, text: string, end: boolean): void {
+  res.type('text/plain; charset=utf-8').send(`${end ? 'END' : 'CON'} ${text}`);
 }
 
-export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext, menus: UssdMenus): void {
+/**
+ * The USSD callback (after the guard and the form check): one hop of the session, answered `CON`/`END` before
+ * the deadline whatever happens behind it.
+ */
+export function ussdHandler(ctx: AppContext, menus: UssdMenus): RequestHandler {
   const deps = (): UssdDeps => ({
     catalogue: ctx.answerer.catalogue,
     menus,
@@ -55,26 +60,25 @@ export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext
     t: (lang, key, vars) => ctx.i18n.t(lang, key, vars),
   });
 
-  app.post('/channels/africastalking/ussd', { preHandler: atGuard(ctx) }, async (req: FastifyRequest, reply) => {
-    // The deadline runs from the request's arrival, not from the handler: hooks before it spend the same budget.
+  async function endSession(phone: string, sessionId: string): Promise<void> {
+    await ctx.store.del(sessionKey(sessionId));
+    await ctx.store.del(lastKey(phone));
+  }
+
+  return async function africasTalkingUssd(req, res) {
+    // The deadline runs from the request's arrival, not from the handler: middleware before it spends the same budget.
     const arrived = arrivedAt(req);
     const deadline = ctx.config.ussd.deadlineMs;
-    const ct = String(req.headers['content-type'] ?? '');
-    if (!ct.startsWith('application/x-www-form-urlencoded')) {
-      ctx.metrics.rejected.inc({ route: 'at-ussd', reason: 'content-type' });
-      return reply.code(415).send({ error: 'Content-Type must be application/x-www-form-urlencoded' });
-    }
     const parsed = ussdBody.safeParse(req.body ?? {});
     if (!parsed.success) {
-      ctx.metrics.rejected.inc({ route: 'at-ussd', reason: 'body' });
-      return reply.code(400).send({ error: parsed.error.issues[0]!.message });
+      throw new BadRequestError(parsed.error.issues[0]!.message, { route: AT_USSD_ROUTE, reason: 'body' });
     }
     let phone: string;
     try {
       phone = normaliseSubscriber(parsed.data.phoneNumber, ctx.config.defaultCountry);
     } catch (err) {
       if (!(err instanceof InvalidPhoneNumberError)) throw err;
-      return reply.code(400).send({ error: "field 'phoneNumber' is not a valid phone number" });
+      throw new BadRequestError("field 'phoneNumber' is not a valid phone number");
     }
     const { sessionId, text, serviceCode } = parsed.data;
 
@@ -180,13 +184,8 @@ export function registerAfricasTalkingUssd(app: FastifyInstance, ctx: AppContext
       /* already answered busy */
     });
     ctx.metrics.ussdResponseSeconds.observe({ hop: hopKind }, (performance.now() - arrived) / 1000);
-    return respond(reply, screen.text, screen.end);
-  });
-
-  async function endSession(phone: string, sessionId: string): Promise<void> {
-    await ctx.store.del(sessionKey(sessionId));
-    await ctx.store.del(lastKey(phone));
-  }
+    respond(res, screen.text, screen.end);
+  };
 }
 
 /** Time kept back from the deadline for the claim, rendering and the network. */

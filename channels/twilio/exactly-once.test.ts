@@ -3,11 +3,10 @@
  * inbound job and one reply in the outbox, and re-running the jobs sends nothing more.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/app/context.js';
 import { handleMessage } from '../../src/conversation/messaging.js';
-import { buildGateway } from '../../src/gateway/app.js';
+import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
 import type { InboundMessage, OutboundMessage } from '../../src/messages/index.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import { BullQueueBackend, type WorkerHandle } from '../../src/queue/index.js';
@@ -15,16 +14,17 @@ import { readOutbox } from '../../src/simulator/outbox.js';
 import { RedisStore } from '../../src/store/index.js';
 import { processInbound } from '../../src/worker/inbound.js';
 import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
+import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
-import { registerAfricasTalkingSms } from '../africastalking/sms.js';
-import { registerTwilio } from './routes.js';
+import { AT_ROOT, africasTalkingRouter } from '../africastalking/routes.js';
+import { TWILIO_ROOT, twilioRouter } from './routes.js';
 
 const TOKEN = 'twilio-exactly-once-token';
 const ANSWER = 'Dry beans in the sun for 3 days, then store them in airtight bags. [KALRO]';
 const prefix = uniquePrefix('exactly-once');
 
 let ctx: AppContext;
-let app: FastifyInstance;
+let gw: TestGateway;
 let base: string;
 const workers: WorkerHandle[] = [];
 
@@ -35,10 +35,6 @@ beforeAll(async () => {
     queues: new BullQueueBackend({ url: testRedisUrl(), prefix: `${prefix}q` }),
     answerer: tableAnswerer({ beans: ANSWER }),
   });
-  app = await buildGateway(ctx, {
-    plugins: [registerAfricasTalkingSms, registerTwilio],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-  });
   // The store fails fast while its connection is still opening (no offline queue): wait until Redis answers.
   for (let i = 0; i < 50; i++) {
     try {
@@ -48,9 +44,12 @@ beforeAll(async () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const menus = loadUssdMenus();
+  gw = await serveSurfaces(ctx, [
+    (c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) }),
+    (c) => ({ path: TWILIO_ROOT, router: twilioRouter(c) }),
+  ]);
+  base = gw.base;
   workers.push(
     ctx.queues
       .queue<InboundMessage>('inbound')
@@ -61,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const w of workers) await w.close();
-  await app.close();
+  await gw.close();
   await ctx.queues.close();
   await ctx.store.close();
   await cleanupPrefix(prefix);

@@ -1,76 +1,59 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import type { AppContext } from '../../src/app/context.js';
-import { buildGateway } from '../../src/gateway/app.js';
 import { type InboundMessage, InvalidPhoneNumberError } from '../../src/messages/index.js';
-import { loadStatus } from '../../src/messages/status.js';
-import { loadProfile } from '../../src/subscribers/index.js';
+import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
+import { serveSurfaces } from '../../tests/support/http.js';
 import {
   EMPTY_TWIML,
   incomingSchema,
-  registerTwilio,
   statusSchema,
+  TWILIO_ROOT,
   toInboundMessage,
   toStatusEvent,
+  twilioRouter,
 } from './routes.js';
-import smsInbound from './testdata/sms-inbound.json' with { type: 'json' };
-import statusDelivered from './testdata/status-delivered.json' with { type: 'json' };
-import statusOptOut from './testdata/status-undelivered-21610.json' with { type: 'json' };
-import whatsappButton from './testdata/whatsapp-button.json' with { type: 'json' };
-import whatsappImage from './testdata/whatsapp-image.json' with { type: 'json' };
-import whatsappInbound from './testdata/whatsapp-inbound.json' with { type: 'json' };
-import whatsappLocation from './testdata/whatsapp-location.json' with { type: 'json' };
+import {
+  MESSAGING,
+  messagingCases,
+  STATUS,
+  signTwilio,
+  sms,
+  statusCases,
+  TWILIO_TEST_TOKEN as TOKEN,
+} from './testcases.js';
 
-const TOKEN = 'twilio-test-auth-token';
-const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-const without = (fields: Record<string, string>, name: string) => {
-  const { [name]: _drop, ...rest } = fields;
-  return rest;
-};
-
-interface Harness {
-  ctx: AppContext;
-  app: FastifyInstance;
-  base: string;
-  inbound: InboundMessage[];
-}
+type Harness = ChannelHarness & { ctx: AppContext };
 
 async function harness(env: Record<string, string> = { TWILIO_AUTH_TOKEN: TOKEN }): Promise<Harness> {
   const ctx = await makeTestContext({ env });
-  const app = await buildGateway(ctx, {
-    plugins: [registerTwilio],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-    trustProxy: true,
-  });
-  // A real socket rather than app.inject: light-my-request needs the ESM-only `cookie`, which Jest cannot require.
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const gw = await serveSurfaces(ctx, [(c) => ({ path: TWILIO_ROOT, router: twilioRouter(c) })], { trustProxy: true });
   const inbound: InboundMessage[] = [];
   ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {
     inbound.push(job.data);
   });
-  return { ctx, app, base, inbound };
+  return {
+    ctx,
+    base: gw.base,
+    inbound,
+    async close() {
+      await gw.close();
+      await ctx.queues.close();
+    },
+  };
 }
 
-async function close(h: Harness) {
-  await h.app.close();
-  await h.ctx.queues.close();
-}
+const close = (h: Harness) => h.close();
 
 interface Send {
   path: string;
   params: Record<string, string>;
   /** The URL to sign; default: the URL the request really goes to. */
   signUrl?: string;
-  /** Sign these params instead (a body altered after signing). */
-  signParams?: Record<string, string>;
   signature?: string | null;
   headers?: Record<string, string>;
-  contentType?: string;
 }
 
 async function send(h: Harness, s: Send) {
@@ -78,15 +61,15 @@ async function send(h: Harness, s: Send) {
   const signature =
     s.signature === null
       ? undefined
-      : (s.signature ?? twilio.getExpectedTwilioSignature(TOKEN, s.signUrl ?? url, s.signParams ?? s.params));
+      : (s.signature ?? twilio.getExpectedTwilioSignature(TOKEN, s.signUrl ?? url, s.params));
   const res = await fetch(url, {
     method: 'POST',
     headers: {
-      'content-type': s.contentType ?? 'application/x-www-form-urlencoded',
+      'content-type': 'application/x-www-form-urlencoded',
       ...(signature ? { 'x-twilio-signature': signature } : {}),
       ...s.headers,
     },
-    body: s.contentType === 'application/json' ? JSON.stringify(s.params) : new URLSearchParams(s.params).toString(),
+    body: new URLSearchParams(s.params).toString(),
   });
   const body = await res.text();
   return { status: res.status, body, type: res.headers.get('content-type') ?? '' };
@@ -94,148 +77,25 @@ async function send(h: Harness, s: Send) {
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
-const sms = fixture(smsInbound);
-const wa = fixture(whatsappInbound);
-const MESSAGING = '/channels/twilio/messaging';
-const STATUS = '/channels/twilio/status';
+runIncomingCases('Twilio incoming messages', {
+  provider: 'twilio',
+  path: MESSAGING,
+  cases: messagingCases,
+  start: () => harness(),
+  prepare: signTwilio(TOKEN),
+});
 
-interface IncomingCase {
-  label: string;
-  send: Omit<Send, 'path'> & { path?: string };
-  status: number;
-  error?: string;
-  inbound?: Partial<InboundMessage>;
-}
+runIncomingCases('Twilio status callbacks', {
+  provider: 'twilio',
+  path: STATUS,
+  cases: statusCases,
+  start: () => harness(),
+  prepare: signTwilio(TOKEN),
+});
 
-const incomingCases: IncomingCase[] = [
-  {
-    label: 'signed SMS',
-    send: { params: sms },
-    status: 200,
-    inbound: {
-      id: `twilio:${sms.MessageSid}`,
-      channel: 'sms',
-      provider: 'twilio',
-      from: '+254711082123',
-      to: '+254700000111',
-      text: 'How do I store beans after harvest?',
-      providerMessageId: sms.MessageSid,
-    },
-  },
-  {
-    label: 'signed WhatsApp text',
-    send: { params: wa },
-    status: 200,
-    inbound: {
-      id: `twilio:${wa.MessageSid}`,
-      channel: 'whatsapp',
-      from: '+254711082123',
-      text: 'Nipande mahindi lini?',
-    },
-  },
-  {
-    label: 'WhatsApp image without words',
-    send: { params: fixture(whatsappImage) },
-    status: 200,
-    inbound: { channel: 'whatsapp', unsupported: 'image', text: '' },
-  },
-  {
-    label: 'WhatsApp location',
-    send: { params: fixture(whatsappLocation) },
-    status: 200,
-    inbound: { channel: 'whatsapp', location: { latitude: -1.2921, longitude: 36.8219, address: 'Nairobi' } },
-  },
-  {
-    label: 'WhatsApp quick-reply button',
-    send: { params: fixture(whatsappButton) },
-    status: 200,
-    inbound: { channel: 'whatsapp', interactive: { kind: 'button', id: 'menu:ask', title: 'Ask a question' } },
-  },
-  {
-    label: 'signed with a query string in the URL',
-    send: { path: `${MESSAGING}?tenant=coop-1`, params: { ...sms, MessageSid: 'SMquery' } },
-    status: 200,
-    inbound: { id: 'twilio:SMquery' },
-  },
-  {
-    label: 'missing MessageSid',
-    send: { params: without(sms, 'MessageSid') },
-    status: 400,
-    error: "field 'MessageSid' is required",
-  },
-  { label: 'missing From', send: { params: without(sms, 'From') }, status: 400, error: "field 'From' is required" },
-  { label: 'missing Body', send: { params: without(sms, 'Body') }, status: 400, error: "field 'Body' is required" },
-  {
-    label: 'From that is not a number',
-    send: { params: { ...sms, MessageSid: 'SMbadfrom', From: 'client:alice' } },
-    status: 400,
-    error: "field 'From' is not a valid phone number",
-  },
-  {
-    label: 'no X-Twilio-Signature',
-    send: { params: { ...sms, MessageSid: 'SMunsigned' }, signature: null },
-    status: 403,
-    error: 'X-Twilio-Signature header is missing',
-  },
-  {
-    label: 'forged X-Twilio-Signature',
-    send: { params: { ...sms, MessageSid: 'SMforged' }, signature: 'bm90IGEgcmVhbCBzaWduYXR1cmU=' },
-    status: 403,
-    error: 'X-Twilio-Signature does not match the request',
-  },
-  {
-    label: 'body changed after signing',
-    send: {
-      params: { ...sms, MessageSid: 'SMtampered', Body: 'Send me money' },
-      signParams: { ...sms, MessageSid: 'SMtampered' },
-    },
-    status: 403,
-    error: 'X-Twilio-Signature does not match the request',
-  },
-  {
-    label: 'signed for another URL',
-    send: {
-      params: { ...sms, MessageSid: 'SMotherurl' },
-      signUrl: 'https://evil.example.com/channels/twilio/messaging',
-    },
-    status: 403,
-    error: 'X-Twilio-Signature does not match the request',
-  },
-  {
-    label: 'JSON body',
-    send: { params: sms, contentType: 'application/json' },
-    status: 415,
-    error: 'Content-Type must be application/x-www-form-urlencoded',
-  },
-];
-
-describe('Twilio incoming messages', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness();
-  });
-  afterAll(() => close(h));
-
-  it.each(incomingCases)('$label → $status', async (c) => {
-    const before = h.inbound.length;
-    const res = await send(h, { path: MESSAGING, ...c.send });
-    expect(res.status).toBe(c.status);
-    if (c.status === 200) {
-      // Acknowledged at once with empty TwiML: the answer goes out later through the REST API.
-      expect(res.type).toMatch(/^text\/xml/);
-      expect(res.body).toBe(EMPTY_TWIML);
-    }
-    if (c.error) expect(JSON.parse(res.body)).toEqual({ error: c.error });
-    await settle();
-    if (c.inbound) {
-      expect(h.inbound.length).toBe(before + 1);
-      expect(h.inbound.at(-1)).toMatchObject(c.inbound);
-    } else {
-      expect(h.inbound.length).toBe(before);
-    }
-  });
-
+describe('Twilio incoming messages: re-deliveries', () => {
   it('takes a re-delivered MessageSid once', async () => {
+    const h = await harness();
     const params = { ...sms, MessageSid: 'SMdup' };
     const first = await send(h, { path: MESSAGING, params });
     const second = await send(h, { path: MESSAGING, params });
@@ -243,6 +103,7 @@ describe('Twilio incoming messages', () => {
     expect(second.body).toBe(EMPTY_TWIML);
     await settle();
     expect(h.inbound.filter((m) => m.providerMessageId === 'SMdup')).toHaveLength(1);
+    await close(h);
   });
 });
 
@@ -284,70 +145,6 @@ describe('Twilio signature behind a proxy', () => {
     await settle();
     expect(h.inbound).toHaveLength(0);
     await close(h);
-  });
-});
-
-describe('Twilio status callbacks', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness();
-  });
-  afterAll(() => close(h));
-  const delivered = fixture(statusDelivered);
-
-  it.each([
-    ['accepted', 'queued'],
-    ['queued', 'queued'],
-    ['sending', 'sent'],
-    ['sent', 'sent'],
-    ['delivered', 'delivered'],
-    ['read', 'read'],
-    ['undelivered', 'failed'],
-    ['failed', 'failed'],
-    ['canceled', 'failed'],
-  ])('maps %s to %s and stores it', async (twilioStatus, ours) => {
-    const sid = `SMstatus${twilioStatus}`;
-    const res = await send(h, { path: STATUS, params: { ...delivered, MessageSid: sid, MessageStatus: twilioStatus } });
-    expect(res.status).toBe(204);
-    expect(await loadStatus(h.ctx, 'twilio', sid)).toMatchObject({
-      provider: 'twilio',
-      status: ours,
-      providerStatus: twilioStatus,
-      subscriber: '+254711082123',
-    });
-  });
-
-  it.each([
-    [
-      'unknown status',
-      { ...delivered, MessageStatus: 'teleported' },
-      400,
-      `field 'MessageStatus' has an unknown value "teleported"`,
-    ],
-    ['missing MessageStatus', without(delivered, 'MessageStatus'), 400, "field 'MessageStatus' is required"],
-    ['missing MessageSid', without(delivered, 'MessageSid'), 400, "field 'MessageSid' is required"],
-  ])('rejects %s', async (_label, params, status, error) => {
-    const res = await send(h, { path: STATUS, params: params as Record<string, string> });
-    expect(res.status).toBe(status);
-    expect(JSON.parse(res.body)).toEqual({ error });
-  });
-
-  it('rejects a forged status callback', async () => {
-    const res = await send(h, { path: STATUS, params: delivered, signature: 'Zm9yZ2Vk' });
-    expect(res.status).toBe(403);
-    expect(JSON.parse(res.body)).toEqual({ error: 'X-Twilio-Signature does not match the request' });
-  });
-
-  it('marks the recipient opted out on error 21610', async () => {
-    const params = fixture(statusOptOut);
-    const res = await send(h, { path: STATUS, params });
-    expect(res.status).toBe(204);
-    expect((await loadProfile(h.ctx.store, '+254711082123')).optedOut).toBe(true);
-    expect(await loadStatus(h.ctx, 'twilio', params.MessageSid!)).toMatchObject({
-      status: 'failed',
-      failureReason: '21610',
-      optedOut: true,
-    });
   });
 });
 

@@ -1,8 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Request, RequestHandler, Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app/context.js';
+import { readBody } from '../../src/gateway/body.js';
+import { BadRequestError, ForbiddenError, NotConfiguredError } from '../../src/gateway/errors.js';
 import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
+import { newRouter, requireForm } from '../../src/gateway/http.js';
 import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
   type DeliveryStatus,
@@ -12,9 +15,9 @@ import {
   type StatusEvent,
 } from '../../src/messages/index.js';
 import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
-import { QueueUnavailableError } from '../../src/queue/index.js';
-import { StoreUnavailableError } from '../../src/store/index.js';
 
+/** Where the gateway mounts the Twilio routes. */
+export const TWILIO_ROOT = '/channels/twilio';
 export const TWILIO_MESSAGING_ROUTE = '/channels/twilio/messaging';
 export const TWILIO_STATUS_ROUTE = '/channels/twilio/status';
 export const SIGNATURE_HEADER = 'x-twilio-signature';
@@ -80,11 +83,12 @@ const isWhatsapp = (address: string) => /^whatsapp:/i.test(address);
 
 /**
  * The URL Twilio signed: PUBLIC_BASE_URL (what Twilio was told to call, behind proxies) + path + query, else
- * the request's own protocol and host (X-Forwarded-* when the gateway trusts its proxy).
+ * the request's own protocol and host (X-Forwarded-* when the app trusts its proxy). The path is the original
+ * one, mount path included, so the check holds when a host app mounts the gateway under a path.
  */
-export function signedUrl(req: FastifyRequest, publicBaseUrl: string | undefined): string {
-  if (publicBaseUrl) return publicBaseUrl.replace(/\/+$/, '') + req.url;
-  return `${req.protocol}://${req.host}${req.url}`;
+export function signedUrl(req: Request, publicBaseUrl: string | undefined): string {
+  if (publicBaseUrl) return publicBaseUrl.replace(/\/+$/, '') + req.originalUrl;
+  return `${req.protocol}://${req.host}${req.originalUrl}`;
 }
 
 export type SignatureCheck = 'ok' | 'missing' | 'mismatch';
@@ -151,107 +155,85 @@ export function toStatusEvent(
   });
 }
 
-function reject(ctx: AppContext, reply: FastifyReply, route: string, code: number, reason: string, error: string) {
-  ctx.metrics.rejected.inc({ route, reason });
-  return reply.code(code).send({ error });
-}
+/** Without the token nothing can be verified, so nothing is accepted: every Twilio route answers 503. */
+const requireAuthToken =
+  (ctx: AppContext): RequestHandler =>
+  (_req, _res, next) =>
+    next(ctx.config.twilio.authToken ? undefined : new NotConfiguredError('TWILIO_AUTH_TOKEN is not configured'));
 
-/** Redis away: 503 so Twilio retries (it does, per its fallback/retry settings); nothing acknowledged is lost. */
-function unavailable(ctx: AppContext, reply: FastifyReply, route: string, err: unknown): FastifyReply {
-  if (err instanceof QueueUnavailableError || err instanceof StoreUnavailableError) {
-    ctx.log.warn({ route, err }, 'backend unavailable; asking Twilio to retry');
-    return reply.code(503).header('retry-after', '5').send({ error: 'service temporarily unavailable, retry later' });
-  }
-  throw err;
-}
-
-/**
- * Everything a Twilio route checks before reading the body: configuration, content type and signature.
- * Returns the parsed form when the request is Twilio's, else sends the rejection and returns undefined.
- */
-function verified(
-  ctx: AppContext,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  route: string,
-): Record<string, unknown> | undefined {
-  const authToken = ctx.config.twilio.authToken;
-  if (!authToken) {
-    // Never accept unsigned traffic: without the token nothing can be verified.
-    reply.code(503).send({ error: 'TWILIO_AUTH_TOKEN is not configured' });
-    return undefined;
-  }
-  const ct = String(req.headers['content-type'] ?? '');
-  if (!ct.startsWith('application/x-www-form-urlencoded')) {
-    reject(ctx, reply, route, 415, 'content-type', 'Content-Type must be application/x-www-form-urlencoded');
-    return undefined;
-  }
-  const params = (req.body ?? {}) as Record<string, unknown>;
-  const check = checkTwilioSignature(
-    authToken,
-    req.headers[SIGNATURE_HEADER],
-    signedUrl(req, ctx.config.publicBaseUrl),
-    params,
-  );
-  if (check === 'missing') {
-    reject(ctx, reply, route, 403, 'signature-missing', 'X-Twilio-Signature header is missing');
-    return undefined;
-  }
-  if (check === 'mismatch') {
-    ctx.log.warn(
-      { route },
-      'Twilio webhook with a signature that does not match (forged, or PUBLIC_BASE_URL is wrong)',
+/** X-Twilio-Signature over the signed URL and the form fields, with the twilio package's own validateRequest. */
+function verifySignature(ctx: AppContext, route: string): RequestHandler {
+  return (req, _res, next) => {
+    const params = (req.body ?? {}) as Record<string, unknown>;
+    const check = checkTwilioSignature(
+      ctx.config.twilio.authToken ?? '',
+      req.headers[SIGNATURE_HEADER],
+      signedUrl(req, ctx.config.publicBaseUrl),
+      params,
     );
-    reject(ctx, reply, route, 403, 'signature-mismatch', 'X-Twilio-Signature does not match the request');
-    return undefined;
-  }
-  return params;
+    if (check === 'missing') {
+      return next(new ForbiddenError('X-Twilio-Signature header is missing', { route, reason: 'signature-missing' }));
+    }
+    if (check === 'mismatch') {
+      ctx.log.warn(
+        { route },
+        'Twilio webhook with a signature that does not match (forged, or PUBLIC_BASE_URL is wrong)',
+      );
+      return next(
+        new ForbiddenError('X-Twilio-Signature does not match the request', { route, reason: 'signature-mismatch' }),
+      );
+    }
+    next();
+  };
 }
 
-/** Twilio SMS and WhatsApp: incoming messages and status callbacks, both signature-checked. */
-export function registerTwilio(app: FastifyInstance, ctx: AppContext): void {
-  app.post(TWILIO_MESSAGING_ROUTE, async (req, reply) => {
-    const params = verified(ctx, req, reply, TWILIO_MESSAGING_ROUTE);
-    if (!params) return reply;
-    const parsed = incomingSchema.safeParse(params);
-    if (!parsed.success)
-      return reject(ctx, reply, TWILIO_MESSAGING_ROUTE, 400, 'body', parsed.error.issues[0]!.message);
+/** Incoming SMS or WhatsApp message: queued once per MessageSid and acknowledged at once with empty TwiML. */
+function messagingHandler(ctx: AppContext): RequestHandler {
+  const route = TWILIO_MESSAGING_ROUTE;
+  return async function twilioMessaging(req, res) {
+    const parsed = incomingSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message, { route, reason: 'body' });
     let msg: InboundMessage;
     try {
       msg = toInboundMessage(parsed.data, new Date(ctx.now()).toISOString(), ctx.config.defaultCountry);
     } catch (err) {
       if (!(err instanceof InvalidPhoneNumberError)) throw err;
-      return reject(ctx, reply, TWILIO_MESSAGING_ROUTE, 400, 'phone', "field 'From' is not a valid phone number");
+      throw new BadRequestError("field 'From' is not a valid phone number", { route, reason: 'phone' });
     }
-    try {
-      await acceptInbound(ctx, msg);
-    } catch (err) {
-      return unavailable(ctx, reply, TWILIO_MESSAGING_ROUTE, err);
-    }
-    return reply.code(200).type('text/xml; charset=utf-8').send(EMPTY_TWIML);
-  });
+    // Redis away: the error handler answers 503 and Twilio retries; nothing acknowledged is lost.
+    await acceptInbound(ctx, msg);
+    res.status(200).type('text/xml; charset=utf-8').send(EMPTY_TWIML);
+  };
+}
 
-  app.post(TWILIO_STATUS_ROUTE, async (req, reply) => {
-    const params = verified(ctx, req, reply, TWILIO_STATUS_ROUTE);
-    if (!params) return reply;
-    const parsed = statusSchema.safeParse(params);
-    if (!parsed.success) return reject(ctx, reply, TWILIO_STATUS_ROUTE, 400, 'body', parsed.error.issues[0]!.message);
+/** Status callback: the delivery status is stored (never stepping back); 21610 opts the recipient out. */
+function statusHandler(ctx: AppContext): RequestHandler {
+  const route = TWILIO_STATUS_ROUTE;
+  return async function twilioStatus(req, res) {
+    const parsed = statusSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message, { route, reason: 'body' });
     const event = toStatusEvent(parsed.data, new Date(ctx.now()).toISOString(), ctx.config.defaultCountry);
     if (!event) {
-      return reject(
-        ctx,
-        reply,
-        TWILIO_STATUS_ROUTE,
-        400,
-        'status',
+      throw new BadRequestError(
         `field 'MessageStatus' has an unknown value "${parsed.data.MessageStatus.slice(0, 32)}"`,
+        { route, reason: 'status' },
       );
     }
-    try {
-      await recordStatus(ctx, event, isWhatsapp(parsed.data.To) ? 'whatsapp' : 'sms');
-    } catch (err) {
-      return unavailable(ctx, reply, TWILIO_STATUS_ROUTE, err);
-    }
-    return reply.code(204).send();
-  });
+    await recordStatus(ctx, event, isWhatsapp(parsed.data.To) ? 'whatsapp' : 'sms');
+    res.status(204).end();
+  };
+}
+
+/** Twilio SMS and WhatsApp: incoming messages and status callbacks, both signature-checked. */
+export function twilioRouter(ctx: AppContext): Router {
+  const router = newRouter();
+  const checks = (route: string) => [
+    readBody(ctx.config.limits.bodyLimitBytes),
+    requireAuthToken(ctx),
+    requireForm(route),
+    verifySignature(ctx, route),
+  ];
+  router.post('/messaging', ...checks(TWILIO_MESSAGING_ROUTE), messagingHandler(ctx));
+  router.post('/status', ...checks(TWILIO_STATUS_ROUTE), statusHandler(ctx));
+  return router;
 }

@@ -5,17 +5,20 @@ import type { OutboundMessage } from '../../src/messages/index.js';
 import { ProviderSendError } from '../../src/outbound/types.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import { loadProfile } from '../../src/subscribers/index.js';
+import { runOutgoingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { classifyTwilioError, createTwilioSender, TwilioSender } from './send.js';
+import {
+  TWILIO_API as API,
+  outgoingCases,
+  TWILIO_MESSAGES_PATH as PATH,
+  TWILIO_TEST_SID as SID,
+  TWILIO_TEST_TOKEN as TOKEN,
+} from './testcases.js';
 import error20003 from './testdata/send-error-20003.json' with { type: 'json' };
-import error20429 from './testdata/send-error-20429.json' with { type: 'json' };
 import error21610 from './testdata/send-error-21610.json' with { type: 'json' };
 import created from './testdata/send-response-created.json' with { type: 'json' };
 
-const API = 'https://api.twilio.com';
-const SID = 'AC00000000000000000000000000000001';
-const TOKEN = 'twilio-test-auth-token';
-const PATH = `/2010-04-01/Accounts/${SID}/Messages.json`;
 const TO = '+254711082123';
 
 interface Captured {
@@ -80,22 +83,17 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-describe('Twilio sender: requests at the HTTP boundary', () => {
-  it('creates an SMS with the configured sender, shaped body and status callback', async () => {
-    const captured: Captured[] = [];
-    const scope = expectTwilio(201, created, captured);
-    const receipt = await sender().send(outbound({ text: 'Dry beans well — then store them “airtight”.' }));
-    expect(scope.isDone()).toBe(true);
-    expect(captured[0]!.body).toEqual({
-      To: TO,
-      From: '+254700000111',
-      Body: 'Dry beans well - then store them "airtight".',
-      StatusCallback: 'https://baraza.example.org/channels/twilio/status',
-    });
-    expect(captured[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
-    expect(receipt).toEqual({ providerMessageId: created.sid, segments: 1, encoding: 'GSM-7' });
-  });
+runOutgoingCases('Twilio sender: requests and answers at the HTTP boundary', {
+  host: API,
+  path: PATH,
+  bodyFormat: 'form',
+  message: outbound(),
+  cases: outgoingCases,
+  sender: () => sender(),
+  secrets: [TOKEN],
+});
 
+describe('Twilio sender: requests at the HTTP boundary', () => {
   it('sends WhatsApp with whatsapp: addresses and at most 1,600 characters', async () => {
     const captured: Captured[] = [];
     expectTwilio(201, created, captured);
@@ -111,44 +109,6 @@ describe('Twilio sender: requests at the HTTP boundary', () => {
     const err = await rejection(sender({ whatsappFrom: undefined }).send(outbound({ channel: 'whatsapp' })));
     expect(err.opts).toMatchObject({ retryable: false, code: 'not-configured' });
     expect(err.message).toBe('TWILIO_WHATSAPP_FROM is not configured');
-  });
-
-  it.each([
-    ['401 (20003) bad credentials', 401, error20003, { retryable: false, status: 401, code: '20003' }],
-    ['429 (20429) too many requests', 429, error20429, { retryable: true, status: 429, code: '20429' }],
-    [
-      '500 server error',
-      500,
-      { code: 20500, message: 'Internal Server Error', status: 500 },
-      { retryable: true, status: 500 },
-    ],
-    [
-      '400 (21610) unsubscribed recipient',
-      400,
-      error21610,
-      { retryable: false, optOut: true, status: 400, code: '21610' },
-    ],
-    [
-      '400 (21211) invalid To',
-      400,
-      { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 },
-      { retryable: false, status: 400, code: '21211' },
-    ],
-    [
-      '400 (63016) WhatsApp window closed',
-      400,
-      {
-        code: 63016,
-        message: 'Failed to send freeform message because you are outside the allowed window.',
-        status: 400,
-      },
-      { retryable: false, windowClosed: true, code: '63016' },
-    ],
-  ])('maps %s to a ProviderSendError', async (_label, status, body, opts) => {
-    expectTwilio(status, body, []);
-    const err = await rejection(sender().send(outbound()));
-    expect(err.opts).toMatchObject(opts);
-    expect(err.message).not.toContain(TOKEN);
   });
 
   it('gives up on a request that hangs past the timeout, as retryable', async () => {

@@ -1,5 +1,5 @@
 export { handleWhatsappSpecial, parseActionId } from './conversation.js';
-export { registerWhatsapp, statusKey, WHATSAPP_ROUTE } from './routes.js';
+export { statusKey, WHATSAPP_ROUTE, whatsappRouter } from './routes.js';
 export {
   classifyGraphError,
   createMetaWhatsappSender,

@@ -1,35 +1,34 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
-import { buildGateway } from '../../src/gateway/app.js';
+import type express from 'express';
+import type { SurfaceFactory } from '../../src/gateway/app.js';
+import { readBody } from '../../src/gateway/body.js';
+import { newRouter } from '../../src/gateway/http.js';
 import type { InboundMessage, StatusEvent } from '../../src/messages/index.js';
 import { getJson, MemoryStore, StoreUnavailableError } from '../../src/store/index.js';
 import { loadProfile } from '../../src/subscribers/index.js';
+import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { registerWhatsapp, statusKey } from './routes.js';
+import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
+import { statusKey, WHATSAPP_ROUTE, whatsappRouter } from './routes.js';
 import { signBody } from './signature.js';
-
-const SECRET = 'test-app-secret';
-const VERIFY = 'verify-me-please';
-const FROM = '+254712345678';
-const NOW = Date.parse('2026-01-01T08:00:30Z');
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
-const fixture = (name: string) => readFileSync(path.join(dir, name), 'utf8');
+import {
+  FROM,
+  fixture,
+  type MetaCase,
+  NOW,
+  META_TEST_SECRET as SECRET,
+  signMeta,
+  META_TEST_VERIFY_TOKEN as VERIFY,
+  verificationCases,
+  WHATSAPP_PATH,
+  webhookCases,
+} from './testcases.js';
 
 type Ctx = Awaited<ReturnType<typeof makeTestContext>>;
 let ctx: Ctx;
-let app: FastifyInstance;
+let gw: TestGateway;
 let received: InboundMessage[];
 let base: string;
-
-/** A real socket rather than app.inject: light-my-request needs the ESM-only `cookie`, which Jest cannot require. */
-async function listen() {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-}
 
 interface Res {
   statusCode: number;
@@ -53,27 +52,36 @@ async function call(
   return { statusCode: res.status, body, headers, json: () => JSON.parse(body) };
 }
 
+const whatsappSurface: SurfaceFactory[] = [(c) => ({ path: WHATSAPP_ROUTE, router: whatsappRouter(c) })];
+
 async function start(
   env: Record<string, string> = { WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: VERIFY },
   store = new MemoryStore(),
 ) {
   ctx = await makeTestContext({ env, store, now: () => NOW });
   received = [];
+  const inbound = received;
   ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {
-    received.push(job.data);
+    inbound.push(job.data);
   });
-  app = await buildGateway(ctx, {
-    plugins: [registerWhatsapp],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-  });
-  await listen();
+  gw = await serveSurfaces(ctx, whatsappSurface);
+  base = gw.base;
 }
 
-beforeEach(() => start());
-afterEach(async () => {
-  await app.close();
-  await ctx.queues.close();
-});
+/** The table's harness: a fresh context and store for every case. */
+async function harness(): Promise<ChannelHarness & { ctx: Ctx }> {
+  await start();
+  const mine = { ctx, gw };
+  return {
+    ctx: mine.ctx,
+    base: mine.gw.base,
+    inbound: received,
+    async close() {
+      await mine.gw.close();
+      await mine.ctx.queues.close();
+    },
+  };
+}
 
 function post(
   body: string,
@@ -91,177 +99,35 @@ async function settle(n: number) {
   for (let i = 0; i < 50 && received.length < n; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
-interface IncomingCase {
-  label: string;
-  body: string;
-  signature?: 'valid' | 'forged' | 'none' | 'malformed';
-  contentType?: string;
-  status: number;
-  error?: RegExp;
-  inbound?: Partial<InboundMessage>;
-  delivery?: Partial<StatusEvent>;
-}
+runIncomingCases<MetaCase>('POST /channels/whatsapp', {
+  provider: 'meta',
+  path: WHATSAPP_PATH,
+  cases: webhookCases,
+  fresh: true,
+  start: harness,
+  prepare: signMeta(SECRET),
+  async check(_res, c, h) {
+    if (c.inbound) {
+      // The message's own timestamp (2026-01-01T08:00:00Z) opens the 24-hour window.
+      expect((await loadProfile(h.ctx.store, FROM)).lastWhatsappInboundAt).toBe('2026-01-01T08:00:00.000Z');
+    }
+    expect((h.ctx as Ctx).logs.text()).not.toContain('254712345678');
+  },
+});
 
-const incomingCases: IncomingCase[] = [
-  {
-    label: 'text message',
-    body: fixture('text.json'),
-    status: 200,
-    inbound: {
-      id: 'meta:wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0E5QjE2RjE1QjA3RDQ1RkU3MjYA',
-      channel: 'whatsapp',
-      provider: 'meta',
-      from: FROM,
-      text: 'When should I plant beans?',
-    },
-  },
-  {
-    label: 'button reply',
-    body: fixture('button_reply.json'),
-    status: 200,
-    inbound: {
-      from: FROM,
-      text: 'Farming tips',
-      interactive: { kind: 'button', id: 'pack:agri-advisory', title: 'Farming tips' },
-    },
-  },
-  {
-    label: 'list reply',
-    body: fixture('list_reply.json'),
-    status: 200,
-    inbound: { interactive: { kind: 'list', id: 'topic:agri-advisory:beans', title: 'Beans' } },
-  },
-  {
-    label: 'location',
-    body: fixture('location.json'),
-    status: 200,
-    inbound: {
-      text: '',
-      location: { latitude: -0.2833, longitude: 36.0667, name: 'Nakuru market', address: 'Kenyatta Avenue, Nakuru' },
-    },
-  },
-  { label: 'image', body: fixture('image.json'), status: 200, inbound: { unsupported: 'image', text: '' } },
-  { label: 'voice note', body: fixture('audio.json'), status: 200, inbound: { unsupported: 'audio' } },
-  { label: 'sticker', body: fixture('sticker.json'), status: 200, inbound: { unsupported: 'sticker' } },
-  {
-    label: 'delivered status',
-    body: fixture('status_delivered.json'),
-    status: 200,
-    delivery: {
-      providerMessageId: 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQzJFRjlCMjQ0QTk0RjBDNjQ5AA==',
-      status: 'delivered',
-      providerStatus: 'delivered',
-      subscriber: FROM,
-      at: '2026-01-01T08:01:00.000Z',
-    },
-  },
-  {
-    label: 'failed status (re-engagement)',
-    body: fixture('status_failed.json'),
-    status: 200,
-    delivery: { status: 'failed', failureReason: '131047 Re-engagement message' },
-  },
-  {
-    label: 'unknown status word',
-    body: fixture('status_delivered.json').replace('"delivered"', '"deleted"'),
-    status: 200,
-    delivery: { status: 'unknown', providerStatus: 'deleted' },
-  },
-  {
-    label: 'forged signature',
-    body: fixture('text.json'),
-    signature: 'forged',
-    status: 403,
-    error: /X-Hub-Signature-256 does not match/,
-  },
-  {
-    label: 'missing signature',
-    body: fixture('text.json'),
-    signature: 'none',
-    status: 403,
-    error: /X-Hub-Signature-256 header is missing/,
-  },
-  {
-    label: 'malformed signature',
-    body: fixture('text.json'),
-    signature: 'malformed',
-    status: 403,
-    error: /X-Hub-Signature-256 must be/,
-  },
-  {
-    label: 'malformed JSON',
-    body: '{"object":"whatsapp_business_account","entry":[',
-    status: 400,
-    error: /not valid JSON/,
-  },
-  {
-    label: 'not a WhatsApp object',
-    body: JSON.stringify({ object: 'page', entry: [] }),
-    status: 400,
-    error: /^object:/,
-  },
-  {
-    label: 'entry missing',
-    body: JSON.stringify({ object: 'whatsapp_business_account' }),
-    status: 400,
-    error: /^entry:/,
-  },
-  {
-    label: 'wrong content type',
-    body: fixture('text.json'),
-    contentType: 'text/plain',
-    status: 415,
-    error: /Content-Type must be application\/json/,
-  },
-  {
-    label: 'message without from is skipped, delivery acknowledged',
-    body: fixture('text.json').replace('"from": "254712345678",', ''),
-    status: 200,
-  },
-  {
-    label: 'template status updates (other fields) are acknowledged',
-    body: JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '1',
-          changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 5 } }],
-        },
-      ],
-    }),
-    status: 200,
-  },
-];
+runIncomingCases<MetaCase>('GET /channels/whatsapp (verification)', {
+  provider: 'meta',
+  path: WHATSAPP_PATH,
+  cases: verificationCases,
+  start: harness,
+});
 
-describe('POST /channels/whatsapp', () => {
-  for (const c of incomingCases) {
-    it(c.label, async () => {
-      const res = await post(c.body, c.signature, c.contentType);
-      expect(res.statusCode).toBe(c.status);
-      if (c.error) expect(res.json().error).toMatch(c.error);
-      if (c.inbound) {
-        await settle(1);
-        expect(received).toHaveLength(1);
-        expect(received[0]).toMatchObject({ ...c.inbound, receivedAt: new Date(NOW).toISOString() });
-        const profile = await loadProfile(ctx.store, FROM);
-        // The message's own timestamp (2026-01-01T08:00:00Z) opens the 24-hour window.
-        expect(profile.lastWhatsappInboundAt).toBe('2026-01-01T08:00:00.000Z');
-      } else {
-        await new Promise((r) => setTimeout(r, 30));
-        expect(received).toHaveLength(0);
-      }
-      if (c.delivery) {
-        const id =
-          c.delivery.providerMessageId ?? (JSON.parse(c.body).entry[0].changes[0].value.statuses[0].id as string);
-        expect(await getJson<StatusEvent>(ctx.store, statusKey(id))).toMatchObject({
-          kind: 'status',
-          provider: 'meta',
-          ...c.delivery,
-        });
-      }
-      expect(ctx.logs.text()).not.toContain('254712345678');
-    });
-  }
+describe('POST /channels/whatsapp: deliveries, windows and failures', () => {
+  beforeEach(() => start());
+  afterEach(async () => {
+    await gw.close();
+    await ctx.queues.close();
+  });
 
   it('ten deliveries of one wamid enqueue one message', async () => {
     const body = fixture('text.json');
@@ -292,7 +158,7 @@ describe('POST /channels/whatsapp', () => {
   });
 
   it('answers 503 naming WHATSAPP_APP_SECRET when it is not configured', async () => {
-    await app.close();
+    await gw.close();
     await start({ WHATSAPP_VERIFY_TOKEN: VERIFY });
     const res = await post(fixture('text.json'), 'none');
     expect(res.statusCode).toBe(503);
@@ -300,7 +166,7 @@ describe('POST /channels/whatsapp', () => {
   });
 
   it('answers 503 when the store (Redis) is away, so Meta retries', async () => {
-    await app.close();
+    await gw.close();
     const broken = new MemoryStore();
     for (const m of ['get', 'set', 'exists', 'incr'] as const) {
       (broken as unknown as Record<string, unknown>)[m] = async () => {
@@ -314,70 +180,28 @@ describe('POST /channels/whatsapp', () => {
   });
 
   it('leaves JSON parsing of other routes untouched', async () => {
-    await app.close();
+    await gw.close();
     ctx = await makeTestContext({ env: { WHATSAPP_APP_SECRET: SECRET } });
-    app = await buildGateway(ctx, {
-      plugins: [
-        registerWhatsapp,
-        (a) => {
-          a.post('/echo', async (req) => ({ body: req.body }));
-        },
-      ],
-      readiness: { packs: () => ({ ok: true, detail: 'test' }) },
+    const echo = newRouter();
+    echo.post('/', readBody(ctx.config.limits.bodyLimitBytes), (req: express.Request, res: express.Response) => {
+      res.json({ body: req.body });
     });
-    await listen();
+    gw = await serveSurfaces(ctx, [...whatsappSurface, () => ({ path: '/echo', router: echo })]);
+    base = gw.base;
     const res = await call('POST', '/echo', { headers: { 'content-type': 'application/json' }, payload: '{"a":1}' });
     expect(res.json()).toEqual({ body: { a: 1 } });
   });
 });
 
-describe('GET /channels/whatsapp (verification)', () => {
-  const cases: { label: string; query: Record<string, string>; status: number; body?: string; error?: RegExp }[] = [
-    {
-      label: 'correct token',
-      query: { 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY, 'hub.challenge': '1158201444' },
-      status: 200,
-      body: '1158201444',
-    },
-    {
-      label: 'wrong token',
-      query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': '1' },
-      status: 403,
-      error: /hub\.verify_token/,
-    },
-    {
-      label: 'token missing',
-      query: { 'hub.mode': 'subscribe', 'hub.challenge': '1' },
-      status: 403,
-      error: /hub\.verify_token/,
-    },
-    {
-      label: 'wrong mode',
-      query: { 'hub.mode': 'unsubscribe', 'hub.verify_token': VERIFY, 'hub.challenge': '1' },
-      status: 403,
-      error: /hub\.mode/,
-    },
-    {
-      label: 'challenge missing',
-      query: { 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY },
-      status: 400,
-      error: /hub\.challenge/,
-    },
-  ];
-  for (const c of cases) {
-    it(c.label, async () => {
-      const res = await call('GET', `/channels/whatsapp?${new URLSearchParams(c.query)}`);
-      expect(res.statusCode).toBe(c.status);
-      if (c.body !== undefined) {
-        expect(res.body).toBe(c.body);
-        expect(res.headers['content-type']).toMatch(/^text\/plain/);
-      }
-      if (c.error) expect(res.json().error).toMatch(c.error);
-    });
-  }
+describe('GET /channels/whatsapp: configuration', () => {
+  beforeEach(() => start());
+  afterEach(async () => {
+    await gw.close();
+    await ctx.queues.close();
+  });
 
   it('answers 503 when WHATSAPP_VERIFY_TOKEN is not configured', async () => {
-    await app.close();
+    await gw.close();
     await start({ WHATSAPP_APP_SECRET: SECRET });
     const res = await call('GET', '/channels/whatsapp?hub.mode=subscribe&hub.verify_token=&hub.challenge=1');
     expect(res.statusCode).toBe(503);

@@ -6,12 +6,18 @@ import { ProviderSendError } from '../../src/outbound/types.js';
 import { processOutbound } from '../../src/outbound/worker.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { saveProfile } from '../../src/subscribers/index.js';
+import { runOutgoingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { MetaWhatsappSender } from './send.js';
+import {
+  GRAPH_API as GRAPH,
+  META_TEST_TOKEN,
+  graphAccepted as ok,
+  outgoingCases,
+  GRAPH_MESSAGES_PATH as PATH,
+} from './testcases.js';
 import { WHATSAPP_WINDOW_MS, windowOpen } from './window.js';
 
-const GRAPH = 'https://graph.facebook.com';
-const PATH = '/v21.0/106540352242922/messages';
 const TO = '+254712345678';
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 60 * 60 * 1000;
@@ -32,12 +38,6 @@ const msg = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({
   kind: 'reply',
   createdAt: new Date(NOW).toISOString(),
   ...over,
-});
-
-const ok = (id = 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQUFBQUFBQUFBQUFBAA==') => ({
-  messaging_product: 'whatsapp',
-  contacts: [{ input: '254712345678', wa_id: '254712345678' }],
-  messages: [{ id }],
 });
 
 /** Profile with the 24-hour window opened `agoMs` before NOW. */
@@ -68,122 +68,26 @@ describe('windowOpen', () => {
   });
 });
 
+runOutgoingCases('MetaWhatsappSender: requests and answers at the HTTP boundary', {
+  host: GRAPH,
+  path: PATH,
+  bodyFormat: 'json',
+  message: msg(),
+  cases: outgoingCases,
+  secrets: [META_TEST_TOKEN],
+  async sender() {
+    const { s, store } = sender();
+    await lastInbound(store, HOUR);
+    return s;
+  },
+});
+
 describe('MetaWhatsappSender requests', () => {
   let store: MemoryStore;
   beforeEach(async () => {
     store = new MemoryStore();
     await lastInbound(store, HOUR);
   });
-
-  const cases: { label: string; msg: OutboundMessage; body: unknown }[] = [
-    {
-      label: 'text inside the window',
-      msg: msg(),
-      body: {
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to: '254712345678',
-        type: 'text',
-        text: { preview_url: false, body: 'Plant beans at the start of the rains.' },
-      },
-    },
-    {
-      label: 'reply buttons (at most 3, titles cut to 20)',
-      msg: msg({
-        text: 'Welcome to Baraza.',
-        buttons: [
-          { id: 'menu:ask', title: 'Ask a question' },
-          { id: 'pack:agri-advisory', title: 'Farming advice for smallholders' },
-          { id: 'pack:financial-literacy', title: 'Money tips' },
-          { id: 'pack:extra', title: 'Never shown' },
-        ],
-      }),
-      body: {
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to: '254712345678',
-        type: 'interactive',
-        interactive: {
-          type: 'button',
-          body: { text: 'Welcome to Baraza.' },
-          action: {
-            buttons: [
-              { type: 'reply', reply: { id: 'menu:ask', title: 'Ask a question' } },
-              { type: 'reply', reply: { id: 'pack:agri-advisory', title: 'Farming advice for…' } },
-              { type: 'reply', reply: { id: 'pack:financial-literacy', title: 'Money tips' } },
-            ],
-          },
-        },
-      },
-    },
-    {
-      label: 'list (at most 10 rows, titles cut to 24)',
-      msg: msg({
-        text: 'Choose a topic.',
-        list: {
-          button: 'Topics',
-          rows: Array.from({ length: 12 }, (_, i) => ({
-            id: `topic:p:t${i}`,
-            title: i === 0 ? 'Soil fertility and organic manure' : `Topic ${i}`,
-            ...(i === 1 ? { description: 'About topic one' } : {}),
-          })),
-        },
-      }),
-      body: {
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to: '254712345678',
-        type: 'interactive',
-        interactive: {
-          type: 'list',
-          body: { text: 'Choose a topic.' },
-          action: {
-            button: 'Topics',
-            sections: [
-              {
-                rows: [
-                  { id: 'topic:p:t0', title: 'Soil fertility and…' },
-                  { id: 'topic:p:t1', title: 'Topic 1', description: 'About topic one' },
-                  ...Array.from({ length: 8 }, (_, i) => ({ id: `topic:p:t${i + 2}`, title: `Topic ${i + 2}` })),
-                ],
-              },
-            ],
-          },
-        },
-      },
-    },
-    {
-      label: 'explicit template',
-      msg: msg({ template: { name: 'daily_tip', lang: 'sw', params: ['Panda mapema.\nTumia mbolea.'] } }),
-      body: {
-        messaging_product: 'whatsapp',
-        recipient_type: 'individual',
-        to: '254712345678',
-        type: 'template',
-        template: {
-          name: 'daily_tip',
-          language: { code: 'sw' },
-          components: [{ type: 'body', parameters: [{ type: 'text', text: 'Panda mapema. Tumia mbolea.' }] }],
-        },
-      },
-    },
-  ];
-
-  for (const c of cases) {
-    it(c.label, async () => {
-      const { s } = sender({}, store);
-      const scope = nock(GRAPH, {
-        reqheaders: { authorization: 'Bearer EAAG-test-token', 'content-type': 'application/json' },
-      })
-        .post(PATH, (b) => {
-          expect(b).toEqual(c.body);
-          return true;
-        })
-        .reply(200, ok());
-      await expect(s.send(c.msg)).resolves.toEqual({ providerMessageId: ok().messages[0]!.id });
-      expect(scope.isDone()).toBe(true);
-    });
-  }
 
   it('clips text to 4,096 characters on a word boundary', async () => {
     const { s } = sender({}, store);
@@ -271,77 +175,6 @@ describe('the 24-hour window', () => {
 });
 
 describe('provider errors', () => {
-  const cases: { label: string; status: number; body: unknown; retryable: boolean; code?: string; optOut?: boolean }[] =
-    [
-      {
-        label: '401 invalid token',
-        status: 401,
-        body: {
-          error: { message: 'Error validating access token', type: 'OAuthException', code: 190, error_subcode: 463 },
-        },
-        retryable: false,
-        code: '190',
-      },
-      {
-        label: '400 with code 190 (expired token)',
-        status: 400,
-        body: { error: { message: 'Session has expired', type: 'OAuthException', code: 190 } },
-        retryable: false,
-        code: '190',
-      },
-      {
-        label: '429 too many requests',
-        status: 429,
-        body: { error: { message: 'Rate limit hit', code: 130429 } },
-        retryable: true,
-        code: '130429',
-      },
-      {
-        label: '400 pair rate limit 131056',
-        status: 400,
-        body: { error: { message: 'Pair rate limit', code: 131056 } },
-        retryable: true,
-      },
-      {
-        label: '500 internal error',
-        status: 500,
-        body: { error: { message: 'An unknown error occurred', code: 1 } },
-        retryable: true,
-      },
-      { label: '503 without a JSON body', status: 503, body: 'Service Unavailable', retryable: true },
-      {
-        label: '400 invalid parameter',
-        status: 400,
-        body: { error: { message: 'Invalid parameter', code: 100 } },
-        retryable: false,
-        code: '100',
-      },
-      {
-        label: '400 user stopped messages (131050)',
-        status: 400,
-        body: { error: { message: 'User stopped marketing messages', code: 131050 } },
-        retryable: false,
-        optOut: true,
-      },
-    ];
-  for (const c of cases) {
-    it(c.label, async () => {
-      const { s, store } = sender();
-      await lastInbound(store, HOUR);
-      nock(GRAPH)
-        .post(PATH)
-        .reply(c.status, c.body as Record<string, unknown>);
-      const err = await s.send(msg()).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ProviderSendError);
-      const opts = (err as ProviderSendError).opts;
-      expect(opts.retryable).toBe(c.retryable);
-      expect(opts.status).toBe(c.status);
-      if (c.code) expect(opts.code).toBe(c.code);
-      expect(Boolean(opts.optOut)).toBe(Boolean(c.optOut));
-      expect((err as Error).message).not.toContain('EAAG-test-token');
-    });
-  }
-
   it('a timeout is retryable', async () => {
     const { s, store } = sender({}, new MemoryStore(), 100);
     await lastInbound(store, HOUR);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestHandler } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../gateway/errors.js';
 
 export const ADMIN_REALM = 'Baraza admin';
 
@@ -32,28 +33,28 @@ export function credentialsMatch(
 }
 
 /**
- * onRequest hook for every `/admin` route: 401 with a Basic challenge unless the credentials match; 403
+ * Middleware in front of every `/admin` route: 401 with a Basic challenge unless the credentials match; 403
  * naming the variables when ADMIN_USER/ADMIN_PASSWORD are unset (the pages are then off, not open).
  */
-export function adminGuard(admin: { user?: string; password?: string }, onReject?: (reason: string) => void) {
-  return async (req: FastifyRequest, reply: FastifyReply) => {
+export function adminGuard(
+  admin: { user?: string; password?: string },
+  onReject?: (reason: string) => void,
+): RequestHandler {
+  return (req, _res, next) => {
     if (!admin.user || !admin.password) {
       onReject?.('unconfigured');
-      return reply
-        .code(403)
-        .send({ error: 'admin pages are disabled: set ADMIN_USER and ADMIN_PASSWORD to enable them' });
+      return next(new ForbiddenError('admin pages are disabled: set ADMIN_USER and ADMIN_PASSWORD to enable them'));
     }
     const given = parseBasicAuth(req.headers.authorization);
     if (!given || !credentialsMatch(given, { user: admin.user, password: admin.password })) {
       onReject?.(given ? 'credentials' : 'authorization-missing');
-      return reply
-        .code(401)
-        .header('www-authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`)
-        .send({
-          error: given
-            ? 'Authorization: wrong user name or password'
-            : 'Authorization header is missing (HTTP basic auth)',
-        });
+      return next(
+        new UnauthorizedError(
+          given ? 'Authorization: wrong user name or password' : 'Authorization header is missing (HTTP basic auth)',
+          { headers: { 'www-authenticate': `Basic realm="${ADMIN_REALM}", charset="UTF-8"` } },
+        ),
+      );
     }
+    next();
   };
 }

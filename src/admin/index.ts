@@ -10,4 +10,4 @@ export {
   groupGaps,
   questionSimilarity,
 } from './gap-groups.js';
-export { type AdminOptions, queueSummary, registerAdmin } from './routes.js';
+export { type AdminOptions, adminRouter, queueSummary } from './routes.js';

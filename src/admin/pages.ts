@@ -25,21 +25,23 @@ form.filters label{display:flex;flex-direction:column;font-size:.8rem}
 .muted{color:#5d6875}
 `;
 
-export function layout(title: string, body: string): string {
+/** `root` is where the gateway is mounted ('' at the root of the app, '/baraza' under a host app's path). */
+export function layout(title: string, body: string, root = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Baraza admin</title><style>${STYLE}</style></head>
-<body><header><h1>Baraza admin</h1><a href="/admin/queues">Queues</a><a href="/admin/gaps">Knowledge gaps</a><a href="/metrics">Metrics</a></header>
+<body><header><h1>Baraza admin</h1><a href="${root}/admin/queues">Queues</a><a href="${root}/admin/gaps">Knowledge gaps</a><a href="${root}/metrics">Metrics</a></header>
 <main>${body}</main></body></html>`;
 }
 
-export function adminIndexPage(queueKind: string): string {
+export function adminIndexPage(queueKind: string, root = ''): string {
   return layout(
     'Home',
     `<h2>Operator pages</h2><ul>
-<li><a href="/admin/queues">Queues</a> <span class="muted">(${escapeHtml(queueKind === 'bullmq' ? 'Bull Board' : 'embedded queue summary')}; JSON at <a href="/admin/queues.json">/admin/queues.json</a>)</span></li>
-<li><a href="/admin/gaps">Knowledge gaps</a> <span class="muted">(questions answered badly or not at all, grouped; JSON at <a href="/admin/gaps.json">/admin/gaps.json</a>)</span></li>
-<li><a href="/metrics">Prometheus metrics</a>, <a href="/readyz">readiness</a></li></ul>`,
+<li><a href="${root}/admin/queues">Queues</a> <span class="muted">(${escapeHtml(queueKind === 'bullmq' ? 'Bull Board' : 'embedded queue summary')}; JSON at <a href="${root}/admin/queues.json">/admin/queues.json</a>)</span></li>
+<li><a href="${root}/admin/gaps">Knowledge gaps</a> <span class="muted">(questions answered badly or not at all, grouped; JSON at <a href="${root}/admin/gaps.json">/admin/gaps.json</a>)</span></li>
+<li><a href="${root}/metrics">Prometheus metrics</a>, <a href="${root}/readyz">readiness</a></li></ul>`,
+    root,
   );
 }
 
@@ -48,7 +50,7 @@ export interface QueueSummary {
   queues: { name: QueueName; counts: QueueCounts; deadLetters: DeadLetter[] }[];
 }
 
-export function queuesPage(s: QueueSummary, scrub: (text: string) => string): string {
+export function queuesPage(s: QueueSummary, scrub: (text: string) => string, root = ''): string {
   const states: (keyof QueueCounts)[] = ['waiting', 'active', 'delayed', 'completed', 'failed'];
   const rows = s.queues
     .map(
@@ -71,10 +73,15 @@ export function queuesPage(s: QueueSummary, scrub: (text: string) => string): st
 <table><thead><tr><th>queue</th>${states.map((st) => `<th>${st}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
 <h3>Dead letters</h3>
 ${dead ? `<table><thead><tr><th>queue</th><th>job</th><th>name</th><th>attempts</th><th>error</th><th>data (numbers pseudonymised)</th></tr></thead><tbody>${dead}</tbody></table>` : '<p>None.</p>'}`,
+    root,
   );
 }
 
-export function gapsPage(report: GapReport, filters: { lang?: string; channel?: string; langs: string[] }): string {
+export function gapsPage(
+  report: GapReport,
+  filters: { lang?: string; channel?: string; langs: string[] },
+  root = '',
+): string {
   const groups = report.groups
     .map((g, i) => {
       const variants =
@@ -94,7 +101,7 @@ export function gapsPage(report: GapReport, filters: { lang?: string; channel?: 
 <p class="muted">Questions the packs could not answer, or answered with low confidence, grouped by similarity. Write entries for the biggest groups first.</p>
 <div class="summary"><div><strong>${report.total}</strong> questions</div><div><strong>${report.groups.length}</strong> groups</div>
 <div>by language: ${escapeHtml(formatCounts(report.langs) || '–')}</div><div>by channel: ${escapeHtml(formatCounts(report.channels) || '–')}</div></div>
-<form class="filters" method="get" action="/admin/gaps">
+<form class="filters" method="get" action="${root}/admin/gaps">
 <label>Language<select name="lang">${opt(filters.lang, filters.langs)}</select></label>
 <label>Channel<select name="channel">${opt(filters.channel, ['ussd', 'sms', 'whatsapp'])}</select></label>
 <button type="submit">Filter</button></form>
@@ -103,5 +110,6 @@ ${
     ? `<table><thead><tr><th>#</th><th>question (most frequent wording)</th><th>asked</th><th>languages</th><th>channels</th><th>no answer</th><th>mean confidence</th><th>nearest entry</th><th>last asked (UTC)</th></tr></thead><tbody>${groups}</tbody></table>`
     : '<p>No knowledge gaps recorded yet.</p>'
 }`,
+    root,
   );
 }

@@ -1,12 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
 import { makeTestContext } from '../../tests/support/context.js';
+import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
 import { GAPS_KEY } from '../answer/gaps.js';
-import { buildGateway } from '../gateway/app.js';
 import { BullQueueBackend, UnrecoverableJobError } from '../queue/index.js';
 import { type KeyValueStore, RedisStore } from '../store/index.js';
-import { registerAdmin } from './routes.js';
+import { adminRouter } from './routes.js';
 
 const ADMIN = { ADMIN_USER: 'editor', ADMIN_PASSWORD: 'correct horse battery' };
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -14,18 +13,13 @@ const AUTH = { authorization: basic(ADMIN.ADMIN_USER, ADMIN.ADMIN_PASSWORD) };
 
 type Ctx = Awaited<ReturnType<typeof makeTestContext>>;
 let ctx: Ctx | undefined;
-let app: FastifyInstance | undefined;
+let app: TestGateway | undefined;
 let base: string;
 
 async function start(opts: Parameters<typeof makeTestContext>[0] = {}) {
   ctx = await makeTestContext(opts);
-  app = await buildGateway(ctx, {
-    plugins: [registerAdmin],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  app = await serveSurfaces(ctx, [(c) => ({ path: '/admin', router: adminRouter(c) })]);
+  base = app.base;
 }
 
 async function stop() {

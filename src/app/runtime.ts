@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LOW_CONFIDENCE } from '../answer/index.js';
 import type { Answerer } from '../answer/types.js';
@@ -88,5 +87,3 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
 export function workerIdentity(): string {
   return `${os.hostname()}#${process.pid}`;
 }
-
-export type { FastifyInstance };

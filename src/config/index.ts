@@ -72,7 +72,7 @@ const ipList = optionalText.transform((v, ctx) => {
 });
 
 /**
- * Proxy address classes proxy-addr (Fastify's trustProxy) understands by name; all three together, the
+ * Proxy address classes proxy-addr (Express's 'trust proxy') understands by name; all three together, the
  * default, are proxies on the host or a private network (a load balancer, an Ingress, a container network).
  */
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

@@ -1,107 +1,55 @@
-import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Router } from 'express';
 import type { AppContext } from '../app/context.js';
-import { type QueueName, QueueUnavailableError } from '../queue/index.js';
-import { RedisStore, StoreUnavailableError } from '../store/index.js';
+import type { QueueName } from '../queue/index.js';
+import { errorHandler, NotFoundError, requestPath } from './errors.js';
+import { markArrival, newRouter } from './http.js';
+import { requestLimiter } from './limiter.js';
+import { securityHeaders } from './security.js';
 
-/** A channel or surface mounts its routes through one of these. */
-export type RoutePlugin = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+/** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
+export interface Surface {
+  /** Mount path under the gateway, e.g. `/channels/twilio`. */
+  path: string;
+  router: Router;
+}
+
+/** Builds a surface from the shared context (the gateway calls each once). */
+export type SurfaceFactory = (ctx: AppContext) => Surface | Promise<Surface>;
 
 export interface ReadinessProbe {
   /** Packs loaded and serving. */
   packs(): { ok: boolean; detail: string };
 }
 
-export interface GatewayOptions {
-  plugins: RoutePlugin[];
+export interface GatewayRouterOptions {
+  surfaces: SurfaceFactory[];
   readiness: ReadinessProbe;
-  /**
-   * Whose X-Forwarded-* to believe (needed for AT_ALLOWED_IPS and the per-IP limit behind a load balancer):
-   * true for anyone (tests), or proxy addresses, CIDRs and proxy-addr names (TRUSTED_PROXIES).
-   */
-  trustProxy?: boolean | string[];
 }
+
+/** An Express router carrying every route of the gateway; `close()` releases what it holds (the limiter's Redis). */
+export type GatewayRouter = Router & { close(): Promise<void> };
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
-
-const arrivals = new WeakMap<object, number>();
+/** Longest a request may still run when the server closes (a USSD hop waits at most USSD_DEADLINE_MS). */
+const CLOSE_GRACE_MS = 16_000;
 
 /**
- * When the request reached the gateway, before any hook ran (performance.now() clock). Deadlines such as USSD's
- * count from here: the per-IP limiter in front of every route waits up to Redis's command timeout when Redis hangs.
+ * The gateway as one Express router, mountable anywhere: arrival time, security headers, the per-IP limit,
+ * health and metrics, every surface under its path, then a JSON 404 and the one error handler.
  */
-export function arrivedAt(req: FastifyRequest): number {
-  return arrivals.get(req.raw) ?? performance.now();
-}
+export async function buildGatewayRouter(ctx: AppContext, opts: GatewayRouterOptions): Promise<GatewayRouter> {
+  const router = newRouter();
+  // First of all, so the arrival time is taken before the rate limiter touches Redis.
+  router.use(markArrival);
+  router.use(securityHeaders());
+  const limiter = requestLimiter(ctx);
+  router.use(limiter.middleware);
 
-export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: false,
-    bodyLimit: ctx.config.limits.bodyLimitBytes,
-    // An empty list trusts no proxy (TRUSTED_PROXIES=none): proxy-addr then takes the peer address.
-    trustProxy: opts.trustProxy ?? false,
-    // Provider ids and session ids can be long; anything beyond is not a real callback.
-    routerOptions: { maxParamLength: 200 },
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
   });
-  // First hook of all, so the arrival time is taken before the rate limiter touches Redis.
-  app.addHook('onRequest', async (req) => {
-    arrivals.set(req.raw, performance.now());
-  });
-  await app.register(formbody, { bodyLimit: ctx.config.limits.bodyLimitBytes });
-  // Per-IP limit, shared by every gateway through Redis when there is one; Redis trouble never blocks traffic:
-  // the limiter has its own connection with a short timeout, so a hung Redis costs each request 250 ms, not 2 s.
-  const limiterRedis =
-    ctx.store instanceof RedisStore
-      ? ctx.store.client.duplicate({ commandTimeout: 250, maxRetriesPerRequest: 0, enableOfflineQueue: false })
-      : undefined;
-  limiterRedis?.on('error', () => {});
-  app.addHook('onClose', async () => {
-    limiterRedis?.disconnect();
-  });
-  await app.register(rateLimit, {
-    global: true,
-    max: ctx.config.limits.requestsPerMinutePerIp,
-    timeWindow: 60_000,
-    keyGenerator: (req) => req.ip,
-    allowList: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url.split('?')[0] ?? ''),
-    skipOnError: true,
-    // Under the deployment's own prefix, so deployments sharing a Redis do not share (or exhaust) one budget.
-    ...(limiterRedis && ctx.store instanceof RedisStore
-      ? { redis: limiterRedis, nameSpace: `${ctx.store.prefix}ratelimit:ip:` }
-      : { nameSpace: 'baraza:ratelimit:ip:' }),
-    errorResponseBuilder: (_req, limit) => ({
-      statusCode: 429,
-      message: `too many requests from this address; retry in ${Math.ceil(limit.ttl / 1000)} s`,
-    }),
-  });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof StoreUnavailableError || err instanceof QueueUnavailableError) {
-      ctx.log.warn({ route: req.routeOptions.url, err }, 'backend unavailable; asking the caller to retry');
-      return reply.code(503).header('retry-after', '5').send({ error: 'service temporarily unavailable, retry later' });
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 429) ctx.metrics.rejected.inc({ route: req.routeOptions.url ?? 'unknown', reason: 'rate-limit' });
-    if (status === 500) ctx.log.error({ route: req.routeOptions.url, err }, 'unhandled error');
-    const message =
-      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `request body is larger than ${ctx.config.limits.bodyLimitBytes} bytes`
-        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? `unsupported Content-Type "${String(req.headers['content-type'] ?? '')}"`
-          : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-            ? 'request body is empty'
-            : status === 500
-              ? 'internal error'
-              : err.message;
-    return reply.code(status).send({ error: message });
-  });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: `no route for ${req.method} ${req.url.split('?')[0]}` }),
-  );
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  router.get('/readyz', async (_req, res) => {
     const packs = opts.readiness.packs();
     let redis: { ok: boolean; detail: string } = { ok: true, detail: 'embedded' };
     if (ctx.store.kind === 'redis') {
@@ -113,9 +61,9 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
       }
     }
     const ready = packs.ok && redis.ok;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', packs, redis });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', packs, redis });
   });
-  app.get('/metrics', async (_req, reply) => {
+  router.get('/metrics', async (_req, res) => {
     await Promise.all(
       QUEUES.map(async (q) => {
         try {
@@ -126,9 +74,71 @@ export async function buildGateway(ctx: AppContext, opts: GatewayOptions): Promi
         }
       }),
     );
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
-  for (const plugin of opts.plugins) await plugin(app, ctx);
+  const paths: string[] = [];
+  for (const make of opts.surfaces) {
+    const surface = await make(ctx);
+    router.use(surface.path, surface.router);
+    paths.push(surface.path);
+  }
+  router.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${requestPath(req)}`)));
+  router.use(errorHandler(ctx, paths));
+
+  return Object.assign(router, {
+    async close() {
+      limiter.close();
+    },
+  });
+}
+
+/** The gateway process's own app: the router at '/', TRUSTED_PROXIES deciding whose X-Forwarded-* to believe. */
+export function gatewayApp(router: Router, trustProxy: boolean | string[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  // proxy-addr semantics: addresses, CIDRs, loopback/linklocal/uniquelocal; an empty list trusts no one.
+  app.set('trust proxy', trustProxy);
+  app.use(router);
   return app;
+}
+
+/** A gateway app that listens and stops. */
+export interface GatewayServer {
+  app: Express;
+  /** Resolves once listening (port 0: a free port). */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting connections, closes idle ones, waits for requests in flight, then closes the router. */
+  close(): Promise<void>;
+}
+
+export function gatewayServer(router: GatewayRouter, trustProxy: boolean | string[]): GatewayServer {
+  const app = gatewayApp(router, trustProxy);
+  let server: ReturnType<Express['listen']> | undefined;
+  return {
+    app,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
+          resolve(s.address() as AddressInfo);
+        });
+        server = s;
+      });
+    },
+    async close() {
+      const s = server;
+      server = undefined;
+      if (s) {
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        // A keep-alive client that stays connected does not hold the shutdown longer than a request may take.
+        const force = setTimeout(() => s.closeAllConnections(), CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(force);
+      }
+      await router.close();
+    },
+  };
 }

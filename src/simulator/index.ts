@@ -2,9 +2,9 @@ export { OUTBOX_MAX_ITEMS, OUTBOX_TTL_MS, type OutboxItem, readOutbox, simulator
 export {
   MAX_SIGN_BODY,
   parseOutboxQuery,
-  registerSimulator,
   SIMULATOR_PUBLIC_DIR,
   type SimulatorSettings,
+  simulatorRouter,
   simulatorSettings,
   USSD_IDLE_TIMEOUT_MS,
 } from './routes.js';

@@ -1,30 +1,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
-import { registerWhatsapp } from '../../channels/whatsapp/routes.js';
+import { WHATSAPP_ROUTE, whatsappRouter } from '../../channels/whatsapp/routes.js';
 import { makeTestContext } from '../../tests/support/context.js';
-import { buildGateway } from '../gateway/app.js';
+import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
 import { simulatorSender } from './outbox.js';
 import { whatsappWebhook } from './public/sim-core.js';
-import { registerSimulator, SIMULATOR_PUBLIC_DIR } from './routes.js';
+import { SIMULATOR_PUBLIC_DIR, simulatorRouter } from './routes.js';
 
 const SECRET = 'sim-test-app-secret';
 type Ctx = Awaited<ReturnType<typeof makeTestContext>>;
 let ctx: Ctx;
-let app: FastifyInstance;
+let app: TestGateway | undefined;
 let base: string;
 
 async function start(env: Record<string, string>) {
   ctx = await makeTestContext({ env });
-  app = await buildGateway(ctx, {
-    plugins: [registerWhatsapp, registerSimulator],
-    readiness: { packs: () => ({ ok: true, detail: 'test' }) },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  app = await serveSurfaces(ctx, [
+    (c) => ({ path: WHATSAPP_ROUTE, router: whatsappRouter(c) }),
+    (c) => ({ path: '/simulator', router: simulatorRouter(c) }),
+  ]);
+  base = app.base;
 }
 
 afterEach(async () => {
@@ -173,7 +170,7 @@ describe('POST /simulator/api/sign/whatsapp', () => {
     });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/'body'/);
-    await app.close();
+    await app?.close();
     await start({});
     const none = await fetch(`${base}/simulator/api/sign/whatsapp`, {
       method: 'POST',

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import express, { type Response, type Router } from 'express';
 import { signBody } from '../../channels/whatsapp/signature.js';
 import type { AppContext } from '../app/context.js';
+import { readBody } from '../gateway/body.js';
+import { BadRequestError, NotConfiguredError, NotFoundError } from '../gateway/errors.js';
+import { newRouter } from '../gateway/http.js';
 import { InvalidPhoneNumberError, normaliseSubscriber } from '../messages/index.js';
 import { assetPath } from '../paths.js';
 import { readOutbox } from './outbox.js';
@@ -13,11 +16,8 @@ export const USSD_IDLE_TIMEOUT_MS = 180_000;
 /** Largest body the signing helper accepts (a WhatsApp webhook the page builds is a few hundred bytes). */
 export const MAX_SIGN_BODY = 16 * 1024;
 
-const ASSET_TYPES: Record<string, string> = {
-  'app.js': 'text/javascript; charset=utf-8',
-  'sim-core.js': 'text/javascript; charset=utf-8',
-  'style.css': 'text/css; charset=utf-8',
-};
+/** The files the page loads; nothing else under the folder is served. */
+const ASSETS: ReadonlySet<string> = new Set(['app.js', 'sim-core.js', 'style.css']);
 
 /** What the page needs to talk to this gateway as the providers would. */
 export interface SimulatorSettings {
@@ -62,12 +62,8 @@ export function parseOutboxQuery(query: unknown, defaultCountry: string): { to: 
   }
 }
 
-function sendPage(reply: FastifyReply, html: string): FastifyReply {
-  return reply
-    .type('text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'")
-    .send(html);
+function sendPage(res: Response, html: string): void {
+  res.type('text/html; charset=utf-8').set('cache-control', 'no-store').send(html);
 }
 
 /**
@@ -75,55 +71,55 @@ function sendPage(reply: FastifyReply, html: string): FastifyReply {
  * a small JSON API (outbox, settings, and a signer for WhatsApp webhooks because the browser cannot hold the
  * app secret). Mounted only when `SIMULATOR=on`; otherwise `/simulator` says it is off.
  */
-export async function registerSimulator(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export function simulatorRouter(ctx: AppContext): Router {
+  const router = newRouter();
   if (!ctx.config.simulator) {
-    const off = async (_req: FastifyRequest, reply: FastifyReply) =>
-      reply.code(404).send({ error: 'the simulator is off (set SIMULATOR=on to enable it)' });
-    app.get('/simulator', off);
-    app.get('/simulator/*', off);
-    app.post('/simulator/*', off);
-    return;
+    const off = () => {
+      throw new NotFoundError('the simulator is off (set SIMULATOR=on to enable it)');
+    };
+    router.get('/{*rest}', off);
+    router.post('/{*rest}', off);
+    return router;
   }
   const html = readFileSync(path.join(SIMULATOR_PUBLIC_DIR, 'index.html'), 'utf8');
-  // A fixed set of files read once: nothing under the folder is reachable except these.
-  const assets = new Map(
-    Object.entries(ASSET_TYPES).map(([file, type]) => [
-      file,
-      { type, body: readFileSync(path.join(SIMULATOR_PUBLIC_DIR, file)) },
-    ]),
+
+  router.use(
+    '/assets',
+    (req, _res, next) => {
+      const file = req.path.slice(1);
+      next(ASSETS.has(file) ? undefined : new NotFoundError(`no simulator asset ${file}`));
+    },
+    express.static(SIMULATOR_PUBLIC_DIR, {
+      index: false,
+      fallthrough: false,
+      cacheControl: false,
+      setHeaders: (res) => res.setHeader('cache-control', 'no-cache'),
+    }),
   );
+  // The page's links follow the gateway's mount path (a host app may mount it under /baraza).
+  router.get('/', (req, res) => sendPage(res, html.replaceAll('/simulator/assets/', `${req.baseUrl}/assets/`)));
 
-  await app.register(async (scope) => {
-    scope.get('/simulator/assets/:file', async (req, reply) => {
-      const asset = assets.get((req.params as { file: string }).file);
-      if (!asset) return reply.code(404).send({ error: `no simulator asset ${(req.params as { file: string }).file}` });
-      return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
-    });
-    scope.get('/simulator', async (_req, reply) => sendPage(reply, html));
-    scope.get('/simulator/', async (_req, reply) => sendPage(reply, html));
-
-    scope.get('/simulator/api/settings', async () => simulatorSettings(ctx));
-
-    scope.get('/simulator/api/outbox', async (req, reply) => {
-      const q = parseOutboxQuery(req.query, ctx.config.defaultCountry);
-      if ('error' in q) return reply.code(400).send({ error: q.error });
-      return readOutbox(ctx.store, q.to);
-    });
-
-    scope.post('/simulator/api/sign/whatsapp', async (req, reply) => {
-      const secret = ctx.config.whatsapp.appSecret;
-      if (!secret)
-        return reply
-          .code(503)
-          .send({ error: 'WHATSAPP_APP_SECRET is not configured, so WhatsApp webhooks cannot be signed' });
-      const body = (req.body as Record<string, unknown> | undefined)?.body;
-      if (typeof body !== 'string' || body === '') {
-        return reply.code(400).send({ error: "field 'body' is required: the exact JSON text of the webhook to sign" });
-      }
-      if (Buffer.byteLength(body) > MAX_SIGN_BODY) {
-        return reply.code(400).send({ error: `field 'body' is longer than ${MAX_SIGN_BODY} bytes` });
-      }
-      return { signature: signBody(body, secret) };
-    });
+  router.get('/api/settings', (_req, res) => {
+    res.json(simulatorSettings(ctx));
   });
+
+  router.get('/api/outbox', async (req, res) => {
+    const q = parseOutboxQuery(req.query, ctx.config.defaultCountry);
+    if ('error' in q) throw new BadRequestError(q.error);
+    res.json(await readOutbox(ctx.store, q.to));
+  });
+
+  router.post('/api/sign/whatsapp', readBody(ctx.config.limits.bodyLimitBytes), (req, res) => {
+    const secret = ctx.config.whatsapp.appSecret;
+    if (!secret)
+      throw new NotConfiguredError('WHATSAPP_APP_SECRET is not configured, so WhatsApp webhooks cannot be signed');
+    const body = (req.body as Record<string, unknown> | undefined)?.body;
+    if (typeof body !== 'string' || body === '') {
+      throw new BadRequestError("field 'body' is required: the exact JSON text of the webhook to sign");
+    }
+    if (Buffer.byteLength(body) > MAX_SIGN_BODY)
+      throw new BadRequestError(`field 'body' is longer than ${MAX_SIGN_BODY} bytes`);
+    res.json({ signature: signBody(body, secret) });
+  });
+  return router;
 }

@@ -2,13 +2,13 @@
  * Starts the whole product in-process the way `npm start` does (runtime, workers, gateway on a free port),
  * on the embedded default unless the caller passes REDIS_URL. Tests talk to it over HTTP only.
  */
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Answerer } from '../../src/answer/types.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createGatewayApp } from '../../src/gateway/index.js';
+import { createGatewayServer, type GatewayServer } from '../../src/gateway/index.js';
 import type { SenderRegistry } from '../../src/outbound/worker.js';
 import type { WorkerHandle } from '../../src/queue/index.js';
 import { startWorkers } from '../../src/worker/index.js';
@@ -18,7 +18,7 @@ const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).p
 export interface RunningGateway {
   url: string;
   rt: Runtime;
-  app: FastifyInstance;
+  app: GatewayServer;
   close(): Promise<void>;
 }
 
@@ -52,19 +52,19 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
     rt = Object.assign(Object.create(Object.getPrototypeOf(rt)), rt, { answerer: wrapped }) as Runtime;
   }
   let workers: WorkerHandle | undefined;
-  let app: FastifyInstance | undefined;
+  let address: AddressInfo;
+  let app: GatewayServer | undefined;
   try {
     workers = await startWorkers(rt, opts.senders ? { senders: opts.senders(rt) } : {});
-    app = await createGatewayApp(rt);
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    app = await createGatewayServer(rt);
+    address = await app.listen(0, '127.0.0.1');
   } catch (err) {
     await app?.close();
     await workers?.close();
     await rt.close();
     throw err;
   }
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const url = `http://127.0.0.1:${address.port}`;
   const running = app;
   return {
     url,

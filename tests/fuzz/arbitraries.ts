@@ -60,7 +60,7 @@ export const phoneish: fc.Arbitrary<string> = fc.oneof(
   hostileText,
 );
 
-/** A form field as @fastify/formbody may hand it over: usually text, sometimes repeated (an array). */
+/** A form field as express.urlencoded may hand it over: usually text, sometimes repeated (an array). */
 export const formValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileText },
   { weight: 3, arbitrary: phoneish },

@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
 import { createMetaWhatsappSender } from '../../channels/whatsapp/send.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createGatewayApp } from '../../src/gateway/index.js';
+import { createGatewayServer, type GatewayServer } from '../../src/gateway/index.js';
 import { createLogger, pseudonymiser } from '../../src/log/index.js';
 import { BullQueueBackend, type WorkerHandle } from '../../src/queue/index.js';
 import { startWorkers } from '../../src/worker/index.js';
@@ -81,7 +80,7 @@ const graph = new FakeGraph();
 const logs = new LogCapture();
 let rt: Runtime;
 let workers: WorkerHandle;
-let app: FastifyInstance;
+let app: GatewayServer;
 let base: string;
 
 beforeAll(async () => {
@@ -109,7 +108,7 @@ beforeAll(async () => {
     log: createLogger({ level: 'info', pseudonym: pseudonymiser('dead-letters-salt') }, logs),
   });
   workers = await startWorkers(rt, { senders: { meta: createMetaWhatsappSender(rt, { timeoutMs: SEND_TIMEOUT_MS }) } });
-  app = await createGatewayApp(rt);
+  app = await createGatewayServer(rt);
   base = await serve(app);
 }, 60_000);
 

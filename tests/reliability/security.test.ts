@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { signBody } from '../../channels/whatsapp/signature.js';
 import type { Answerer } from '../../src/answer/types.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createGatewayApp } from '../../src/gateway/index.js';
+import { createGatewayServer, type GatewayServer } from '../../src/gateway/index.js';
 import type { WorkerHandle } from '../../src/queue/index.js';
 import { readOutbox } from '../../src/simulator/outbox.js';
 import { startWorkers } from '../../src/worker/index.js';
@@ -77,7 +76,7 @@ async function startGateway(env: Record<string, string>, opts: { prefix?: string
     20,
   );
   const workers: WorkerHandle | undefined = opts.workers ? await startWorkers(rt) : undefined;
-  const app: FastifyInstance = await createGatewayApp(rt);
+  const app: GatewayServer = await createGatewayServer(rt);
   const base = await serve(app);
   closers.push(async () => {
     await app.close();

@@ -1,30 +1,34 @@
-import formbody from '@fastify/formbody';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import Fastify, { type FastifyInstance } from 'fastify';
+import express from 'express';
 import { renderUssdScreen, runUssdSession } from './sim.js';
 
-let fake: FastifyInstance | undefined;
+let fake: Server | undefined;
 afterEach(async () => {
-  await fake?.close();
+  const server = fake;
   fake = undefined;
+  if (server) await new Promise((resolve) => server.close(resolve));
 });
 
 /** A stand-in gateway that answers like the AT USSD route and records every callback. */
 async function fakeGateway(answer: (text: string) => { status?: number; body: string }) {
   const calls: Record<string, string>[] = [];
-  fake = Fastify();
-  await fake.register(formbody);
-  fake.post('/channels/africastalking/ussd', async (req, reply) => {
+  const app = express();
+  app.post('/channels/africastalking/ussd', express.urlencoded({ extended: false }), (req, res) => {
     calls.push({ ...(req.body as Record<string, string>), token: (req.query as Record<string, string>).token ?? '' });
     const a = answer((req.body as Record<string, string>).text ?? '');
-    return reply
-      .code(a.status ?? 200)
+    res
+      .status(a.status ?? 200)
       .type('text/plain')
       .send(a.body);
   });
-  await fake.listen({ port: 0, host: '127.0.0.1' });
-  const addr = fake.server.address();
-  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, calls };
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  fake = server;
+  server.unref();
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
 }
 
 function script(answers: (string | null)[]) {

@@ -18,6 +18,9 @@ import {
 } from './sim-core.js';
 
 const $ = (id) => document.getElementById(id);
+// Where the gateway is mounted: '' at the root, '/baraza' when a host app mounts it under /baraza.
+const ROOT = location.pathname.replace(/\/simulator\/?$/, '');
+const at = (path) => ROOT + path;
 const POLL_MS = 1000;
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -165,7 +168,7 @@ async function ussdHop() {
   const text = cumulativeText(ussd.inputs);
   let res;
   try {
-    res = await fetch(withToken('/channels/africastalking/ussd'), {
+    res = await fetch(withToken(at('/channels/africastalking/ussd')), {
       method: 'POST',
       headers: { 'content-type': FORM },
       body: ussdForm({
@@ -286,7 +289,7 @@ function makeThread({ channel, phoneInput, threadEl, render }) {
     if (!t.phone) return;
     const phone = t.phone;
     try {
-      const res = await fetch(`/simulator/api/outbox?to=${encodeURIComponent(phone)}`);
+      const res = await fetch(at(`/simulator/api/outbox?to=${encodeURIComponent(phone)}`));
       if (!res.ok) {
         setStatus(`Outbox: ${await errorText(res)}`);
         return;
@@ -362,7 +365,7 @@ function setupSms() {
     counter();
     thread.draw();
     try {
-      const res = await fetch(withToken('/channels/africastalking/sms'), {
+      const res = await fetch(withToken(at('/channels/africastalking/sms')), {
         method: 'POST',
         headers: { 'content-type': FORM },
         body: smsForm({ from: thread.phone, to: $('sms-to').value.trim(), text: body, date: now, id }),
@@ -391,14 +394,14 @@ async function postWhatsapp(thread, message, context) {
     context,
   });
   const raw = JSON.stringify(payload);
-  const sign = await fetch('/simulator/api/sign/whatsapp', {
+  const sign = await fetch(at('/simulator/api/sign/whatsapp'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ body: raw }),
   });
   if (!sign.ok) return `✗ ${await errorText(sign)}`;
   const { signature } = await sign.json();
-  const res = await fetch('/channels/whatsapp', {
+  const res = await fetch(at('/channels/whatsapp'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
     body: raw,
@@ -556,7 +559,7 @@ function setupWhatsapp() {
 // ---------------------------------------------------------------- start
 async function start() {
   try {
-    const res = await fetch('/simulator/api/settings');
+    const res = await fetch(at('/simulator/api/settings'));
     if (res.ok) settings = { ...settings, ...(await res.json()) };
     setStatus('Connected');
   } catch {

@@ -1,0 +1,22 @@
+import type { Router } from 'express';
+import type { AppContext } from '../../src/app/context.js';
+import type { UssdMenus } from '../../src/conversation/ussd.js';
+import { readBody } from '../../src/gateway/body.js';
+import { newRouter, requireForm } from '../../src/gateway/http.js';
+import { atGuard } from './guard.js';
+import { AT_DELIVERY_ROUTE, AT_SMS_ROUTE, deliveryReportHandler, inboundSmsHandler } from './sms.js';
+import { AT_USSD_ROUTE, ussdHandler } from './ussd.js';
+
+/** Where the gateway mounts the Africa's Talking routes. */
+export const AT_ROOT = '/channels/africastalking';
+
+/** Africa's Talking: USSD, inbound SMS and delivery reports, each a form behind the token/IP guard. */
+export function africasTalkingRouter(ctx: AppContext, menus: UssdMenus): Router {
+  const router = newRouter();
+  const body = readBody(ctx.config.limits.bodyLimitBytes);
+  const checks = (route: string) => [body, atGuard(ctx, route), requireForm(route)];
+  router.post('/ussd', ...checks(AT_USSD_ROUTE), ussdHandler(ctx, menus));
+  router.post('/sms', ...checks(AT_SMS_ROUTE), inboundSmsHandler(ctx));
+  router.post('/delivery', ...checks(AT_DELIVERY_ROUTE), deliveryReportHandler(ctx));
+  return router;
+}
