@@ -126,7 +126,9 @@ describe('baraza packs', () => {
     const lines = good.stdout.trim().split('\n');
     // One unreviewed-pack warning per pack (the samples are drafts), then the pack's OK line.
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^packs\/agri-advisory\/pack.yaml:1: warning: (\d+) of \1 entry files have no expert review/);
+    expect(lines[0]).toMatch(
+      /^packs\/agri-advisory\/pack.yaml:1: warning: (\d+) of \1 entry files have no expert review/,
+    );
     expect(lines[1]).toMatch(
       /^OK packs\/agri-advisory: agri-advisory@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
     );
