@@ -228,16 +228,26 @@ describe('phone simulator in a browser', () => {
     const replies = () => page.locator('#wa-thread .bubble.in').count();
     await page.fill('#wa-text', 'hi');
     await page.click('#wa-send');
-    await page.waitForSelector('#wa-thread .wa-reply-button', { timeout: 15_000 });
-    const buttons = await page.locator('#wa-thread .wa-reply-button').allTextContents();
-    expect(buttons.length).toBeGreaterThanOrEqual(2);
-    expect(buttons.length).toBeLessThanOrEqual(3);
-    await shot(page, '07-whatsapp-menu');
-
-    // A tap posts an interactive button_reply webhook; the answer here is a list.
-    const farming = buttons.find((b) => /farm/i.test(b)) ?? buttons[1]!;
+    // The main menu lists "ask" and every loaded pack: reply buttons for up to three items, else a list.
+    await page.waitForSelector('#wa-thread .wa-reply-button, #wa-thread .wa-list-open', { timeout: 15_000 });
+    const packs = gw.rt.answerer.catalogue.packs();
     let before = await replies();
-    await page.click(`#wa-thread .wa-reply-button:text-is("${farming}")`);
+    if (packs.length + 1 <= 3) {
+      const buttons = await page.locator('#wa-thread .wa-reply-button').allTextContents();
+      expect(buttons).toHaveLength(packs.length + 1);
+      await shot(page, '07-whatsapp-menu');
+      // A tap posts an interactive button_reply webhook; the answer here is a list.
+      const farming = buttons.find((b) => /farm/i.test(b)) ?? buttons[1]!;
+      await page.click(`#wa-thread .wa-reply-button:text-is("${farming}")`);
+    } else {
+      await page.locator('#wa-thread .wa-list-open').last().click();
+      const menuRows = await page.locator('#wa-thread .wa-list-row').allTextContents();
+      expect(menuRows).toHaveLength(packs.length + 1);
+      await shot(page, '07-whatsapp-menu');
+      // A tap posts an interactive list_reply webhook; the answer is the pack's topics, as a list.
+      const farming = menuRows.findIndex((r) => /farm/i.test(r));
+      await page.locator('#wa-thread .wa-list-row').nth(farming >= 0 ? farming : 1).click();
+    }
     await page.waitForFunction((n) => document.querySelectorAll('#wa-thread .bubble.in').length > n, before, {
       timeout: 15_000,
     });
