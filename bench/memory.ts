@@ -5,7 +5,7 @@
  * SMS webhooks, 32 in flight, for a fixed time; the product also answers every one with the lexical tier.
  */
 import { randomBytes } from 'node:crypto';
-import { atDate } from '../src/simulator/public/sim-core.js';
+import { atDate } from '../src/apps/simulator/public/sim-core.js';
 import {
   benchQuestions,
   closeHttpAgent,

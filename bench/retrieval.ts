@@ -6,7 +6,7 @@
  * marks an off-topic question. Recall@1/@3 and MRR are over the labelled (answerable) questions; latency is
  * per question (its fastest of 5 passes, see `race`), after a warm-up pass, for retrieval only (language
  * identification, analysis and search for Baraza; search and grouping by entry for MiniSearch). The tuning
- * of Baraza's ranking used other questions (src/answer/testdata/tune.jsonl, dev.jsonl, calibration.jsonl),
+ * of Baraza's ranking used other questions (src/knowledge/answer/testdata/tune.jsonl, dev.jsonl, calibration.jsonl),
  * never these.
  *
  * The peer is configured as a careful user would: one document per entry and language, fields title, tags,
@@ -20,12 +20,12 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { franc } from 'franc-all';
 import MiniSearch from 'minisearch';
-import { buildSnapshot, trainLanguageModel } from '../src/answer/engine.js';
-import { EVIDENCE_THRESHOLD, retrieve } from '../src/answer/index.js';
-import { STOPWORDS } from '../src/answer/text.js';
-import { ISO1_TO_FRANC } from '../src/packs/languages.js';
-import { loadPack } from '../src/packs/load.js';
-import type { LoadedPack } from '../src/packs/types.js';
+import { buildSnapshot, trainLanguageModel } from '../src/knowledge/answer/engine.js';
+import { EVIDENCE_THRESHOLD, retrieve } from '../src/knowledge/answer/index.js';
+import { STOPWORDS } from '../src/knowledge/answer/text.js';
+import { ISO1_TO_FRANC } from '../src/knowledge/packs/languages.js';
+import { loadPack } from '../src/knowledge/packs/load.js';
+import type { LoadedPack } from '../src/knowledge/packs/types.js';
 import type { BenchResult } from './types.js';
 
 export interface LabelledQuery {

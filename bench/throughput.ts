@@ -12,7 +12,7 @@ import http from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { signBody } from '../channels/whatsapp/signature.js';
-import { atDate } from '../src/simulator/public/sim-core.js';
+import { atDate } from '../src/apps/simulator/public/sim-core.js';
 import {
   benchQuestions,
   closeHttpAgent,

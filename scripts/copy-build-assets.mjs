@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const MODULES = ['src/simulator/public/sim-core.js'];
+const MODULES = ['src/apps/simulator/public/sim-core.js'];
 
 export function copyBuildAssets() {
   for (const rel of MODULES) {

@@ -3,15 +3,15 @@
  *
  *   npx tsx scripts/eval-retrieval.ts [file.jsonl ...]
  *
- * Default sets: src/answer/testdata/{tune,dev,calibration}.jsonl (the ones tuning may look at). The benchmark's
+ * Default sets: src/knowledge/answer/testdata/{tune,dev,calibration}.jsonl (the ones tuning may look at). The benchmark's
  * bench/data/queries.jsonl is held out: `npx tsx bench/run.ts retrieval` scores it against MiniSearch.
  * Prints Recall@1 per set and language, then, over all sets, what a range of evidence thresholds would do:
  * off-topic questions answered, right answers held back, wrong answers given.
  */
 import { readFileSync } from 'node:fs';
 import { loadShippedPacks } from '../bench/retrieval.js';
-import { buildSnapshot } from '../src/answer/engine.js';
-import { EVIDENCE_THRESHOLD, retrieve } from '../src/answer/index.js';
+import { buildSnapshot } from '../src/knowledge/answer/engine.js';
+import { EVIDENCE_THRESHOLD, retrieve } from '../src/knowledge/answer/index.js';
 
 interface Labelled {
   q: string;
@@ -20,7 +20,9 @@ interface Labelled {
 }
 
 const files = process.argv.slice(2);
-const sets = files.length ? files : ['tune', 'dev', 'calibration'].map((n) => `src/answer/testdata/${n}.jsonl`);
+const sets = files.length
+  ? files
+  : ['tune', 'dev', 'calibration'].map((n) => `src/knowledge/answer/testdata/${n}.jsonl`);
 const snap = await buildSnapshot(await loadShippedPacks());
 const rows: { evidence: number; kind: 'off' | 'right' | 'wrong' }[] = [];
 

@@ -3,12 +3,13 @@
  *
  *   app.use('/baraza', await createGateway());
  */
-export type { Runtime } from './app/runtime.js';
-export type { Config } from './config/index.js';
+
 export {
   type ConfigOverrides,
   type CreateGatewayOptions,
   createGateway,
   type GatewayRouter,
   type MountableGateway,
-} from './gateway/index.js';
+} from './apps/gateway/index.js';
+export type { Runtime } from './apps/runtime.js';
+export type { Config } from './platform/config/index.js';

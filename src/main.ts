@@ -1,8 +1,8 @@
-import { createRuntime, workerIdentity } from './app/runtime.js';
-import { type Config, ConfigError, loadConfig } from './config/index.js';
-import { createGatewayServer } from './gateway/index.js';
-import { createLogger, pseudonymiser } from './log/index.js';
-import { startWorkers } from './worker/index.js';
+import { createGatewayServer } from './apps/gateway/index.js';
+import { createRuntime, workerIdentity } from './apps/runtime.js';
+import { startWorkers } from './apps/worker/index.js';
+import { type Config, ConfigError, loadConfig } from './platform/config/index.js';
+import { createLogger, pseudonymiser } from './platform/log/index.js';
 
 type Role = 'all' | 'gateway' | 'worker';
 

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { RequestHandler } from 'express';
-import type { AppContext } from '../../src/app/context.js';
-import { ForbiddenError } from '../../src/gateway/errors.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { ForbiddenError } from '../shared/errors.js';
 
 /**
  * Africa's Talking does not sign its callbacks. When AT_WEBHOOK_TOKEN is set, every AT route requires

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
-import type { AppContext } from '../../src/app/context.js';
-import type { UssdMenus } from '../../src/conversation/ussd.js';
-import { readBody } from '../../src/gateway/body.js';
-import { newRouter, requireForm } from '../../src/gateway/http.js';
+import type { UssdMenus } from '../../src/dialogue/ussd/machine.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { readBody } from '../shared/body.js';
+import { newRouter, requireForm } from '../shared/http.js';
 import { atGuard } from './guard.js';
 import { AT_DELIVERY_ROUTE, AT_SMS_ROUTE, deliveryReportHandler, inboundSmsHandler } from './sms.js';
 import { AT_USSD_ROUTE, ussdHandler } from './ussd.js';

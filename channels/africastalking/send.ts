@@ -1,8 +1,8 @@
 import AfricasTalking from 'africastalking';
-import type { Config } from '../../src/config/index.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
-import { fitSms } from '../../src/shaping/index.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
+import { fitSms } from '../../src/core/shaping/index.js';
+import type { Config } from '../../src/platform/config/index.js';
 
 /** The SDK sets no timeout of its own; a hung request must not hold a worker slot forever. */
 export const AT_SEND_TIMEOUT_MS = 10_000;

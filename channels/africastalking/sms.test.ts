@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { AppContext } from '../../src/app/context.js';
-import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
-import type { InboundMessage } from '../../src/messages/index.js';
-import { InvalidPhoneNumberError } from '../../src/messages/index.js';
-import { loadStatus } from '../../src/messages/status.js';
+import type { InboundMessage } from '../../src/core/messages/index.js';
+import { InvalidPhoneNumberError } from '../../src/core/messages/index.js';
+import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { loadStatus } from '../../src/platform/delivery-status.js';
 import {
   EmbeddedQueueBackend,
   type QueueBackend,
   type QueueName,
   QueueUnavailableError,
   type TaskQueue,
-} from '../../src/queue/index.js';
-import { loadProfile, saveProfile } from '../../src/subscribers/index.js';
+} from '../../src/platform/queue/index.js';
+import { loadProfile, saveProfile } from '../../src/platform/subscribers.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces } from '../../tests/support/http.js';

@@ -1,17 +1,17 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../src/app/context.js';
-import { BadRequestError } from '../../src/gateway/errors.js';
-import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
-import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
   type DeliveryStatus,
   type InboundMessage,
   InvalidPhoneNumberError,
   normaliseSubscriber,
   type StatusEvent,
-} from '../../src/messages/index.js';
-import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
+} from '../../src/core/messages/index.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { buildStatusEvent, recordStatus } from '../../src/platform/delivery-status.js';
+import { acceptInbound } from '../../src/platform/inbound.js';
+import { BadRequestError } from '../shared/errors.js';
+import { fieldMessages, optionalField, requiredField } from '../shared/form-fields.js';
 
 export const AT_SMS_ROUTE = '/channels/africastalking/sms';
 export const AT_DELIVERY_ROUTE = '/channels/africastalking/delivery';

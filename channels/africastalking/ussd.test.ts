@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Answerer } from '../../src/answer/types.js';
-import type { AppContext } from '../../src/app/context.js';
-import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
-import type { InboundMessage, OutboundMessage } from '../../src/messages/index.js';
-import { processOutbound } from '../../src/outbound/worker.js';
-import type { WorkerHandle } from '../../src/queue/index.js';
-import { readOutbox } from '../../src/simulator/outbox.js';
-import { processInbound } from '../../src/worker/inbound.js';
+import { processInbound } from '../../src/apps/worker/inbound.js';
+import { processOutbound } from '../../src/apps/worker/outbound.js';
+import type { Answerer } from '../../src/core/answers.js';
+import type { InboundMessage, OutboundMessage } from '../../src/core/messages/index.js';
+import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import type { AppContext } from '../../src/platform/context.js';
+import type { WorkerHandle } from '../../src/platform/queue/index.js';
 import { sharedAnswerer } from '../../tests/support/answerer.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { request, serveSurfaces } from '../../tests/support/http.js';
+import { readOutbox } from '../simulator/outbox.js';
 import { AT_ROOT, africasTalkingRouter } from './routes.js';
 import { ussdFirstHop as firstHop, USSD_PATH, ussdBadInputCases } from './testcases.js';
 

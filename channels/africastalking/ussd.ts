@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../src/app/context.js';
+import { type InboundMessage, InvalidPhoneNumberError, normaliseSubscriber } from '../../src/core/messages/index.js';
+import { claimDelivery, readAnswer } from '../../src/dialogue/ussd/delivery.js';
 import {
   answerScreen,
   newInput,
@@ -11,16 +12,15 @@ import {
   type UssdMenus,
   type UssdState,
   type UssdStep,
-} from '../../src/conversation/ussd.js';
-import { claimDelivery, readAnswer } from '../../src/conversation/ussd-delivery.js';
-import { BadRequestError } from '../../src/gateway/errors.js';
-import { optionalField, requiredField } from '../../src/gateway/form-fields.js';
-import { arrivedAt } from '../../src/gateway/http.js';
-import { acceptInbound } from '../../src/gateway/inbound.js';
-import { uiLanguage } from '../../src/i18n/index.js';
-import { type InboundMessage, InvalidPhoneNumberError, normaliseSubscriber } from '../../src/messages/index.js';
-import { getJson, setJson } from '../../src/store/index.js';
-import { loadProfile, updateProfile } from '../../src/subscribers/index.js';
+} from '../../src/dialogue/ussd/machine.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { uiLanguage } from '../../src/platform/i18n/index.js';
+import { acceptInbound } from '../../src/platform/inbound.js';
+import { getJson, setJson } from '../../src/platform/store/index.js';
+import { loadProfile, updateProfile } from '../../src/platform/subscribers.js';
+import { BadRequestError } from '../shared/errors.js';
+import { optionalField, requiredField } from '../shared/form-fields.js';
+import { arrivedAt } from '../shared/http.js';
 
 export const AT_USSD_ROUTE = '/channels/africastalking/ussd';
 export const USSD_SESSION_TTL_MS = 180_000;

@@ -4,19 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import twilio from 'twilio';
-import type { AppContext } from '../../src/app/context.js';
-import { handleMessage } from '../../src/conversation/messaging.js';
-import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
-import type { InboundMessage, OutboundMessage } from '../../src/messages/index.js';
-import { processOutbound } from '../../src/outbound/worker.js';
-import { BullQueueBackend, type WorkerHandle } from '../../src/queue/index.js';
-import { readOutbox } from '../../src/simulator/outbox.js';
-import { RedisStore } from '../../src/store/index.js';
-import { processInbound } from '../../src/worker/inbound.js';
+import { processInbound } from '../../src/apps/worker/inbound.js';
+import { processOutbound } from '../../src/apps/worker/outbound.js';
+import type { InboundMessage, OutboundMessage } from '../../src/core/messages/index.js';
+import { handleMessage } from '../../src/dialogue/messaging/index.js';
+import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { BullQueueBackend, type WorkerHandle } from '../../src/platform/queue/index.js';
+import { RedisStore } from '../../src/platform/store/index.js';
 import { makeTestContext, tableAnswerer } from '../../tests/support/context.js';
 import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
 import { AT_ROOT, africasTalkingRouter } from '../africastalking/routes.js';
+import { readOutbox } from '../simulator/outbox.js';
 import { TWILIO_ROOT, twilioRouter } from './routes.js';
 
 const TOKEN = 'twilio-exactly-once-token';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import twilio from 'twilio';
-import type { AppContext } from '../../src/app/context.js';
-import { type InboundMessage, InvalidPhoneNumberError } from '../../src/messages/index.js';
+import { type InboundMessage, InvalidPhoneNumberError } from '../../src/core/messages/index.js';
+import type { AppContext } from '../../src/platform/context.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces } from '../../tests/support/http.js';

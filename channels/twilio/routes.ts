@@ -1,20 +1,20 @@
 import type { Request, RequestHandler, Router } from 'express';
 import twilio from 'twilio';
 import { z } from 'zod';
-import type { AppContext } from '../../src/app/context.js';
-import { readBody } from '../../src/gateway/body.js';
-import { BadRequestError, ForbiddenError, NotConfiguredError } from '../../src/gateway/errors.js';
-import { fieldMessages, optionalField, requiredField } from '../../src/gateway/form-fields.js';
-import { newRouter, requireForm } from '../../src/gateway/http.js';
-import { acceptInbound } from '../../src/gateway/inbound.js';
 import {
   type DeliveryStatus,
   type InboundMessage,
   InvalidPhoneNumberError,
   normaliseSubscriber,
   type StatusEvent,
-} from '../../src/messages/index.js';
-import { buildStatusEvent, recordStatus } from '../../src/messages/status.js';
+} from '../../src/core/messages/index.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { buildStatusEvent, recordStatus } from '../../src/platform/delivery-status.js';
+import { acceptInbound } from '../../src/platform/inbound.js';
+import { readBody } from '../shared/body.js';
+import { BadRequestError, ForbiddenError, NotConfiguredError } from '../shared/errors.js';
+import { fieldMessages, optionalField, requiredField } from '../shared/form-fields.js';
+import { newRouter, requireForm } from '../shared/http.js';
 
 /** Where the gateway mounts the Twilio routes. */
 export const TWILIO_ROOT = '/channels/twilio';

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import type { AppContext } from '../../src/app/context.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError } from '../../src/outbound/types.js';
-import { processOutbound } from '../../src/outbound/worker.js';
-import { loadProfile } from '../../src/subscribers/index.js';
+import { processOutbound } from '../../src/apps/worker/outbound.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError } from '../../src/core/outbound.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { loadProfile } from '../../src/platform/subscribers.js';
 import { runOutgoingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { classifyTwilioError, createTwilioSender, TwilioSender } from './send.js';

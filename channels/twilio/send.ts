@@ -1,8 +1,8 @@
 import twilio from 'twilio';
-import type { Config } from '../../src/config/index.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
-import { fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/shaping/index.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
+import { fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/core/shaping/index.js';
+import type { Config } from '../../src/platform/config/index.js';
 import { TWILIO_OPT_OUT_CODE, TWILIO_STATUS_ROUTE } from './routes.js';
 
 export const TWILIO_SEND_TIMEOUT_MS = 10_000;

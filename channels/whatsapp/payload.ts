@@ -9,7 +9,7 @@ import {
   InvalidPhoneNumberError,
   normaliseSubscriber,
   type StatusEvent,
-} from '../../src/messages/index.js';
+} from '../../src/core/messages/index.js';
 
 const replySchema = z.object({ id: z.string().min(1), title: z.string() }).passthrough();
 

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type express from 'express';
-import type { SurfaceFactory } from '../../src/gateway/app.js';
-import { readBody } from '../../src/gateway/body.js';
-import { newRouter } from '../../src/gateway/http.js';
-import type { InboundMessage, StatusEvent } from '../../src/messages/index.js';
-import { getJson, MemoryStore, StoreUnavailableError } from '../../src/store/index.js';
-import { loadProfile } from '../../src/subscribers/index.js';
+import type { SurfaceFactory } from '../../src/apps/gateway/app.js';
+import type { InboundMessage, StatusEvent } from '../../src/core/messages/index.js';
+import { getJson, MemoryStore, StoreUnavailableError } from '../../src/platform/store/index.js';
+import { loadProfile } from '../../src/platform/subscribers.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces, type TestGateway } from '../../tests/support/http.js';
+import { readBody } from '../shared/body.js';
+import { newRouter } from '../shared/http.js';
 import { statusKey, WHATSAPP_ROUTE, whatsappRouter } from './routes.js';
 import { signBody } from './signature.js';
 import {

@@ -1,17 +1,17 @@
 import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
-import type { AppContext } from '../../src/app/context.js';
-import { readBody } from '../../src/gateway/body.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { recordStatus, statusKey as sharedStatusKey } from '../../src/platform/delivery-status.js';
+import { acceptInbound } from '../../src/platform/inbound.js';
+import { updateProfile } from '../../src/platform/subscribers.js';
+import { readBody } from '../shared/body.js';
 import {
   BadRequestError,
   ForbiddenError,
   type HttpError,
   NotConfiguredError,
   UnsupportedMediaTypeError,
-} from '../../src/gateway/errors.js';
-import { newRouter } from '../../src/gateway/http.js';
-import { acceptInbound } from '../../src/gateway/inbound.js';
-import { recordStatus, statusKey as sharedStatusKey } from '../../src/messages/status.js';
-import { updateProfile } from '../../src/subscribers/index.js';
+} from '../shared/errors.js';
+import { newRouter } from '../shared/http.js';
 import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
 import { checkSignature, SIGNATURE_HEADER, type SignatureCheck, safeEqualText } from './signature.js';
 

@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { loadConfig } from '../../src/config/index.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError } from '../../src/outbound/types.js';
-import { processOutbound } from '../../src/outbound/worker.js';
-import { MemoryStore } from '../../src/store/index.js';
-import { saveProfile } from '../../src/subscribers/index.js';
+import { processOutbound } from '../../src/apps/worker/outbound.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError } from '../../src/core/outbound.js';
+import { WHATSAPP_WINDOW_MS, windowOpen } from '../../src/core/whatsapp-window.js';
+import { loadConfig } from '../../src/platform/config/index.js';
+import { MemoryStore } from '../../src/platform/store/index.js';
+import { saveProfile } from '../../src/platform/subscribers.js';
 import { runOutgoingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { MetaWhatsappSender } from './send.js';
@@ -16,7 +17,6 @@ import {
   outgoingCases,
   GRAPH_MESSAGES_PATH as PATH,
 } from './testcases.js';
-import { WHATSAPP_WINDOW_MS, windowOpen } from './window.js';
 
 const TO = '+254712345678';
 const NOW = Date.parse('2026-03-10T12:00:00Z');

@@ -3,16 +3,17 @@
  * only inside the 24-hour window; outside it the configured template carries the text, or the send fails
  * without retry and says why.
  */
-import type { AppContext } from '../../src/app/context.js';
-import type { Config } from '../../src/config/index.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
-import { fitButtons, fitList, fitWhatsapp, truncateText } from '../../src/shaping/index.js';
-import type { KeyValueStore } from '../../src/store/index.js';
-import { loadProfile } from '../../src/subscribers/index.js';
-import { windowOpen } from './window.js';
 
-/** Graph API limits beyond the channel budgets in src/shaping (interactive body, template parameters). */
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
+import { fitButtons, fitList, fitWhatsapp, truncateText } from '../../src/core/shaping/index.js';
+import { windowOpen } from '../../src/core/whatsapp-window.js';
+import type { Config } from '../../src/platform/config/index.js';
+import type { AppContext } from '../../src/platform/context.js';
+import type { KeyValueStore } from '../../src/platform/store/index.js';
+import { loadProfile } from '../../src/platform/subscribers.js';
+
+/** Graph API limits beyond the channel budgets in src/core/shaping (interactive body, template parameters). */
 export const GRAPH_LIMITS = { interactiveBody: 1024, templateParam: 1000 } as const;
 
 /** Meta error codes that decide what the outbound worker does. */

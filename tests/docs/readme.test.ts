@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { CONFIG_VARIABLES } from '../../src/config/index.js';
+import { CONFIG_VARIABLES } from '../../src/platform/config/index.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');

@@ -5,13 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Answerer } from '../../src/answer/types.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/config/index.js';
-import { createGatewayServer, type GatewayServer } from '../../src/gateway/index.js';
-import type { SenderRegistry } from '../../src/outbound/worker.js';
-import type { WorkerHandle } from '../../src/queue/index.js';
-import { startWorkers } from '../../src/worker/index.js';
+import { createGatewayServer, type GatewayServer } from '../../src/apps/gateway/index.js';
+import { createRuntime, type Runtime } from '../../src/apps/runtime.js';
+import { startWorkers } from '../../src/apps/worker/index.js';
+import type { SenderRegistry } from '../../src/apps/worker/outbound.js';
+import type { Answerer } from '../../src/core/answers.js';
+import { loadConfig } from '../../src/platform/config/index.js';
+import type { WorkerHandle } from '../../src/platform/queue/index.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 

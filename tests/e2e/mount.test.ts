@@ -10,8 +10,8 @@ import express from 'express';
 import { USSD_PATH, ussdFirstHop } from '../../channels/africastalking/testcases.js';
 import { MESSAGING, messagingCases, signTwilio, sms, type TwilioCase } from '../../channels/twilio/testcases.js';
 import { type MetaCase, signMeta, WHATSAPP_PATH, webhookCases } from '../../channels/whatsapp/testcases.js';
+import type { InboundMessage } from '../../src/core/messages/index.js';
 import { createGateway, type MountableGateway } from '../../src/index.js';
-import type { InboundMessage } from '../../src/messages/index.js';
 import { type ChannelHarness, type IncomingCase, runIncomingCases } from '../support/channel-cases.js';
 import { testEnv } from './gateway.js';
 

@@ -246,7 +246,10 @@ describe('phone simulator in a browser', () => {
       await shot(page, '07-whatsapp-menu');
       // A tap posts an interactive list_reply webhook; the answer is the pack's topics, as a list.
       const farming = menuRows.findIndex((r) => /farm/i.test(r));
-      await page.locator('#wa-thread .wa-list-row').nth(farming >= 0 ? farming : 1).click();
+      await page
+        .locator('#wa-thread .wa-list-row')
+        .nth(farming >= 0 ? farming : 1)
+        .click();
     }
     await page.waitForFunction((n) => document.querySelectorAll('#wa-thread .bubble.in').length > n, before, {
       timeout: 15_000,

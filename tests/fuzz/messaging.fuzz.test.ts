@@ -18,7 +18,7 @@ import {
   statusSchema as twilioStatusSchema,
 } from '../../channels/twilio/routes.js';
 import { parseWebhook, webhookSchema } from '../../channels/whatsapp/payload.js';
-import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/messages/index.js';
+import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/core/messages/index.js';
 import { anyValue, E164, formBody, hostileText, phoneish } from './arbitraries.js';
 
 const RECEIVED = '2026-01-02T03:04:05.000Z';

@@ -1,5 +1,5 @@
 /**
- * Shaping under hostile text. src/shaping/shaping.test.ts checks the same promises on realistic generated prose
+ * Shaping under hostile text. src/core/shaping/shaping.test.ts checks the same promises on realistic generated prose
  * (and against Twilio's segment calculator); here the input is anything a provider or a pack could carry: lone
  * surrogates, NUL and control characters, combining marks, zero-width joiners, right-to-left marks, emoji
  * sequences, GSM-7 extension characters and words longer than a segment. Random seeds, so every run looks
@@ -24,7 +24,7 @@ import {
   unitsIn,
   WHATSAPP_LIMITS,
   whatsappProblems,
-} from '../../src/shaping/index.js';
+} from '../../src/core/shaping/index.js';
 import { hostileText } from './arbitraries.js';
 
 const tricky = fc.constantFrom(

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_USSD_TEXT, ussdBody } from '../../channels/africastalking/ussd.js';
-import { newInput, startUssd, stepUssd, type UssdDeps } from '../../src/conversation/ussd.js';
-import { loadUssdMenus } from '../../src/conversation/ussd-menus.js';
-import { createTranslator } from '../../src/i18n/index.js';
-import { InvalidPhoneNumberError, normaliseSubscriber } from '../../src/messages/index.js';
-import { encodingOf, unitsIn } from '../../src/shaping/index.js';
+import { InvalidPhoneNumberError, normaliseSubscriber } from '../../src/core/messages/index.js';
+import { encodingOf, unitsIn } from '../../src/core/shaping/index.js';
+import { newInput, startUssd, stepUssd, type UssdDeps } from '../../src/dialogue/ussd/machine.js';
+import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import { createTranslator } from '../../src/platform/i18n/index.js';
 import { sharedAnswerer } from '../support/answerer.js';
 import { anyValue, E164, formBody, hostileText, phoneish } from './arbitraries.js';
 
@@ -97,7 +97,7 @@ describe('USSD dialogue over the real packs and locales', () => {
     const i18n = await createTranslator(path.join(ROOT, 'locales'));
     base = {
       catalogue: answerer.catalogue,
-      menus: loadUssdMenus(path.join(ROOT, 'prompts', 'ussd-menu.yaml')),
+      menus: loadUssdMenus(path.join(ROOT, 'src', 'dialogue', 'ussd', 'menu.yaml')),
       t: (lang, key, vars) => i18n.t(lang, key, vars),
     };
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import YAML from 'yaml';
-import { CONFIG_VARIABLES, loadConfig } from '../../src/config/index.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/platform/config/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const INFRA = path.join(ROOT, 'infra');

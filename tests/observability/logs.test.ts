@@ -4,10 +4,10 @@
  * that no phone number used and no secret configured appears anywhere in the logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger, pseudonymiser } from '../../src/log/index.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError } from '../../src/outbound/types.js';
-import { simulatorSender } from '../../src/simulator/outbox.js';
+import { simulatorSender } from '../../channels/simulator/outbox.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError } from '../../src/core/outbound.js';
+import { createLogger, pseudonymiser } from '../../src/platform/log/index.js';
 import { type RunningGateway, startGateway, waitFor } from '../e2e/gateway.js';
 import { LogCapture } from '../support/context.js';
 import { outbox, sendSms, sendWhatsapp, ussdHop } from './traffic.js';

@@ -4,10 +4,10 @@
  * fallbacks, answer confidence, knowledge gaps, dedupe hits, opt-outs, send failures, rejections, queue depths.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Answerer } from '../../src/answer/types.js';
-import type { OutboundMessage } from '../../src/messages/index.js';
-import { ProviderSendError } from '../../src/outbound/types.js';
-import { simulatorSender } from '../../src/simulator/outbox.js';
+import { simulatorSender } from '../../channels/simulator/outbox.js';
+import type { Answerer } from '../../src/core/answers.js';
+import type { OutboundMessage } from '../../src/core/messages/index.js';
+import { ProviderSendError } from '../../src/core/outbound.js';
 import { type RunningGateway, startGateway, waitFor } from '../e2e/gateway.js';
 import { metricSum, outbox, scrape, sendSms, sendWhatsapp, ussdHop } from './traffic.js';
 

@@ -6,7 +6,7 @@ import {
   ussdForm,
   type WhatsappSimMessage,
   whatsappWebhook,
-} from '../../src/simulator/public/sim-core.js';
+} from '../../src/apps/simulator/public/sim-core.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { readOutbox } from '../../src/simulator/outbox.js';
-import { RedisStore } from '../../src/store/index.js';
+import { readOutbox } from '../../channels/simulator/outbox.js';
+import { RedisStore } from '../../src/platform/store/index.js';
 import {
   type BarazaProcess,
   identityOf,

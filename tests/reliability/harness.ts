@@ -288,7 +288,7 @@ export async function spawnBaraza(
   return proc;
 }
 
-/** `host#pid` of a spawned worker, as BullMQ records it in `processedBy` (src/app/runtime.ts workerIdentity). */
+/** `host#pid` of a spawned worker, as BullMQ records it in `processedBy` (src/apps/runtime.ts workerIdentity). */
 export function identityOf(p: BarazaProcess): string {
   return `${os.hostname()}#${p.pid}`;
 }

@@ -1,7 +1,7 @@
 /** Provider-shaped requests to a running gateway over real HTTP, each bounded in time. */
 import twilio from 'twilio';
 import { signBody } from '../../channels/whatsapp/signature.js';
-import { smsForm, ussdForm, whatsappWebhook } from '../../src/simulator/public/sim-core.js';
+import { smsForm, ussdForm, whatsappWebhook } from '../../src/apps/simulator/public/sim-core.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { createAnswerer } from '../../src/answer/index.js';
-import type { Answerer } from '../../src/answer/types.js';
-import { loadConfig } from '../../src/config/index.js';
+import type { Answerer } from '../../src/core/answers.js';
+import { createAnswerer } from '../../src/knowledge/answer/index.js';
+import { loadConfig } from '../../src/platform/config/index.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
 let shared: Promise<Answerer> | undefined;

@@ -5,11 +5,11 @@
  * and the receipt or error — next to its real payloads in `testdata/`, and this file drives them over real HTTP.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { AppContext } from '../../src/app/context.js';
-import type { InboundMessage, OutboundMessage, Provider, StatusEvent } from '../../src/messages/index.js';
-import { loadStatus } from '../../src/messages/status.js';
-import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/outbound/types.js';
-import { loadProfile } from '../../src/subscribers/index.js';
+import type { InboundMessage, OutboundMessage, Provider, StatusEvent } from '../../src/core/messages/index.js';
+import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { loadStatus } from '../../src/platform/delivery-status.js';
+import { loadProfile } from '../../src/platform/subscribers.js';
 
 export const FORM = 'application/x-www-form-urlencoded';
 

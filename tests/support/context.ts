@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Answerer, AnswerRequest, AnswerResult, Catalogue } from '../../src/answer/types.js';
-import type { AppContext } from '../../src/app/context.js';
-import { type Config, loadConfig } from '../../src/config/index.js';
-import { createTranslator } from '../../src/i18n/index.js';
-import { createLogger, pseudonymiser } from '../../src/log/index.js';
-import { createMetrics } from '../../src/metrics/index.js';
-import { EmbeddedQueueBackend, type QueueBackend } from '../../src/queue/index.js';
-import { type KeyValueStore, MemoryStore } from '../../src/store/index.js';
+import type { Answerer, AnswerRequest, AnswerResult, Catalogue } from '../../src/core/answers.js';
+import { type Config, loadConfig } from '../../src/platform/config/index.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { createTranslator } from '../../src/platform/i18n/index.js';
+import { createLogger, pseudonymiser } from '../../src/platform/log/index.js';
+import { createMetrics } from '../../src/platform/metrics/index.js';
+import { EmbeddedQueueBackend, type QueueBackend } from '../../src/platform/queue/index.js';
+import { type KeyValueStore, MemoryStore } from '../../src/platform/store/index.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 

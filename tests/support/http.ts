@@ -1,5 +1,10 @@
-import type { AppContext } from '../../src/app/context.js';
-import { buildGatewayRouter, type GatewayServer, gatewayServer, type SurfaceFactory } from '../../src/gateway/app.js';
+import {
+  buildGatewayRouter,
+  type GatewayServer,
+  gatewayServer,
+  type SurfaceFactory,
+} from '../../src/apps/gateway/app.js';
+import type { AppContext } from '../../src/platform/context.js';
 
 export interface HttpResponse {
   statusCode: number;

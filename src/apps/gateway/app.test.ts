@@ -1,0 +1,203 @@
+/**
+ * The plumbing every route shares: security headers, body reading, the JSON 404, the one error handler and the
+ * per-IP limit, on a gateway with a test surface (and the real simulator and admin pages for their policies).
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { readBody } from '../../../channels/shared/body.js';
+import { BadRequestError } from '../../../channels/shared/errors.js';
+import { arrivedAt, newRouter } from '../../../channels/shared/http.js';
+import { makeTestContext } from '../../../tests/support/context.js';
+import { serveSurfaces, type TestGateway } from '../../../tests/support/http.js';
+import { StoreUnavailableError } from '../../platform/store/index.js';
+import { adminRouter } from '../admin/routes.js';
+import { simulatorRouter } from '../simulator/routes.js';
+import type { SurfaceFactory } from './app.js';
+
+let gw: TestGateway | undefined;
+afterEach(async () => {
+  await gw?.close();
+  gw = undefined;
+});
+
+/** Echoes what the body parser made of a request; throws what the test asks for. */
+const probe: SurfaceFactory = (ctx) => {
+  const router = newRouter();
+  router.post('/echo', readBody(ctx.config.limits.bodyLimitBytes), (req, res) => {
+    res.json({ body: req.body ?? null, raw: req.rawBody?.toString('utf8') ?? null });
+  });
+  router.get('/fail/:how', (req) => {
+    if (req.params.how === 'typed') throw new BadRequestError("field 'x' is wrong");
+    if (req.params.how === 'redis') throw new StoreUnavailableError('connect ECONNREFUSED 10.0.0.7:6379');
+    throw new Error('secret internals: password=hunter2');
+  });
+  router.get('/arrival', async (req, res) => {
+    await new Promise((r) => setTimeout(r, 30));
+    res.json({ waitedMs: performance.now() - arrivedAt(req) });
+  });
+  return { path: '/probe', router };
+};
+
+async function start(env: Record<string, string> = {}, surfaces: SurfaceFactory[] = [probe]) {
+  const ctx = await makeTestContext({ env: { BODY_LIMIT_BYTES: '2048', ...env } });
+  gw = await serveSurfaces(ctx, surfaces);
+  return { ctx, base: gw.base };
+}
+
+const post = (base: string, body: string | undefined, type?: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}/probe/echo`, {
+    method: 'POST',
+    headers: { ...(type ? { 'content-type': type } : {}), ...headers },
+    body,
+  });
+
+describe('body reading', () => {
+  it('parses forms flat (repeated fields as arrays), JSON with its raw bytes, and plain text', async () => {
+    const { base } = await start();
+    const form = await post(base, 'a=1&a=2&b%5Bc%5D=3', 'application/x-www-form-urlencoded');
+    expect(await form.json()).toEqual({ body: { a: ['1', '2'], 'b[c]': '3' }, raw: null });
+    const raw = '{ "x" : [1, 2] }';
+    const json = await post(base, raw, 'application/json; charset=utf-8');
+    expect(await json.json()).toEqual({ body: { x: [1, 2] }, raw });
+    const text = await post(base, 'hello', 'text/plain');
+    expect(await text.json()).toEqual({ body: 'hello', raw: null });
+  });
+
+  it.each([
+    {
+      label: 'an unsupported type, named',
+      body: 'x',
+      type: 'application/octet-stream',
+      status: 415,
+      error: 'unsupported Content-Type "application/octet-stream"',
+    },
+    { label: 'an empty JSON body', body: '', type: 'application/json', status: 400, error: 'request body is empty' },
+    {
+      label: 'broken JSON',
+      body: '{"a":',
+      type: 'application/json',
+      status: 400,
+      error: 'request body is not valid JSON',
+    },
+    {
+      label: 'a form in a charset it cannot read',
+      body: 'a=1',
+      type: 'application/x-www-form-urlencoded; charset=utf-16',
+      status: 415,
+      error: 'unsupported charset "UTF-16" in Content-Type "application/x-www-form-urlencoded; charset=utf-16"',
+    },
+    {
+      label: 'a body in an unknown Content-Encoding',
+      body: 'a=1',
+      type: 'application/x-www-form-urlencoded',
+      headers: { 'content-encoding': 'x-squeezed' },
+      status: 415,
+      error: 'unsupported Content-Encoding "x-squeezed"',
+    },
+    {
+      label: 'a body over BODY_LIMIT_BYTES',
+      body: `a=${'x'.repeat(3000)}`,
+      type: 'application/x-www-form-urlencoded',
+      status: 413,
+      error: 'request body is larger than 2048 bytes',
+    },
+  ] as {
+    label: string;
+    body: string;
+    type: string;
+    headers?: Record<string, string>;
+    status: number;
+    error: string;
+  }[])('refuses $label with $status', async ({ body, type, headers, status, error }) => {
+    const { base } = await start();
+    const res = await post(base, body, type, headers);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({ error });
+  });
+});
+
+describe('errors', () => {
+  it('answers a JSON 404 naming the method and path for anything unrouted', async () => {
+    const { base } = await start();
+    const res = await fetch(`${base}/nowhere/at/all?token=x`, { method: 'DELETE' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'no route for DELETE /nowhere/at/all' });
+  });
+
+  it('turns a typed error into its status, Redis trouble into a 503 to retry, and hides anything else', async () => {
+    const { base, ctx } = await start();
+    const typed = await fetch(`${base}/probe/fail/typed`);
+    expect(typed.status).toBe(400);
+    expect(await typed.json()).toEqual({ error: "field 'x' is wrong" });
+    const redis = await fetch(`${base}/probe/fail/redis`);
+    expect(redis.status).toBe(503);
+    expect(redis.headers.get('retry-after')).toBe('5');
+    expect(await redis.json()).toEqual({ error: 'service temporarily unavailable, retry later' });
+    const bug = await fetch(`${base}/probe/fail/bug`);
+    expect(bug.status).toBe(500);
+    expect(await bug.json()).toEqual({ error: 'internal error' });
+    expect(ctx.logs.text()).toContain('unhandled error');
+  });
+});
+
+describe('headers', () => {
+  it('sends no X-Powered-By and the security headers on every answer', async () => {
+    const { base } = await start();
+    for (const path of ['/healthz', '/nowhere']) {
+      const res = await fetch(base + path);
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    }
+  });
+
+  it('gives the simulator page a policy without inline scripts or styles', async () => {
+    const { base } = await start({ SIMULATOR: 'on' }, [(c) => ({ path: '/simulator', router: simulatorRouter(c) })]);
+    const csp = (await fetch(`${base}/simulator`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('upgrade-insecure-requests');
+  });
+
+  it('never lets the admin pages be framed, and allows their inline styles only', async () => {
+    const { base } = await start({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 'pw' }, [
+      (c) => ({ path: '/admin', router: adminRouter(c) }),
+    ]);
+    const auth = `Basic ${Buffer.from('ops:pw').toString('base64')}`;
+    for (const headers of [{}, { authorization: auth }] as Record<string, string>[]) {
+      const res = await fetch(`${base}/admin`, { headers });
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+      expect(csp).toContain("script-src 'self';");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+});
+
+describe('per-IP limit (memory store on the embedded backend)', () => {
+  it('answers 429 JSON with retry-after past IP_RATE_LIMIT_PER_MINUTE, never for health, readiness or metrics', async () => {
+    const { base, ctx } = await start({ IP_RATE_LIMIT_PER_MINUTE: '10' });
+    for (let i = 0; i < 10; i++) expect((await fetch(`${base}/nowhere`)).status).toBe(404);
+    const over = await fetch(`${base}/probe/echo`, { method: 'POST' });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await over.json()).toEqual({
+      error: expect.stringMatching(/^too many requests from this address; retry in \d+ s$/),
+    });
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await fetch(base + path)).status).toBe(200);
+    const rejected = await ctx.metrics.rejected.get();
+    expect(rejected.values.find((v) => v.labels.reason === 'rate-limit')).toMatchObject({
+      labels: { route: '/probe', reason: 'rate-limit' },
+      value: 1,
+    });
+  });
+});
+
+describe('arrival time', () => {
+  it('is taken when the request reaches the gateway, before the handler runs', async () => {
+    const { base } = await start();
+    const { waitedMs } = (await (await fetch(`${base}/probe/arrival`)).json()) as { waitedMs: number };
+    expect(waitedMs).toBeGreaterThanOrEqual(25);
+  });
+});

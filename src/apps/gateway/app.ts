@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Router } from 'express';
+import { errorHandler, NotFoundError, requestPath } from '../../../channels/shared/errors.js';
+import { markArrival, newRouter } from '../../../channels/shared/http.js';
+import type { AppContext } from '../../platform/context.js';
+import type { QueueName } from '../../platform/queue/index.js';
+import { requestLimiter } from './limiter.js';
+import { securityHeaders } from '../../../channels/shared/security.js';
+
+/** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
+export interface Surface {
+  /** Mount path under the gateway, e.g. `/channels/twilio`. */
+  path: string;
+  router: Router;
+}
+
+/** Builds a surface from the shared context (the gateway calls each once). */
+export type SurfaceFactory = (ctx: AppContext) => Surface | Promise<Surface>;
+
+export interface ReadinessProbe {
+  /** Packs loaded and serving. */
+  packs(): { ok: boolean; detail: string };
+}
+
+export interface GatewayRouterOptions {
+  surfaces: SurfaceFactory[];
+  readiness: ReadinessProbe;
+}
+
+/** An Express router carrying every route of the gateway; `close()` releases what it holds (the limiter's Redis). */
+export type GatewayRouter = Router & { close(): Promise<void> };
+
+const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
+/** Longest a request may still run when the server closes (a USSD hop waits at most USSD_DEADLINE_MS). */
+const CLOSE_GRACE_MS = 16_000;
+
+/**
+ * The gateway as one Express router, mountable anywhere: arrival time, security headers, the per-IP limit,
+ * health and metrics, every surface under its path, then a JSON 404 and the one error handler.
+ */
+export async function buildGatewayRouter(ctx: AppContext, opts: GatewayRouterOptions): Promise<GatewayRouter> {
+  const router = newRouter();
+  // First of all, so the arrival time is taken before the rate limiter touches Redis.
+  router.use(markArrival);
+  router.use(securityHeaders());
+  const limiter = requestLimiter(ctx);
+  router.use(limiter.middleware);
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const packs = opts.readiness.packs();
+    let redis: { ok: boolean; detail: string } = { ok: true, detail: 'embedded' };
+    if (ctx.store.kind === 'redis') {
+      try {
+        await ctx.store.ping();
+        redis = { ok: true, detail: 'reachable' };
+      } catch (err) {
+        redis = { ok: false, detail: (err as Error).message };
+      }
+    }
+    const ready = packs.ok && redis.ok;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', packs, redis });
+  });
+  router.get('/metrics', async (_req, res) => {
+    await Promise.all(
+      QUEUES.map(async (q) => {
+        try {
+          const counts = await ctx.queues.queue(q).counts();
+          for (const [state, n] of Object.entries(counts)) ctx.metrics.queueDepth.set({ queue: q, state }, n);
+        } catch {
+          /* Redis away: keep the last sample */
+        }
+      }),
+    );
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  const paths: string[] = [];
+  for (const make of opts.surfaces) {
+    const surface = await make(ctx);
+    router.use(surface.path, surface.router);
+    paths.push(surface.path);
+  }
+  router.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${requestPath(req)}`)));
+  router.use(errorHandler(ctx, paths));
+
+  return Object.assign(router, {
+    async close() {
+      limiter.close();
+    },
+  });
+}
+
+/** The gateway process's own app: the router at '/', TRUSTED_PROXIES deciding whose X-Forwarded-* to believe. */
+export function gatewayApp(router: Router, trustProxy: boolean | string[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  // proxy-addr semantics: addresses, CIDRs, loopback/linklocal/uniquelocal; an empty list trusts no one.
+  app.set('trust proxy', trustProxy);
+  app.use(router);
+  return app;
+}
+
+/** A gateway app that listens and stops. */
+export interface GatewayServer {
+  app: Express;
+  /** Resolves once listening (port 0: a free port). */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting connections, closes idle ones, waits for requests in flight, then closes the router. */
+  close(): Promise<void>;
+}
+
+export function gatewayServer(router: GatewayRouter, trustProxy: boolean | string[]): GatewayServer {
+  const app = gatewayApp(router, trustProxy);
+  let server: ReturnType<Express['listen']> | undefined;
+  return {
+    app,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        const s = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err);
+          resolve(s.address() as AddressInfo);
+        });
+        server = s;
+      });
+    },
+    async close() {
+      const s = server;
+      server = undefined;
+      if (s) {
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        // A keep-alive client that stays connected does not hold the shutdown longer than a request may take.
+        const force = setTimeout(() => s.closeAllConnections(), CLOSE_GRACE_MS);
+        await closed;
+        clearTimeout(force);
+      }
+      await router.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { Answerer } from '../core/answers.js';
+import { LOW_CONFIDENCE } from '../knowledge/answer/index.js';
+import type { Config } from '../platform/config/index.js';
+import type { AppContext } from '../platform/context.js';
+import { createTranslator } from '../platform/i18n/index.js';
+import { createLogger, pseudonymiser } from '../platform/log/index.js';
+import { createMetrics } from '../platform/metrics/index.js';
+import { assetPath } from '../platform/paths.js';
+import { BullQueueBackend, EmbeddedQueueBackend, type QueueBackend } from '../platform/queue/index.js';
+import { type KeyValueStore, MemoryStore, RedisStore } from '../platform/store/index.js';
+
+export interface RuntimeOptions {
+  /** Key prefix for store and queues (tests and several deployments on one Redis). */
+  prefix?: string;
+  log?: Logger;
+  answerer?: Answerer & { close?: () => Promise<void>; status?: () => { ok: boolean; detail: string } };
+  store?: KeyValueStore;
+  queues?: QueueBackend;
+}
+
+export interface Runtime extends AppContext {
+  packsStatus: () => { ok: boolean; detail: string };
+  close(): Promise<void>;
+}
+
+/** Builds the shared context once: Redis (BullMQ) when REDIS_URL is set, else the embedded default. */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const pseudonym = pseudonymiser(config.piiSalt);
+  const log = opts.log ?? createLogger({ level: config.logLevel, pseudonym });
+  if (config.simulator && !config.whatsapp.appSecret) {
+    // The simulator signs its WhatsApp webhooks; without a configured secret, one per process keeps checks on.
+    config = { ...config, whatsapp: { ...config.whatsapp, appSecret: randomBytes(24).toString('hex') } };
+    log.info('WHATSAPP_APP_SECRET unset: the simulator signs WhatsApp webhooks with a generated per-process secret');
+  }
+  const prefix = opts.prefix ?? config.redisPrefix;
+  const store = opts.store ?? (config.redisUrl ? new RedisStore(config.redisUrl, prefix) : new MemoryStore());
+  const queues =
+    opts.queues ??
+    (config.redisUrl
+      ? new BullQueueBackend({
+          url: config.redisUrl,
+          prefix: `${prefix}q`,
+          lockDurationMs: config.testing.workerLockMs,
+          workerName: workerIdentity(),
+        })
+      : new EmbeddedQueueBackend());
+  const metrics = createMetrics();
+  const i18n = await createTranslator(assetPath('locales'));
+  const inner: NonNullable<RuntimeOptions['answerer']> =
+    opts.answerer ?? (await (await import('../knowledge/answer/index.js')).createAnswerer({ config, store, log }));
+  // Counted where the answer module records a gap: unanswered, or answered with low confidence.
+  const answerer: NonNullable<RuntimeOptions['answerer']> = {
+    ...inner,
+    catalogue: inner.catalogue,
+    answer: async (req) => {
+      const result = await inner.answer(req);
+      if (!result.found || result.confidence < LOW_CONFIDENCE) {
+        metrics.knowledgeGaps.inc({ lang: result.userLang ?? result.lang, channel: req.channel });
+      }
+      return result;
+    },
+  };
+  const packsStatus = () => answerer.status?.() ?? { ok: true, detail: 'loaded' };
+  return {
+    config,
+    log,
+    store,
+    queues,
+    metrics,
+    i18n,
+    answerer,
+    pseudonym,
+    now: Date.now,
+    packsStatus,
+    async close() {
+      await queues.close();
+      await answerer.close?.();
+      await store.close();
+    },
+  };
+}
+
+/** Which process ran a job (host and pid), stored on each BullMQ job and shown in Bull Board. */
+export function workerIdentity(): string {
+  return `${os.hostname()}#${process.pid}`;
+}

@@ -1,0 +1,323 @@
+/**
+ * The USSD dialogue as pure functions: (state, input) -> (state, screen, effect). The route does the I/O
+ * (session store, queue, deadline) around `stepUssd`.
+ */
+import type { Catalogue } from '../../core/answers.js';
+import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../../core/shaping/index.js';
+
+export interface MenuItem {
+  label: string;
+  action: 'ask' | 'topics' | 'language' | 'exit';
+  pack?: string;
+}
+
+export interface UssdMenus {
+  main: MenuItem[];
+  languages: { code: string; label: string }[];
+}
+
+export type Screen =
+  | { kind: 'main' }
+  | { kind: 'ask' }
+  | { kind: 'language' }
+  | { kind: 'topics'; pack: string; page: number }
+  | { kind: 'entries'; pack: string; topic: string; page: number }
+  | { kind: 'answer'; pages: string[]; page: number; back: Screen }
+  | { kind: 'resume'; saved: Screen };
+
+export interface UssdState {
+  sessionId: string;
+  lang: string;
+  screen: Screen;
+  /** The AT `text` of the previous hop: the new input is what follows it. */
+  lastText: string;
+  hops: number;
+}
+
+export interface UssdDeps {
+  catalogue: Catalogue;
+  menus: UssdMenus;
+  maxChars: number;
+  t: (lang: string, key: string, vars?: Record<string, unknown>) => string;
+}
+
+export type UssdEffect = { kind: 'question'; text: string } | { kind: 'set-language'; lang: string } | undefined;
+
+export interface UssdStep {
+  state: UssdState;
+  /** Screen text without the CON/END prefix. */
+  text: string;
+  end: boolean;
+  effect: UssdEffect;
+}
+
+/** What the user typed on this hop, given AT's cumulative `*`-joined history. */
+export function newInput(text: string, lastText: string | undefined): string {
+  if (lastText === undefined || lastText === '') return text;
+  if (text.startsWith(`${lastText}*`)) return text.slice(lastText.length + 1);
+  if (text === lastText) return '';
+  const parts = text.split('*');
+  return parts[parts.length - 1] ?? '';
+}
+
+const MORE = '9';
+const BACK = '0';
+
+/** A screen fits when its units do: GSM-7 holds maxChars (extension characters count 2), UCS-2 half of it. */
+export function fitsUssdScreen(text: string, maxChars: number): boolean {
+  const encoding = encodingOf(text);
+  return unitsIn(text, encoding) <= (encoding === 'GSM-7' ? maxChars : Math.floor(maxChars / 2));
+}
+
+/** Menu text as the handset gets it: typography and (per the language's policy) diacritics made GSM-7. */
+const plain = (text: string, lang: string) => normaliseForSms(text, lang);
+
+interface ListPage {
+  lines: string[];
+  hasMore: boolean;
+  /** Indexes into the full item list, by the number shown (1-based position on the page). */
+  indexes: number[];
+}
+
+/** Fits as many numbered items as the screen holds, with the title and the More/Back footer. */
+function pageOfList(rawTitle: string, rawItems: string[], page: number, deps: UssdDeps, lang: string): ListPage {
+  // Normalised first, so a French or Swahili list stays GSM-7 and keeps the whole screen (UCS-2 holds half).
+  const title = plain(rawTitle, lang);
+  const items = rawItems.map((item) => plain(item, lang));
+  const more = plain(`${MORE} ${deps.t(lang, 'ussd:nav.more')}`, lang);
+  const back = plain(`${BACK} ${deps.t(lang, 'ussd:nav.back')}`, lang);
+  const maxLine = Math.max(12, deps.maxChars - title.length - more.length - back.length - 6);
+  // Pages are computed from the start so numbering is stable however often the user goes back and forth.
+  let start = 0;
+  for (let p = 0; ; p++) {
+    const lines: string[] = [];
+    const indexes: number[] = [];
+    let i = start;
+    for (; i < items.length && indexes.length < 8; i++) {
+      const full = `${indexes.length + 1} ${items[i]}`;
+      const line = full.length > maxLine ? `${full.slice(0, maxLine - 3).trimEnd()}...` : full;
+      const footer = i + 1 < items.length ? [more, back] : [back];
+      if (!fitsUssdScreen([title, ...lines, line, ...footer].join('\n'), deps.maxChars) && indexes.length > 0) break;
+      lines.push(line);
+      indexes.push(i);
+    }
+    const hasMore = i < items.length;
+    if (p === page || !hasMore) {
+      return { lines: [title, ...lines, ...(hasMore ? [more] : []), back], hasMore, indexes };
+    }
+    start = i;
+  }
+}
+
+function mainMenu(deps: UssdDeps, lang: string): string {
+  const lines = [deps.t(lang, 'ussd:main.title')];
+  for (const [i, item] of deps.menus.main.entries()) lines.push(`${i + 1} ${deps.t(lang, item.label)}`);
+  return lines.join('\n');
+}
+
+/** One page of a titled menu list (topics of a pack, entries of a topic), or "nothing here" when empty. */
+function listScreen(title: string, items: { title: string }[], page: number, deps: UssdDeps, lang: string): string {
+  if (items.length === 0) return nothingHere(deps, lang);
+  return pageOfList(
+    title,
+    items.map((x) => x.title),
+    page,
+    deps,
+    lang,
+  ).lines.join('\n');
+}
+
+function topicItems(deps: UssdDeps, pack: string, lang: string): { topic: string; title: string }[] {
+  const info = deps.catalogue.packs().find((p) => p.id === pack);
+  return (info?.topics ?? []).map((topic) => ({ topic, title: deps.catalogue.topicTitle(pack, topic, lang) }));
+}
+
+function nothingHere(deps: UssdDeps, lang: string): string {
+  return `${deps.t(lang, 'ussd:nothing')}\n${BACK} ${deps.t(lang, 'ussd:nav.back')}`;
+}
+
+/** Renders a screen; answers are pre-paginated, menus are paginated here. */
+export function renderScreen(screen: Screen, lang: string, deps: UssdDeps): string {
+  // Answer pages come shaped from paginateUssd; every other screen is normalised here.
+  return screen.kind === 'answer' ? (screen.pages[screen.page] ?? '') : plain(renderMenu(screen, lang, deps), lang);
+}
+
+function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, deps: UssdDeps): string {
+  switch (screen.kind) {
+    case 'main':
+      return mainMenu(deps, lang);
+    case 'ask':
+      return deps.t(lang, 'ussd:ask.prompt');
+    case 'language':
+      return [deps.t(lang, 'ussd:language.title'), ...deps.menus.languages.map((l, i) => `${i + 1} ${l.label}`)].join(
+        '\n',
+      );
+    case 'topics':
+      return listScreen(
+        deps.t(lang, 'ussd:topics.title'),
+        topicItems(deps, screen.pack, lang),
+        screen.page,
+        deps,
+        lang,
+      );
+    case 'entries':
+      return listScreen(
+        `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`,
+        deps.catalogue.entries(screen.pack, screen.topic, lang),
+        screen.page,
+        deps,
+        lang,
+      );
+    case 'resume':
+      return [
+        deps.t(lang, 'ussd:resume.prompt'),
+        `1 ${deps.t(lang, 'ussd:resume.yes')}`,
+        `2 ${deps.t(lang, 'ussd:resume.no')}`,
+      ].join('\n');
+  }
+}
+
+/** Paginates an answer text into screens with "1 More" / "0 Back" footers. */
+export function answerScreen(text: string, back: Screen, lang: string, deps: UssdDeps): Screen {
+  const pages = paginateUssd(plain(text, lang), deps.maxChars, {
+    more: plain(`1 ${deps.t(lang, 'ussd:nav.more')}`, lang),
+    back: plain(`${BACK} ${deps.t(lang, 'ussd:nav.back')}`, lang),
+  }).map((p) => p.screen);
+  return { kind: 'answer', pages, page: 0, back };
+}
+
+function show(state: UssdState, screen: Screen, deps: UssdDeps, effect?: UssdEffect): UssdStep {
+  const next = { ...state, screen };
+  return { state: next, text: renderScreen(screen, next.lang, deps), end: false, effect };
+}
+
+/** The same screen again with a short hint on top (when it still fits), never an error. */
+function invalid(state: UssdState, deps: UssdDeps, hintKey = 'ussd:invalid'): UssdStep {
+  const screenText = renderScreen(state.screen, state.lang, deps);
+  const joined = plain(`${deps.t(state.lang, hintKey)}\n${screenText}`, state.lang);
+  return { state, text: fitsUssdScreen(joined, deps.maxChars) ? joined : screenText, end: false, effect: undefined };
+}
+
+function entryScreen(pack: string, entryId: string, lang: string, back: Screen, deps: UssdDeps): Screen | undefined {
+  const entry = deps.catalogue.entry(pack, entryId, lang);
+  if (!entry) return undefined;
+  const text = entry.summary ? `${entry.summary}\n${entry.body}` : entry.body;
+  const plain = text
+    .replace(/[#*_>`]/g, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  const tag = entry.source ? ` [${entry.source.split(/[,(—–-]/)[0]!.trim()}]` : '';
+  return answerScreen(plain + tag, back, lang, deps);
+}
+
+/** One hop of the dialogue. `input` is what the user typed on this hop. */
+export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdStep {
+  const choice = input.trim();
+  const s = { ...state, hops: state.hops + 1 };
+  const screen = s.screen;
+  const isNumber = /^\d+$/.test(choice);
+  const pick = isNumber ? Number.parseInt(choice, 10) : Number.NaN;
+
+  switch (screen.kind) {
+    case 'resume':
+      if (choice === '1') return show(s, screen.saved, deps);
+      if (choice === '2') return show(s, { kind: 'main' }, deps);
+      return invalid(s, deps);
+    case 'main': {
+      const item = isNumber ? deps.menus.main[pick - 1] : undefined;
+      if (!item) return invalid(s, deps);
+      if (item.action === 'ask') return show(s, { kind: 'ask' }, deps);
+      if (item.action === 'language') return show(s, { kind: 'language' }, deps);
+      if (item.action === 'topics' && item.pack) return show(s, { kind: 'topics', pack: item.pack, page: 0 }, deps);
+      return {
+        state: { ...s, screen: { kind: 'main' } },
+        text: plain(deps.t(s.lang, 'ussd:goodbye'), s.lang),
+        end: true,
+        effect: undefined,
+      };
+    }
+    case 'ask':
+      if (choice === '') return invalid(s, deps, 'ussd:empty');
+      return { state: s, text: '', end: false, effect: { kind: 'question', text: choice } };
+    case 'language': {
+      const lang = isNumber ? deps.menus.languages[pick - 1] : undefined;
+      if (!lang) return invalid(s, deps);
+      const next: UssdState = { ...s, lang: lang.code, screen: { kind: 'main' } };
+      const menu = renderScreen(next.screen, lang.code, deps);
+      const text = plain(`${deps.t(lang.code, 'ussd:language.saved')}\n${menu}`, lang.code);
+      return {
+        state: next,
+        text: fitsUssdScreen(text, deps.maxChars) ? text : menu,
+        end: false,
+        effect: { kind: 'set-language', lang: lang.code },
+      };
+    }
+    case 'topics': {
+      if (choice === BACK)
+        return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'main' }, deps);
+      const items = topicItems(deps, screen.pack, s.lang);
+      const page = pageOfList(
+        deps.t(s.lang, 'ussd:topics.title'),
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        s.lang,
+      );
+      if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
+      const idx = isNumber ? page.indexes[pick - 1] : undefined;
+      const topic = idx !== undefined ? items[idx] : undefined;
+      if (!topic) return invalid(s, deps);
+      return show(s, { kind: 'entries', pack: screen.pack, topic: topic.topic, page: 0 }, deps);
+    }
+    case 'entries': {
+      if (choice === BACK) {
+        const back: Screen =
+          screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'topics', pack: screen.pack, page: 0 };
+        return show(s, back, deps);
+      }
+      const items = deps.catalogue.entries(screen.pack, screen.topic, s.lang);
+      const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, s.lang)}:`;
+      const page = pageOfList(
+        title,
+        items.map((x) => x.title),
+        screen.page,
+        deps,
+        s.lang,
+      );
+      if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
+      const idx = isNumber ? page.indexes[pick - 1] : undefined;
+      const item = idx !== undefined ? items[idx] : undefined;
+      const next = item ? entryScreen(screen.pack, item.id, s.lang, screen, deps) : undefined;
+      if (!next) return invalid(s, deps);
+      return show(s, next, deps);
+    }
+    case 'answer': {
+      if (choice === '1' && screen.page + 1 < screen.pages.length)
+        return show(s, { ...screen, page: screen.page + 1 }, deps);
+      if (choice === BACK) return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : screen.back, deps);
+      return invalid(s, deps);
+    }
+  }
+}
+
+/** A new session; replays a dial-in shortcut such as `*384*12*1*2#` (text "1*2" on the first hop). */
+export function startUssd(sessionId: string, lang: string, text: string, deps: UssdDeps): UssdStep {
+  let step: UssdStep = {
+    state: { sessionId, lang, screen: { kind: 'main' }, lastText: '', hops: 0 },
+    text: renderScreen({ kind: 'main' }, lang, deps),
+    end: false,
+    effect: undefined,
+  };
+  if (text === '') return step;
+  const parts = text.split('*');
+  for (let i = 0; i < parts.length; i++) {
+    if (step.state.screen.kind === 'ask') {
+      // Free text keeps any '*' the user typed.
+      step = stepUssd(step.state, parts.slice(i).join('*'), deps);
+      break;
+    }
+    step = stepUssd(step.state, parts[i]!, deps);
+    if (step.end || step.effect?.kind === 'question') break;
+  }
+  return step;
+}

@@ -1,0 +1,253 @@
+import type { Channel } from '../../core/messages/index.js';
+import {
+  analyseSms,
+  normaliseForSms,
+  paginateUssd,
+  type SmsEncoding,
+  WHATSAPP_LIMITS,
+} from '../../core/shaping/index.js';
+import { stripMarkdown } from './docs.js';
+import { answerStrings, inLanguageNote } from './strings.js';
+
+/** The carrier limits an answer must fit (from Config). */
+export interface ChannelBudget {
+  smsMaxSegments: number;
+  ussdMaxChars: number;
+  /** Screens a USSD answer may use ("1 More" pages). */
+  ussdMaxScreens: number;
+}
+
+/** The longest navigation labels of our locales, so a USSD answer fits its screens in every UI language. */
+export const USSD_BUDGET_LABELS = { more: '1 Suite', back: '0 Retour' };
+/** An extractive SMS summary (no editor summary) aims at this many segments, within the channel maximum. */
+const EXTRACTIVE_SMS_SEGMENTS = 2;
+const ELLIPSIS = '...';
+
+export interface ComposableEntry {
+  lang: string;
+  title: string;
+  summary?: string;
+  body: string;
+  source: string;
+  sourceShort: string;
+}
+
+export interface Composed {
+  text: string;
+  segments?: number;
+  encoding?: SmsEncoding;
+}
+
+/** Scores how well a sentence answers the question (higher is better). */
+export type SentenceScorer = (sentence: string) => number;
+
+/**
+ * A short citation tag for SMS/USSD from a full `source`: the organisation when it is short, else its
+ * acronym ("Pan-Africa Bean Research Alliance (PABRA, ...)" → "PABRA"), else the URL's host.
+ */
+export function deriveShortSource(source: string, max = 24): string {
+  const url = /https?:\/\/([^/\s]+)/.exec(source);
+  const text = source.replace(/\s*[-—–]?\s*https?:\/\/\S+/g, '').trim();
+  let depth = 0;
+  let cut = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      cut = i;
+      break;
+    }
+  }
+  const org = text.slice(0, cut).trim();
+  if (org.length > 0 && org.length <= max + 4) return org;
+  const acronym = /\b([A-Z][A-Z0-9&+]{1,9})\b/.exec(org) ?? /\b([A-Z][A-Z0-9&+]{1,9})\b/.exec(text);
+  if (acronym) return acronym[1]!;
+  if (url) return url[1]!.replace(/^www\./, '');
+  const words = org.split(/\s+/);
+  let out = '';
+  for (const w of words) {
+    if ((out ? `${out} ${w}` : w).length > max) break;
+    out = out ? `${out} ${w}` : w;
+  }
+  return out || org.slice(0, max);
+}
+
+/** Sentences of a Markdown body: list items and lines count as sentences. */
+export function sentences(body: string): string[] {
+  const out: string[] = [];
+  for (const rawLine of stripMarkdown(body).split(/\n+/)) {
+    const line = rawLine.replace(/^\s*(?:[-*+•]|\d+[.)])\s+/, '').trim();
+    if (!line) continue;
+    for (const s of line.split(/(?<=[.!?።])\s+(?=[\p{Lu}\p{N}"'(])/u)) {
+      const t = s.trim();
+      if (t) out.push(/[.!?:;።]$/.test(t) ? t : `${t}.`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Extractive summary: the sentences that best answer the question (then the earliest ones), in their
+ * original order, as many as `fits` allows. Always returns something: the first sentence, cut, at worst.
+ */
+export function extractiveSummary(body: string, score: SentenceScorer, fits: (text: string) => boolean): string {
+  const all = sentences(body);
+  if (all.length === 0) return '';
+  const ranked = all
+    .map((s, i) => ({ s, i, score: score(s) + 0.6 / (1 + i) }))
+    .sort((a, b) => b.score - a.score || a.i - b.i);
+  const chosen: { s: string; i: number }[] = [];
+  for (const c of ranked) {
+    const trial = [...chosen, c].sort((a, b) => a.i - b.i);
+    if (fits(trial.map((x) => x.s).join(' '))) chosen.push(c);
+    else if (chosen.length > 0 && chosen.length >= 3) break;
+  }
+  if (chosen.length === 0) return cutToFit(ranked[0]!.s, fits);
+  return chosen
+    .sort((a, b) => a.i - b.i)
+    .map((x) => x.s)
+    .join(' ');
+}
+
+/** Longest word-boundary prefix of `text` (plus "...") that `fits`. */
+export function cutToFit(text: string, fits: (t: string) => boolean): string {
+  if (fits(text)) return text;
+  const cuts = [...text.matchAll(/\s+/g)].map((m) => m.index!).filter((i) => i > 0);
+  let lo = 0;
+  let hi = cuts.length - 1;
+  let best = '';
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = `${text.slice(0, cuts[mid]).replace(/[\s,;:.]+$/, '')}${ELLIPSIS}`;
+    if (fits(t)) {
+      best = t;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (best) return best;
+  // One very long word: cut by characters.
+  const chars = [...text];
+  lo = 0;
+  hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(chars.slice(0, mid).join('') + ELLIPSIS)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? chars.slice(0, lo).join('') + ELLIPSIS : '';
+}
+
+const smsFits = (max: number, lang: string) => (text: string) =>
+  analyseSms(normaliseForSms(text, lang)).segments <= max;
+
+function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolean {
+  return (text) => {
+    try {
+      return (
+        paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, USSD_BUDGET_LABELS).length <=
+        budget.ussdMaxScreens
+      );
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** WhatsApp formatting from Markdown: *bold*, bullets, no headings syntax. */
+export function markdownToWhatsapp(md: string): string {
+  return md
+    .replace(/\*\*(.+?)\*\*/g, '*$1*')
+    .replace(/__(.+?)__/g, '*$1*')
+    .replace(/^\s{0,3}#{1,6}\s+(.+)$/gm, '*$1*')
+    .replace(/^\s*[-+]\s+/gm, '• ')
+    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * One answer for one channel: the entry in the user's language (or a note and the pack's language), always
+ * cited, fitted to the channel. `related` titles are offered on WhatsApp only (room to spare).
+ */
+export function composeAnswer(input: {
+  entry: ComposableEntry;
+  userLang: string;
+  channel: Channel;
+  budget: ChannelBudget;
+  score: SentenceScorer;
+  related?: string[];
+}): Composed {
+  const { entry, userLang, channel, budget } = input;
+  const strings = answerStrings(userLang);
+  const note = entry.lang !== userLang ? `${inLanguageNote(userLang, entry.lang)} ` : '';
+
+  if (channel === 'whatsapp') {
+    const head = `*${entry.title}*\n${note ? `${note.trim()}\n` : ''}\n`;
+    const summary = entry.summary ? `${entry.summary}\n\n` : '';
+    const see = input.related?.length ? `\n\n${strings.seeAlso}: ${input.related.join('; ')}` : '';
+    const tail = `\n\n${strings.source}: ${entry.source}${see}`;
+    const body = markdownToWhatsapp(entry.body);
+    const room = WHATSAPP_LIMITS.text - head.length - summary.length - tail.length;
+    const fitted = body.length <= room ? body : cutToFit(body, (t) => t.length <= room);
+    return { text: `${head}${summary}${fitted}${tail}` };
+  }
+
+  const tag = ` ${strings.src}: ${entry.sourceShort}`;
+  if (channel === 'sms') {
+    const fits = smsFits(budget.smsMaxSegments, entry.lang);
+    const whole = (core: string) => `${note}${core}${tag}`;
+    let core: string;
+    if (entry.summary && fits(whole(entry.summary))) core = entry.summary;
+    else {
+      const target = smsFits(Math.min(budget.smsMaxSegments, EXTRACTIVE_SMS_SEGMENTS), entry.lang);
+      const source = entry.summary ?? entry.body;
+      core = entry.summary
+        ? cutToFit(entry.summary, (c) => fits(whole(c)))
+        : extractiveSummary(source, input.score, (c) => target(whole(c)));
+    }
+    const text = normaliseForSms(whole(core), entry.lang);
+    const info = analyseSms(text);
+    return { text, segments: info.segments, encoding: info.encoding };
+  }
+
+  // USSD: the summary first (what fits one screen), then the body for the "More" pages, source last.
+  const fits = ussdFits(budget, entry.lang);
+  const whole = (core: string) => `${note}${core}${tag}`;
+  const lead = entry.summary ?? '';
+  let core = lead;
+  if (!lead || fits(whole(lead))) {
+    const rest = sentences(entry.body);
+    const parts = lead ? [lead] : [];
+    for (const s of rest) {
+      if (repeats(s, parts.join(' '))) continue;
+      if (fits(whole([...parts, s].join(' ')))) parts.push(s);
+      else break;
+    }
+    core = parts.join(' ');
+    if (!core) core = extractiveSummary(entry.body, input.score, (c) => fits(whole(c)));
+  } else {
+    core = cutToFit(lead, (c) => fits(whole(c)));
+  }
+  return { text: normaliseForSms(whole(core), entry.lang) };
+}
+
+/** A body sentence that mostly says again what is already there (editors' summaries restate the body). */
+function repeats(sentence: string, sofar: string): boolean {
+  const have = new Set(sofar.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? []);
+  const words = sentence.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? [];
+  if (words.length === 0) return false;
+  return words.filter((w) => have.has(w)).length / words.length >= 0.6;
+}
+
+/** The honest "no answer yet" in the user's language, fitted like any answer. */
+export function composeNotFound(userLang: string, channel: Channel, budget: ChannelBudget): Composed {
+  const text = answerStrings(userLang).notFound;
+  if (channel === 'sms') {
+    const shaped = normaliseForSms(cutToFit(text, smsFits(budget.smsMaxSegments, userLang)), userLang);
+    const info = analyseSms(shaped);
+    return { text: shaped, segments: info.segments, encoding: info.encoding };
+  }
+  if (channel === 'ussd') return { text: normaliseForSms(cutToFit(text, ussdFits(budget, userLang)), userLang) };
+  return { text };
+}

@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../platform/config/index.js';
+
+/**
+ * What retrieval needs from an embedding model (the models runtime in src/knowledge/models/ implements it). Vectors are
+ * L2-normalised; the model's own recipe (prefixes, pooling) lives behind these two calls.
+ */
+export interface Embedder {
+  /** Model id, e.g. "Xenova/multilingual-e5-small": stored with passage vectors so a changed model rebuilds. */
+  readonly id?: string;
+  readonly modelId?: string;
+  embedPassages(texts: string[]): Promise<Float32Array[]>;
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  close?(): Promise<void>;
+}
+
+/** What answer composition needs from a translation model (optional tier). Codes are ISO 639-1/3. */
+export interface TextTranslator {
+  /** The translation, or undefined when the model cannot give one (the caller keeps the original). */
+  translate(text: string, from: string, to: string): Promise<string | undefined>;
+}
+
+/** What answer composition needs from a generative model (optional tier, src/knowledge/models/generator.ts). */
+export interface TextCondenser {
+  /** A condensed answer restating only `passage`, or undefined (then the extractive answer is used). */
+  condense(input: {
+    question: string;
+    passage: string;
+    lang: string;
+    maxChars: number;
+    deadlineMs: number;
+  }): Promise<string | undefined>;
+}
+
+export function embedderId(e: Embedder, config: Config): string {
+  return e.id ?? e.modelId ?? config.models.embedding ?? 'embedder';
+}
+
+// A variable specifier: the models runtime is optional at build time and is looked up only when used.
+const MODELS_MODULE = '../models/index.js';
+
+interface ModelsModule {
+  loadEmbedder?: (config: Config) => Promise<Embedder | undefined> | Embedder | undefined;
+  loadTranslator?: (config: Config) => Promise<TextTranslator | undefined> | TextTranslator | undefined;
+  loadGenerator?: (config: Config) => Promise<TextCondenser | undefined> | TextCondenser | undefined;
+}
+
+async function modelsModule(log?: Logger): Promise<ModelsModule | undefined> {
+  try {
+    return (await import(MODELS_MODULE)) as ModelsModule;
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    const missing =
+      code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find module/.test(message ?? '');
+    if (!missing) {
+      log?.warn({ err }, 'models runtime failed to load; answering with the lexical tier');
+    }
+    return undefined;
+  }
+}
+
+/** The configured/installed embedding model, or undefined (lexical tier). Never downloads. */
+export async function loadEmbedderIfAvailable(config: Config, log?: Logger): Promise<Embedder | undefined> {
+  const mod = await modelsModule(log);
+  if (!mod?.loadEmbedder) return undefined;
+  try {
+    return (await mod.loadEmbedder(config)) ?? undefined;
+  } catch (err) {
+    log?.warn({ err }, 'embedding model failed to load; answering with the lexical tier');
+    return undefined;
+  }
+}
+
+export async function loadTranslatorIfAvailable(config: Config, log?: Logger): Promise<TextTranslator | undefined> {
+  const mod = await modelsModule(log);
+  if (!mod?.loadTranslator) return undefined;
+  try {
+    return (await mod.loadTranslator(config)) ?? undefined;
+  } catch (err) {
+    log?.warn({ err }, 'translation model failed to load; answers fall back to the pack language');
+    return undefined;
+  }
+}
+
+/** The configured generative model (GENERATION_MODEL), or undefined: generation is opt-in. */
+export async function loadCondenserIfAvailable(config: Config, log?: Logger): Promise<TextCondenser | undefined> {
+  if (!config.models.generation) return undefined;
+  const mod = await modelsModule(log);
+  if (!mod?.loadGenerator) return undefined;
+  try {
+    return (await mod.loadGenerator(config)) ?? undefined;
+  } catch (err) {
+    log?.warn({ err }, 'generative model failed to load; answers stay extractive');
+    return undefined;
+  }
+}
+
+/** Text embedded for an entry: what it is about first (the model may truncate). */
+export function passageText(e: { title: string; summary?: string; tags: string[]; body: string }): string {
+  return [e.title, e.summary ?? '', e.tags.join(', '), e.body].filter(Boolean).join('\n').slice(0, 2000);
+}
+
+export function normaliseVector(v: Float32Array): Float32Array {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  if (n === 0 || Math.abs(n - 1) < 1e-6) return v;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! / n;
+  return out;
+}
