@@ -1,5 +1,5 @@
 import { createRuntime, workerIdentity } from './app/runtime.js';
-import { type Config, ConfigError, loadConfig } from './config/index.js';
+import { type Config, ConfigError, loadConfig, startupWarnings } from './config/index.js';
 import { createGatewayApp } from './gateway/index.js';
 import { createLogger, pseudonymiser } from './log/index.js';
 import { startWorkers } from './worker/index.js';
@@ -34,8 +34,7 @@ async function main(): Promise<void> {
       'Baraza: running on the embedded default (in-process queue and store, outbound to the simulator outbox); set REDIS_URL to use Redis',
     );
   }
-  if (config.piiSaltIsDefault && config.redisUrl)
-    log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+  for (const warning of startupWarnings(config)) log.warn(warning);
   const rt = await createRuntime(config, { log });
 
   const closers: (() => Promise<void>)[] = [];
