@@ -7,7 +7,7 @@ import { handleWhatsappSpecial } from '../../channels/whatsapp/conversation.js';
 import type { AppContext } from '../app/context.js';
 import { type Translator, UI_LANGUAGES, uiLanguage } from '../i18n/index.js';
 import type { InboundMessage, OutboundKind, OutboundMessage } from '../messages/index.js';
-import { loadProfile, type SubscriberProfile, updateProfile } from '../subscribers/index.js';
+import { chooseLanguage, loadProfile, type SubscriberProfile, updateProfile } from '../subscribers/index.js';
 import { handleTipsKeyword } from '../tips/index.js';
 
 export type KeywordKind = 'stop' | 'start' | 'help' | 'language';
@@ -169,7 +169,7 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
         return [reply(ctx, msg, t(replyLanguage(profile, msg, command.lang), 'languageUnknown'), 'system')];
       }
       const lang = command.target;
-      await updateProfile(ctx.store, msg.from, (p) => ({ ...p, lang }));
+      await updateProfile(ctx.store, msg.from, (p) => chooseLanguage(p, lang));
       return [reply(ctx, msg, t(lang, 'languageSet'), 'system')];
     }
     default:
@@ -188,8 +188,9 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, result.confidence);
   const understood = result.userLang;
   if (!profile.lang && understood && (UI_LANGUAGES as readonly string[]).includes(understood)) {
-    // Remember the language they wrote in, so confirmations and tips come in it too.
-    await updateProfile(ctx.store, msg.from, (p) => ({ ...p, lang: p.lang ?? understood }));
+    // Remember the language they wrote in, so confirmations and tips come in it too; detected, not chosen, so
+    // it alone keeps the profile only a day.
+    await updateProfile(ctx.store, msg.from, (p) => (p.lang ? p : { ...p, lang: understood, langDetected: true }));
   }
   return [reply(ctx, msg, result.answer, 'reply')];
 }
