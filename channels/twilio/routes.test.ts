@@ -113,7 +113,7 @@ const incomingCases: IncomingCase[] = [
     send: { params: sms },
     status: 200,
     inbound: {
-      id: `twilio:${sms.MessageSid}`,
+      id: `twilio:sms:${sms.MessageSid}`,
       channel: 'sms',
       provider: 'twilio',
       from: '+254711082123',
@@ -127,7 +127,7 @@ const incomingCases: IncomingCase[] = [
     send: { params: wa },
     status: 200,
     inbound: {
-      id: `twilio:${wa.MessageSid}`,
+      id: `twilio:whatsapp:${wa.MessageSid}`,
       channel: 'whatsapp',
       from: '+254711082123',
       text: 'Nipande mahindi lini?',
@@ -155,7 +155,7 @@ const incomingCases: IncomingCase[] = [
     label: 'signed with a query string in the URL',
     send: { path: `${MESSAGING}?tenant=coop-1`, params: { ...sms, MessageSid: 'SMquery' } },
     status: 200,
-    inbound: { id: 'twilio:SMquery' },
+    inbound: { id: 'twilio:sms:SMquery' },
   },
   {
     label: 'missing MessageSid',
