@@ -80,7 +80,11 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-const p99 = (latencies: number[]) => quantile([...latencies].sort((a, b) => a - b), 0.99);
+const p99 = (latencies: number[]) =>
+  quantile(
+    [...latencies].sort((a, b) => a - b),
+    0.99,
+  );
 
 export function score(queries: LabelledQuery[], run: SystemRun): Scores {
   let r1 = 0;
@@ -312,11 +316,7 @@ export async function run(): Promise<BenchResult> {
     ['MRR', Math.round(sb.mrr * 1000) / 1000, Math.round(sm.mrr * 1000) / 1000],
     ['p50 latency (ms)', ms2(sb.p50Ms), ms2(sm.p50Ms)],
     ['p99 latency (ms)', ms2(sb.p99Ms), ms2(sm.p99Ms)],
-    [
-      'p99 latency, every pass (ms)',
-      ms2(p99(baraza.allLatenciesMs ?? [])),
-      ms2(p99(mini.allLatenciesMs ?? [])),
-    ],
+    ['p99 latency, every pass (ms)', ms2(p99(baraza.allLatenciesMs ?? [])), ms2(p99(mini.allLatenciesMs ?? []))],
     ['index build (ms)', Math.round(baraza.buildMs), Math.round(mini.buildMs)],
     ['index memory (MB)', Math.round(baraza.heapBytes / 1e5) / 10, Math.round(mini.heapBytes / 1e5) / 10],
   ];
