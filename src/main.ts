@@ -1,7 +1,7 @@
 import { createGatewayServer } from './apps/gateway/index.js';
 import { createRuntime, workerIdentity } from './apps/runtime.js';
 import { startWorkers } from './apps/worker/index.js';
-import { type Config, ConfigError, loadConfig } from './platform/config/index.js';
+import { type Config, ConfigError, loadConfig, startupWarnings } from './platform/config/index.js';
 import { createLogger, pseudonymiser } from './platform/log/index.js';
 
 type Role = 'all' | 'gateway' | 'worker';
@@ -34,8 +34,7 @@ async function main(): Promise<void> {
       'Baraza: running on the embedded default (in-process queue and store, outbound to the simulator outbox); set REDIS_URL to use Redis',
     );
   }
-  if (config.piiSaltIsDefault && config.redisUrl)
-    log.warn('PII_SALT is unset: phone pseudonyms use a development salt');
+  for (const warning of startupWarnings(config)) log.warn(warning);
   const rt = await createRuntime(config, { log });
 
   const closers: (() => Promise<void>)[] = [];

@@ -177,7 +177,9 @@ describe("Africa's Talking route protection", () => {
 describe('TRUSTED_PROXIES: whose X-Forwarded-For counts for AT_ALLOWED_IPS', () => {
   // The test client connects from 127.0.0.1 and claims an allowed address in X-Forwarded-For.
   it.each([
-    ['by default a proxy on the same host is believed', {}, 200],
+    // finding 5 (issue 14): no proxy is believed by default, so a caller on the host cannot claim an address.
+    ['finding 5: by default nobody is a proxy, not even one on the same host', {}, 403],
+    ['a proxy on the same host is believed once TRUSTED_PROXIES names it', { TRUSTED_PROXIES: 'loopback' }, 200],
     ['a caller that is not a listed proxy cannot claim an address', { TRUSTED_PROXIES: '10.0.0.5' }, 403],
     ['with none, only the peer address counts', { TRUSTED_PROXIES: 'none' }, 403],
   ])('%s', async (_label, env: Record<string, string>, status) => {

@@ -88,7 +88,7 @@ const deliveries: Delivery[] = [
       id: 'at-once-1',
     },
     signed: false,
-    inboundId: 'africastalking:at-once-1',
+    inboundId: 'africastalking:sms:at-once-1',
   },
   {
     label: 'Twilio SMS',
@@ -102,7 +102,7 @@ const deliveries: Delivery[] = [
       Body: 'How do I store beans?',
     },
     signed: true,
-    inboundId: 'twilio:SMonce0002',
+    inboundId: 'twilio:sms:SMonce0002',
   },
   {
     label: 'Twilio WhatsApp',
@@ -116,7 +116,7 @@ const deliveries: Delivery[] = [
       Body: 'How do I store beans?',
     },
     signed: true,
-    inboundId: 'twilio:SMonce0003',
+    inboundId: 'twilio:whatsapp:SMonce0003',
   },
 ];
 

@@ -7,20 +7,38 @@ import {
   type DeliveryStatus,
   type InboundMessage,
   InvalidPhoneNumberError,
+  inboundMessageId,
+  MAX_PROVIDER_ID_LENGTH,
   normaliseSubscriber,
+  olderThanReplayWindow,
   type StatusEvent,
 } from '../../src/core/messages/index.js';
 
-const replySchema = z.object({ id: z.string().min(1), title: z.string() }).passthrough();
+/**
+ * Lengths past anything Meta sends: every id and word read from a webhook becomes a key or a job, so none may be
+ * as long as the body allows (ids of our own buttons and rows are at most 256 characters by Meta's rules).
+ */
+const providerId = z.string().trim().min(1).max(MAX_PROVIDER_ID_LENGTH);
+const short = z.string().max(256);
+/** Meta's own limit on a text message. */
+const MAX_TEXT = 4096;
+
+const replySchema = z.object({ id: z.string().min(1).max(256), title: short }).passthrough();
 
 export const messageSchema = z
   .object({
-    from: z.string().min(1),
+    from: z.string().min(1).max(32),
     // A blank id would make every blank-id message a duplicate of the first (dedupe is on the id).
-    id: z.string().trim().min(1),
-    timestamp: z.string().regex(/^\d+$/).optional(),
-    type: z.string().min(1),
-    text: z.object({ body: z.string() }).passthrough().optional(),
+    id: providerId,
+    timestamp: z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .optional(),
+    type: z.string().min(1).max(64),
+    text: z
+      .object({ body: z.string().max(MAX_TEXT) })
+      .passthrough()
+      .optional(),
     interactive: z
       .object({
         type: z.string(),
@@ -30,13 +48,13 @@ export const messageSchema = z
       .passthrough()
       .optional(),
     /** Quick-reply button on a template message. */
-    button: z.object({ text: z.string(), payload: z.string().optional() }).passthrough().optional(),
+    button: z.object({ text: short, payload: short.optional() }).passthrough().optional(),
     location: z
       .object({
         latitude: z.number(),
         longitude: z.number(),
-        name: z.string().optional(),
-        address: z.string().optional(),
+        name: short.optional(),
+        address: short.optional(),
       })
       .passthrough()
       .optional(),
@@ -47,21 +65,28 @@ export type MetaMessage = z.infer<typeof messageSchema>;
 
 export const statusSchema = z
   .object({
-    id: z.string().trim().min(1),
-    status: z.string().min(1),
-    timestamp: z.string().regex(/^\d+$/).optional(),
-    recipient_id: z.string().optional(),
+    id: providerId,
+    status: z.string().min(1).max(32),
+    timestamp: z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .optional(),
+    recipient_id: z.string().max(32).optional(),
     errors: z
       .array(
         z
           .object({
             code: z.number(),
-            title: z.string().optional(),
-            message: z.string().optional(),
-            error_data: z.object({ details: z.string().optional() }).passthrough().optional(),
+            title: short.optional(),
+            message: z.string().max(1024).optional(),
+            error_data: z
+              .object({ details: z.string().max(1024).optional() })
+              .passthrough()
+              .optional(),
           })
           .passthrough(),
       )
+      .max(16)
       .optional(),
   })
   .passthrough();
@@ -87,7 +112,10 @@ export const webhookSchema = z
                   .object({
                     messaging_product: z.string().optional(),
                     metadata: z
-                      .object({ display_phone_number: z.string().optional(), phone_number_id: z.string().optional() })
+                      .object({
+                        display_phone_number: z.string().max(32).optional(),
+                        phone_number_id: z.string().max(64).optional(),
+                      })
                       .passthrough()
                       .optional(),
                     messages: z.array(z.unknown()).optional(),
@@ -140,7 +168,7 @@ export function toInbound(
     throw err;
   }
   const base: InboundMessage = {
-    id: `meta:${raw.id}`,
+    id: inboundMessageId('meta', 'whatsapp', raw.id),
     channel: 'whatsapp',
     provider: 'meta',
     from,
@@ -149,6 +177,8 @@ export function toInbound(
     providerMessageId: raw.id,
     receivedAt: opts.receivedAt,
   };
+  const sentAt = secondsToIso(raw.timestamp);
+  if (sentAt) base.sentAt = sentAt;
   switch (raw.type) {
     case 'text':
       if (!raw.text) return { ...base, unsupported: 'text' };
@@ -226,6 +256,9 @@ export function parseWebhook(body: MetaWebhook, opts: { receivedAt: string; defa
         }
         const mapped = toInbound(m.data, { ...opts, ...(to ? { to } : {}) });
         if ('skipped' in mapped) items.push({ kind: 'skipped', reason: mapped.skipped });
+        else if (olderThanReplayWindow('meta', mapped.sentAt, Date.parse(opts.receivedAt)))
+          // Past Meta's 7-day retry window its dedupe mark may be gone: only a replay can bring it now.
+          items.push({ kind: 'skipped', reason: "sent before Meta's retry window: a replay" });
         else
           items.push({
             kind: 'message',

@@ -22,7 +22,11 @@ const TO = '+254712345678';
 const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 60 * 60 * 1000;
 
-const baseEnv = { WHATSAPP_TOKEN: 'EAAG-test-token', WHATSAPP_PHONE_NUMBER_ID: '106540352242922' };
+const baseEnv = {
+  WHATSAPP_TOKEN: 'EAAG-test-token',
+  WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+  PII_SALT: 'whatsapp-send-test-salt',
+};
 
 function sender(env: Record<string, string> = {}, store = new MemoryStore(), timeoutMs = 2000) {
   const config = loadConfig({ ...baseEnv, ...env });

@@ -30,11 +30,7 @@ export interface Runtime extends AppContext {
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   const pseudonym = pseudonymiser(config.piiSalt);
   const log = opts.log ?? createLogger({ level: config.logLevel, pseudonym });
-  if (config.simulator && !config.whatsapp.appSecret) {
-    // The simulator signs its WhatsApp webhooks; without a configured secret, one per process keeps checks on.
-    config = { ...config, whatsapp: { ...config.whatsapp, appSecret: randomBytes(24).toString('hex') } };
-    log.info('WHATSAPP_APP_SECRET unset: the simulator signs WhatsApp webhooks with a generated per-process secret');
-  }
+  config = withSimulatorSecrets(config, log);
   const prefix = opts.prefix ?? config.redisPrefix;
   const store = opts.store ?? (config.redisUrl ? new RedisStore(config.redisUrl, prefix) : new MemoryStore());
   const queues =
@@ -46,7 +42,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
           lockDurationMs: config.testing.workerLockMs,
           workerName: workerIdentity(),
         })
-      : new EmbeddedQueueBackend());
+      : new EmbeddedQueueBackend({ maxJobs: config.embeddedQueueLimit }));
   const metrics = createMetrics();
   const i18n = await createTranslator(assetPath('locales'));
   const inner: NonNullable<RuntimeOptions['answerer']> =
@@ -81,6 +77,23 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       await store.close();
     },
   };
+}
+
+/**
+ * The simulator signs its WhatsApp webhooks; without a configured secret, one generated per process keeps the
+ * signature check on. Only for a trial: beside live credentials a secret the simulator hands out would let
+ * anyone who reaches it sign webhooks for the live Meta route, so none is generated and that route refuses.
+ */
+export function withSimulatorSecrets(config: Config, log: Pick<Logger, 'info' | 'warn'>): Config {
+  if (!config.simulator || config.whatsapp.appSecret) return config;
+  if (config.liveCredentials.length > 0) {
+    log.warn(
+      'WHATSAPP_APP_SECRET unset beside live credentials: no secret is generated, so the WhatsApp route and the simulator signer refuse',
+    );
+    return config;
+  }
+  log.info('WHATSAPP_APP_SECRET unset: the simulator signs WhatsApp webhooks with a generated per-process secret');
+  return { ...config, whatsapp: { ...config.whatsapp, appSecret: randomBytes(24).toString('hex') } };
 }
 
 /** Which process ran a job (host and pid), stored on each BullMQ job and shown in Bull Board. */

@@ -1,6 +1,7 @@
 import {
   type Channel,
   type DeliveryStatus,
+  MAX_PROVIDER_ID_LENGTH,
   normaliseSubscriber,
   type Provider,
   type StatusEvent,
@@ -37,6 +38,11 @@ export async function recordStatus(
   event: StatusEvent,
   channel: Exclude<Channel, 'ussd'>,
 ): Promise<'stored' | 'stale'> {
+  if (event.providerMessageId.length > MAX_PROVIDER_ID_LENGTH) {
+    // No provider sends such an id: never make it a key (a report for it changes nothing we sent).
+    ctx.log.warn({ provider: event.provider }, 'delivery report with an over-long message id: ignored');
+    return 'stale';
+  }
   const key = statusKey(event.provider, event.providerMessageId);
   const previous = await getJson<StatusEvent>(ctx.store, key);
   const stale = previous !== undefined && STATUS_RANK[previous.status] > STATUS_RANK[event.status];

@@ -75,7 +75,11 @@ describe('rooms import one way (docs/ARCHITECTURE.md)', () => {
   it('has no cycle between folders', () => {
     // A folder is a room's second level (src/knowledge/answer, channels/twilio); a cycle among them means two
     // parts of the code cannot be understood or changed apart.
-    const folderOf = (f: string) => f.split('/').slice(0, f.startsWith('channels/') ? 2 : 3).join('/');
+    const folderOf = (f: string) =>
+      f
+        .split('/')
+        .slice(0, f.startsWith('channels/') ? 2 : 3)
+        .join('/');
     const edges = new Map<string, Set<string>>();
     for (const f of files) {
       const a = folderOf(f);

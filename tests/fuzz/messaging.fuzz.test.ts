@@ -19,6 +19,7 @@ import {
 } from '../../channels/twilio/routes.js';
 import { parseWebhook, webhookSchema } from '../../channels/whatsapp/payload.js';
 import { type InboundMessage, InvalidPhoneNumberError, type StatusEvent } from '../../src/core/messages/index.js';
+import { gatewayMessageId } from '../../src/platform/inbound.js';
 import { anyValue, E164, formBody, hostileText, phoneish } from './arbitraries.js';
 
 const RECEIVED = '2026-01-02T03:04:05.000Z';
@@ -30,7 +31,8 @@ function expectValidInbound(msg: InboundMessage, provider: string, channels: str
   expect(channels).toContain(msg.channel);
   expect(msg.from).toMatch(E164);
   expect(msg.providerMessageId.trim().length).toBeGreaterThan(0);
-  expect(msg.id).toBe(`${provider}:${msg.providerMessageId}`);
+  // acceptInbound queues every message under `<provider>:<channel>:<id>` (issue 14, finding 11).
+  expect(gatewayMessageId(msg)).toBe(`${provider}:${msg.channel}:${msg.providerMessageId}`);
   expect(typeof msg.text).toBe('string');
   expect(msg.receivedAt).toBe(RECEIVED);
   if (msg.location) {

@@ -3,6 +3,7 @@
 // a credential in a ConfigMap, a probe on the wrong path, a Redis that evicts queue keys.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -369,6 +370,26 @@ describe('infra/docker-compose.yml', () => {
     expect(Object.keys(compose.volumes)).toContain(data[0]);
   });
 
+  it('finding 8: Redis needs the password from infra/.env, compose refuses to start without one, and the healthcheck needs a PONG', () => {
+    const redis = services.redis;
+    const args = redis.command as string[];
+    const pass = args[args.indexOf('--requirepass') + 1];
+    // Interpolated by compose from infra/.env; `:?` stops `up` with a message when it is unset or empty.
+    expect(pass).toMatch(/^\$\{REDIS_PASSWORD:\?[^}]+\}$/);
+    expect(composeEnv(redis).REDISCLI_AUTH).toBe(pass);
+    expect(JSON.stringify(redis.healthcheck.test)).toContain('grep -q PONG');
+    expect(redis.ports).toBeUndefined();
+    // The apps get the same password from the env file (env_file: .env), which .env.example documents.
+    expect(Object.keys(envExample.env)).toContain('REDIS_PASSWORD');
+    for (const name of ['gateway', 'worker']) expect(new URL(composeEnv(services[name]).REDIS_URL!).password).toBe('');
+  });
+
+  it('finding 7: Redis has a maxmemory below the container memory limit', () => {
+    const maxmemory = redisBytes(redisDirectives(read('infra/redis.conf')).get('maxmemory')!);
+    expect(maxmemory).toBeGreaterThan(0);
+    expect(maxmemory).toBeLessThan(redisBytes(String(services.redis.mem_limit)) * 0.9);
+  });
+
   it('starts the gateway and workers with the package.json entries, on the bundled Redis', () => {
     expect(argvEntry([...imageEntrypoint, ...services.gateway.command])).toEqual(scriptEntry('gateway'));
     expect(argvEntry([...imageEntrypoint, ...services.worker.command])).toEqual(scriptEntry('worker'));
@@ -591,14 +612,58 @@ describe('infra/k8s', () => {
     const cmName = podSpec(sts).volumes.find((v: Any) => v.name === confMount.name).configMap.name;
     const cm = one('ConfigMap', cmName);
     expect(cm.data['redis.conf']).toBe(read('infra/redis.conf'));
-    expect([...(c.command ?? []), ...(c.args ?? [])]).toContain(`${confMount.mountPath}/redis.conf`);
+    expect([...(c.command ?? []), ...(c.args ?? [])].join(' ')).toContain(`${confMount.mountPath}/redis.conf`);
     const dataMount = c.volumeMounts.find((m: Any) => m.mountPath === '/data');
     expect(sts.spec.volumeClaimTemplates.map((t: Any) => t.metadata.name)).toContain(dataMount.name);
+  });
+
+  it('finding 8: Redis takes its password from the Secret, refuses to start with an empty one, and probes with it', () => {
+    const sts = one('StatefulSet', 'redis');
+    const c = podSpec(sts).containers[0];
+    const fromSecret = (name: string) => c.env.find((e: Any) => e.name === name)?.valueFrom?.secretKeyRef;
+    for (const name of ['REDIS_PASSWORD', 'REDISCLI_AUTH']) {
+      expect(fromSecret(name)).toEqual({ name: secret.metadata.name, key: 'REDIS_PASSWORD' });
+    }
+    expect(Object.keys(secretData)).toContain('REDIS_PASSWORD');
+    const script = [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+    expect(script).toMatch(/test -n "\$REDIS_PASSWORD" \|\| \{[^}]*exit 1; \}/);
+    expect(script).toContain('--requirepass "$REDIS_PASSWORD"');
+    expect(JSON.stringify(c.readinessProbe.exec.command)).toContain('grep -q PONG');
+    const maxmemory = redisBytes(redisDirectives(read('infra/redis.conf')).get('maxmemory')!);
+    expect(maxmemory).toBeLessThan(redisBytes(c.resources.limits.memory) * 0.9);
+  });
+
+  it('finding 8: a NetworkPolicy lets only gateway and worker pods reach Redis, on its port alone', () => {
+    const redisLabels = one('StatefulSet', 'redis').spec.template.metadata.labels;
+    const policies = byKind('NetworkPolicy').filter((p) => matches(p.spec.podSelector.matchLabels, redisLabels));
+    expect(policies).toHaveLength(1);
+    const policy = policies[0];
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toHaveLength(1);
+    const [rule] = policy.spec.ingress;
+    expect(rule.ports).toEqual([{ protocol: 'TCP', port: 6379 }]);
+    // Pod selectors only: no namespaceSelector or ipBlock that would open it wider.
+    for (const peer of rule.from) expect(Object.keys(peer)).toEqual(['podSelector']);
+    const admits = (labels: Record<string, string>) =>
+      rule.from.some((peer: Any) => matches(peer.podSelector.matchLabels, labels));
+    expect(admits(gateway.spec.template.metadata.labels)).toBe(true);
+    expect(admits(worker.spec.template.metadata.labels)).toBe(true);
+    expect(admits({ 'app.kubernetes.io/name': 'baraza' })).toBe(false);
+    expect(admits({ 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'gateway' })).toBe(false);
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------
 // redis.conf
+
+/** `768mb`, `1g`, `1Gi`, `536870912` as bytes (redis.conf, compose and Kubernetes units). */
+function redisBytes(v: string): number {
+  const m = /^(\d+)\s*(b|k|kb|m|mb|g|gb|ki|mi|gi)?$/i.exec(v.trim());
+  if (!m) throw new Error(`not a size: ${v}`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const pow = { b: 0, k: 1, kb: 1, ki: 1, m: 2, mb: 2, mi: 2, g: 3, gb: 3, gi: 3 }[unit]!;
+  return Number(m[1]) * 1024 ** pow;
+}
 
 function redisDirectives(text: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -622,10 +687,14 @@ afterAll(() => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startRedis(dir: string): Promise<{ client: Redis; stop: () => Promise<void> }> {
+async function startRedis(
+  dir: string,
+  extra: string[] = [],
+  password?: string,
+): Promise<{ client: Redis; sock: string; stop: () => Promise<void> }> {
   const sock = path.join(dir, 'redis.sock');
   // The file as shipped, with TCP off: the unix socket keeps this test clear of every other Redis.
-  const child = spawn('redis-server', [path.join(INFRA, 'redis.conf'), '--port', '0', '--unixsocket', sock], {
+  const child = spawn('redis-server', [path.join(INFRA, 'redis.conf'), '--port', '0', '--unixsocket', sock, ...extra], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -639,10 +708,11 @@ async function startRedis(dir: string): Promise<{ client: Redis; stop: () => Pro
     if (child.exitCode !== null || Date.now() > until) throw new Error(`redis-server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const client = new Redis({ path: sock, maxRetriesPerRequest: 1, lazyConnect: true });
+  const client = new Redis({ path: sock, maxRetriesPerRequest: 1, lazyConnect: true, password });
   await client.connect();
   return {
     client,
+    sock,
     stop: async () => {
       await client.quit();
       child.kill('SIGTERM'); // a graceful shutdown: Redis fsyncs the AOF before it exits
@@ -659,6 +729,36 @@ describe('infra/redis.conf', () => {
     expect(conf.get('appendfsync')).toBe('everysec');
     expect(conf.get('maxmemory-policy')).toBe('noeviction');
   });
+
+  it('finding 8: keeps protected mode on, so without a password nothing from another host gets in', () => {
+    expect(conf.get('protected-mode')).toBe('yes');
+    expect(conf.get('bind')).toBeDefined();
+    expect(conf.has('requirepass')).toBe(false); // a password never sits in a file shipped in the repository
+  });
+
+  (haveRedisServer ? it : it.skip)(
+    'finding 8: started as compose and Kubernetes start it (--requirepass), Redis refuses a client without the password',
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'baraza-redisauth-'));
+      tmpDirs.push(dir);
+      const server = await startRedis(dir, ['--requirepass', 'a-long-random-password'], 'a-long-random-password');
+      cleanups.push(() => server.client.status !== 'end' && server.client.disconnect());
+      // A client without the password, speaking plain RESP: Redis answers NOAUTH and does nothing.
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = net.createConnection(server.sock, () => socket.write('SET baraza:anything x\r\n'));
+        socket.once('data', (b) => {
+          resolve(b.toString());
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(reply).toMatch(/^-NOAUTH/);
+      expect(await server.client.get('baraza:anything')).toBeNull();
+      expect(await server.client.config('GET', 'maxmemory')).toEqual(['maxmemory', String(768 * 1024 * 1024)]);
+      await server.stop();
+    },
+    30_000,
+  );
 
   (haveRedisServer ? it : it.skip)(
     'is accepted by a real redis-server, and data written before a restart is there after it',
@@ -733,7 +833,8 @@ describe('infra/DEPLOYING.md', () => {
 
   it('names only variables the config knows', () => {
     const names = new Set([...doc.matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)].map((m) => m[0]));
-    const notConfig = new Set(['NODE_ENV', 'TSX_DISABLE_CACHE']);
+    // REDISCLI_AUTH is redis-cli's own variable (the password it sends), not Baraza's.
+    const notConfig = new Set(['NODE_ENV', 'TSX_DISABLE_CACHE', 'REDISCLI_AUTH']);
     for (const name of names) {
       if (notConfig.has(name)) continue;
       expect({ name, known: KNOWN.has(name) }).toEqual({ name, known: true });

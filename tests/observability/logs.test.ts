@@ -97,8 +97,8 @@ beforeAll(async () => {
   await fetch(`${gw.url}/admin/gaps`, { headers: { authorization: basic('guess-1') } });
   await fetch(`${gw.url}/admin/gaps`, { headers: { authorization: basic(SECRETS.ADMIN_PASSWORD) } });
 
-  await waitFor('SMS reply', async () => ((await outbox(gw.url, NUMBERS.sms)).length ? true : undefined));
-  await waitFor('WhatsApp reply', async () => ((await outbox(gw.url, NUMBERS.wa)).length ? true : undefined));
+  await waitFor('SMS reply', async () => ((await outbox(gw.rt.store, NUMBERS.sms)).length ? true : undefined));
+  await waitFor('WhatsApp reply', async () => ((await outbox(gw.rt.store, NUMBERS.wa)).length ? true : undefined));
   await waitFor('the refused send to be logged', async () => (capture.text().includes('131026') ? true : undefined));
 }, 60_000);
 

@@ -122,10 +122,10 @@ beforeAll(async () => {
   ).toBe(400);
 
   // Replies are asynchronous: wait until they reached the outbox, and the refused send was tried.
-  await waitFor('SMS reply', async () => ((await outbox(gw.url, N.sms)).length ? true : undefined));
-  await waitFor('WhatsApp reply', async () => ((await outbox(gw.url, N.wa)).length ? true : undefined));
+  await waitFor('SMS reply', async () => ((await outbox(gw.rt.store, N.sms)).length ? true : undefined));
+  await waitFor('WhatsApp reply', async () => ((await outbox(gw.rt.store, N.wa)).length ? true : undefined));
   await waitFor('SMS fallback of the slow USSD question', async () =>
-    (await outbox(gw.url, N.slowUssd)).length ? true : undefined,
+    (await outbox(gw.rt.store, N.slowUssd)).length ? true : undefined,
   );
   await waitFor('the refused WhatsApp send', async () => {
     const m = await scrape(gw.url);

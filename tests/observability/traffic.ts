@@ -1,4 +1,6 @@
 /** Provider-shaped requests to a running gateway (the same builders the simulator page uses). */
+
+import { readOutbox } from '../../channels/simulator/outbox.js';
 import { signBody } from '../../channels/whatsapp/signature.js';
 import {
   newWamid,
@@ -7,6 +9,7 @@ import {
   type WhatsappSimMessage,
   whatsappWebhook,
 } from '../../src/apps/simulator/public/sim-core.js';
+import type { KeyValueStore } from '../../src/platform/store/index.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -72,10 +75,15 @@ export async function sendWhatsapp(
   return { status: res.status, body: await res.text(), wamid };
 }
 
-export async function outbox(base: string, to: string): Promise<{ channel: string; text: string; kind?: string }[]> {
-  const res = await fetch(`${base}/simulator/api/outbox?to=${encodeURIComponent(to)}`);
-  if (!res.ok) throw new Error(`outbox ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { channel: string; text: string; kind?: string }[];
+/**
+ * What the simulator outbox holds for a number, read from the gateway's store: these runs have live credentials,
+ * beside which the simulator's HTTP API stays off (issue 14, finding 3).
+ */
+export async function outbox(
+  store: KeyValueStore,
+  to: string,
+): Promise<{ channel: string; text: string; kind?: string }[]> {
+  return readOutbox(store, to);
 }
 
 /** Prometheus text → `name{labels}` → value (labels sorted as exposed). */

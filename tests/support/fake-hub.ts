@@ -1,8 +1,9 @@
 /**
  * Test helper (used by the pull and CLI tests, never by the runtime): a stand-in for the model hub serving
- * one fixture model at /<org>/<name>/resolve/<rev>/<file>. ONNX files behave like the hub's LFS files: a
- * 302 to a CDN path carrying X-Linked-Etag (the sha256) and X-Linked-Size, and the CDN honours Range.
- * Small files are served directly with a git-style (sha1-length) ETag, as the hub does.
+ * one fixture model at /<org>/<name>/resolve/<commit>/<file>, for the commit pinned in its recipe only (any
+ * other revision, `main` included, is a 404, as an unknown commit is on the hub). ONNX files behave like the
+ * hub's LFS files: a 302 to a CDN path (on this server, or on `cdnOrigin`) carrying X-Linked-Etag and
+ * X-Linked-Size, and the CDN honours Range. Small files are served directly with a git-style ETag.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,8 +27,14 @@ export function fixtureContent(modelId: string, root = path.resolve('tests/fixtu
   return new Map(recipeFor(modelId).files.map((f) => [f, readFileSync(path.join(root, modelId, f))]));
 }
 
-export function startFakeHub(modelId: string): Promise<FakeHub> {
+export interface FakeHubOptions {
+  /** Where LFS files redirect to (another fake hub's URL, or any origin); default: this server. */
+  cdnOrigin?: string;
+}
+
+export function startFakeHub(modelId: string, opts: FakeHubOptions = {}): Promise<FakeHub> {
   const content = fixtureContent(modelId);
+  const pinned = recipeFor(modelId).pin?.revision;
   const requests: FakeHub['requests'] = [];
   const corrupt = new Set<string>();
   const server = http.createServer((req, res) => {
@@ -61,22 +68,23 @@ export function startFakeHub(modelId: string): Promise<FakeHub> {
     const id = m ? decodeURIComponent(m[1]!) : '';
     const file = m ? decodeURIComponent(m[3]!) : '';
     const body = content.get(file);
-    if (!m || id !== modelId || body === undefined) {
+    if (!m || id !== modelId || body === undefined || decodeURIComponent(m[2]!) !== pinned) {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       res.end('{"error":"Entry not found"}');
       return;
     }
     if (file.endsWith('.onnx')) {
       res.writeHead(302, {
-        Location: `/cdn/${encodeURIComponent(file)}`,
+        Location: `${opts.cdnOrigin ?? ''}/cdn/${encodeURIComponent(file)}`,
         'X-Linked-Etag': `"${sha(body)}"`,
         'X-Linked-Size': String(body.length),
       });
       res.end();
       return;
     }
-    res.writeHead(200, { 'Content-Length': body.length, ETag: `"${sha(body).slice(0, 40)}"` });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const served = corrupt.has(file) ? Buffer.concat([body.subarray(0, -1), Buffer.from([body.at(-1)! ^ 0xff])]) : body;
+    res.writeHead(200, { 'Content-Length': served.length, ETag: `"${sha(served).slice(0, 40)}"` });
+    res.end(req.method === 'HEAD' ? undefined : served);
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {

@@ -10,12 +10,12 @@ import {
   UnsupportedMediaTypeError,
 } from '../../../channels/shared/errors.js';
 import { newRouter } from '../../../channels/shared/http.js';
+import { adminSecurityHeaders } from '../../../channels/shared/security.js';
 import { listGaps } from '../../knowledge/answer/gaps.js';
 import type { AppContext } from '../../platform/context.js';
 import { scrubText } from '../../platform/log/index.js';
 import { BullQueueBackend, type QueueName } from '../../platform/queue/index.js';
 import type { KeyValueStore } from '../../platform/store/index.js';
-import { adminSecurityHeaders } from '../../../channels/shared/security.js';
 import { adminGuard } from './auth.js';
 import { type GapLike, groupGaps } from './gap-groups.js';
 import { adminIndexPage, escapeHtml, gapsPage, type QueueSummary, queuesPage } from './pages.js';

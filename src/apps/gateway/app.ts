@@ -2,10 +2,10 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express, type Router } from 'express';
 import { errorHandler, NotFoundError, requestPath } from '../../../channels/shared/errors.js';
 import { markArrival, newRouter } from '../../../channels/shared/http.js';
+import { securityHeaders } from '../../../channels/shared/security.js';
 import type { AppContext } from '../../platform/context.js';
 import type { QueueName } from '../../platform/queue/index.js';
 import { requestLimiter } from './limiter.js';
-import { securityHeaders } from '../../../channels/shared/security.js';
 
 /** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
 export interface Surface {

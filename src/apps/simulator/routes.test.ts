@@ -116,7 +116,7 @@ describe('GET /simulator/api/outbox', () => {
 
 describe('POST /simulator/api/sign/whatsapp', () => {
   it('signs a webhook the real WhatsApp route accepts, as if Meta had sent it', async () => {
-    await start({ WHATSAPP_APP_SECRET: SECRET });
+    await start({ WHATSAPP_APP_SECRET: SECRET, SEND_MODE: 'simulator' });
     const received: InboundMessage[] = [];
     ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {
       received.push(job.data);
@@ -162,7 +162,7 @@ describe('POST /simulator/api/sign/whatsapp', () => {
   });
 
   it('names the missing field, and says when there is no secret to sign with', async () => {
-    await start({ WHATSAPP_APP_SECRET: SECRET });
+    await start({ WHATSAPP_APP_SECRET: SECRET, SEND_MODE: 'simulator' });
     const bad = await fetch(`${base}/simulator/api/sign/whatsapp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -70,7 +70,7 @@ describe('processOutbound', () => {
     const ctx = await makeTestContext();
     const { sender, sent } = fakeSender(async () => 'SM1');
     await updateProfile(ctx.store, '+254711000003', (p) => ({ ...p, optedOut: true }));
-    const tip = msg({ to: '+254711000003', kind: 'tip' });
+    const tip = msg({ id: 'tip:a1b2:2026-01-05', to: '+254711000003', kind: 'tip' });
     expect(await processOutbound(ctx, { twilio: sender }, job(tip))).toEqual({
       status: 'skipped',
       reason: 'opted-out',
@@ -95,5 +95,42 @@ describe('processOutbound', () => {
     const err = await processOutbound(ctx, { twilio: busy.sender }, job(msg())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderSendError);
     expect(err).not.toBeInstanceOf(UnrecoverableJobError);
+  });
+});
+
+describe('outbound jobs are checked before sending (issue 14, finding 8)', () => {
+  const good = msg({ id: 'reply:twilio:sms:SM1', replyTo: 'twilio:sms:SM1' });
+  it.each<[string, Record<string, unknown>]>([
+    ['an extra field', { ...good, from: '+15550001111' }],
+    ['a number the gateway never writes', { ...good, to: '0711000001' }],
+    ['a premium-rate style short code', { ...good, to: '+90900' }],
+    ['a channel the provider does not have', { ...good, provider: 'africastalking', channel: 'whatsapp' }],
+    ['an unknown provider', { ...good, provider: 'smpp' }],
+    ['an id that does not match its kind', { ...good, id: 'anything-1', replyTo: undefined }],
+    ['a reply for a different message', { ...good, replyTo: 'twilio:sms:SM2' }],
+    ['an SMS longer than any reply', { ...good, text: 'x'.repeat(5000) }],
+    ['no text at all', { ...good, text: undefined }],
+  ])('finding 8: a job with %s is dead-lettered and never sent', async (_label, data) => {
+    const ctx = await makeTestContext({ env: { SEND_MODE: 'live' } });
+    const { sender, sent } = fakeSender(async () => 'SM1');
+    const bad = JSON.parse(JSON.stringify(data)) as OutboundMessage;
+    const err = await processOutbound(ctx, { twilio: sender, africastalking: sender }, job(bad)).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UnrecoverableJobError);
+    expect((err as Error).message).toMatch(/^malformed outbound job: (field '|job data: Unrecognized key)/);
+    expect(sent).toEqual([]);
+    expect(await readOutbox(ctx.store, '+254711000001')).toEqual([]);
+    // The reason names the field, never the number.
+    expect(ctx.logs.text()).not.toContain('+15550001111');
+  });
+
+  it('finding 8: what the gateway itself produces still goes out', async () => {
+    const ctx = await makeTestContext();
+    const { sender, sent } = fakeSender(async () => 'SM1');
+    await processOutbound(ctx, { twilio: sender }, job(good));
+    const tip = msg({ id: 'tip:3f2a9c:2026-01-05', kind: 'tip', provider: 'twilio', channel: 'whatsapp' });
+    await processOutbound(ctx, { twilio: sender }, job(tip));
+    expect(sent.map((m) => m.id)).toEqual([good.id, tip.id]);
   });
 });

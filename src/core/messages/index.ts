@@ -11,7 +11,10 @@ export interface InteractiveReply {
 }
 
 export interface InboundMessage {
-  /** Gateway-wide id, `<provider>:<providerMessageId>`; also the inbound job id (dedupe). */
+  /**
+   * Gateway-wide id, `<provider>:<channel>:<providerMessageId>` (inboundMessageId), so ids from different channels
+   * of one provider never meet; also the inbound job id. acceptInbound puts every message under this form.
+   */
   id: string;
   channel: Channel;
   provider: Provider;
@@ -23,6 +26,8 @@ export interface InboundMessage {
   providerMessageId: string;
   /** ISO-8601 time the gateway received it. */
   receivedAt: string;
+  /** ISO-8601 time the provider says the subscriber sent it (a signed field), when it says: replays are judged by it. */
+  sentAt?: string;
   ussdSessionId?: string;
   /** Language hint from the provider or the request (ISO 639-1/3), if any. */
   localeHint?: string;
@@ -32,6 +37,46 @@ export interface InboundMessage {
   unsupported?: string;
   /** Africa's Talking premium SMS link id, passed back on the reply. */
   linkId?: string;
+}
+
+/** Longest provider message id kept (Meta wamids are about 60 characters): longer ones are dropped at parse time. */
+export const MAX_PROVIDER_ID_LENGTH = 256;
+
+/** `<provider>:<channel>:<providerMessageId>`: an AT SMS id `ussd:S:1` can never equal a USSD question's id. */
+export function inboundMessageId(provider: Provider, channel: Channel, providerMessageId: string): string {
+  return `${provider}:${channel}:${providerMessageId}`;
+}
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/**
+ * How long each provider may deliver the same message again: Meta retries a webhook for up to 7 days; Twilio
+ * and Africa's Talking retry on timeouts within minutes (two days leaves a wide margin).
+ */
+export const PROVIDER_RETRY_WINDOW_MS: Readonly<Record<Provider, number>> = Object.freeze({
+  meta: 7 * DAY,
+  twilio: 2 * DAY,
+  africastalking: 2 * DAY,
+  simulator: 2 * DAY,
+});
+
+/**
+ * Replay protection per provider. A message is dropped as a replay only when it is older (by the provider's
+ * own signed timestamp) than the whole retry window plus an hour for clocks, so a message the provider may
+ * still retry is never dropped; its dedupe mark lasts an hour longer than that, so a replay inside the window
+ * always meets the mark. A captured signed request is therefore useless at any age.
+ */
+export function replayWindow(provider: Provider): { maxAgeMs: number; dedupeTtlMs: number } {
+  const retry = PROVIDER_RETRY_WINDOW_MS[provider];
+  return { maxAgeMs: retry + HOUR, dedupeTtlMs: retry + 2 * HOUR };
+}
+
+/** True when the provider's own timestamp puts `sentAt` past the provider's replay window at `nowMs`. */
+export function olderThanReplayWindow(provider: Provider, sentAt: string | undefined, nowMs: number): boolean {
+  if (sentAt === undefined) return false;
+  const sent = Date.parse(sentAt);
+  return Number.isFinite(sent) && nowMs - sent > replayWindow(provider).maxAgeMs;
 }
 
 export interface ReplyButton {

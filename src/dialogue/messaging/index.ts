@@ -7,7 +7,7 @@
 import type { InboundMessage, OutboundKind, OutboundMessage } from '../../core/messages/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { type Translator, UI_LANGUAGES, uiLanguage } from '../../platform/i18n/index.js';
-import { loadProfile, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
+import { chooseLanguage, loadProfile, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
 import { handleTipsKeyword } from '../tips/index.js';
 import { handleWhatsappSpecial } from '../whatsapp/menus.js';
 
@@ -170,7 +170,7 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
         return [reply(ctx, msg, t(replyLanguage(profile, msg, command.lang), 'languageUnknown'), 'system')];
       }
       const lang = command.target;
-      await updateProfile(ctx.store, msg.from, (p) => ({ ...p, lang }));
+      await updateProfile(ctx.store, msg.from, (p) => chooseLanguage(p, lang));
       return [reply(ctx, msg, t(lang, 'languageSet'), 'system')];
     }
     default:
@@ -189,8 +189,9 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, result.confidence);
   const understood = result.userLang;
   if (!profile.lang && understood && (UI_LANGUAGES as readonly string[]).includes(understood)) {
-    // Remember the language they wrote in, so confirmations and tips come in it too.
-    await updateProfile(ctx.store, msg.from, (p) => ({ ...p, lang: p.lang ?? understood }));
+    // Remember the language they wrote in, so confirmations and tips come in it too; detected, not chosen, so
+    // it alone keeps the profile only a day.
+    await updateProfile(ctx.store, msg.from, (p) => (p.lang ? p : { ...p, lang: understood, langDetected: true }));
   }
   return [reply(ctx, msg, result.answer, 'reply')];
 }

@@ -10,7 +10,7 @@ import { windowOpen } from '../../core/whatsapp-window.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Translator } from '../../platform/i18n/index.js';
 import { PRIORITY } from '../../platform/queue/index.js';
-import { loadProfile, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
+import { loadProfile, PROFILE_TTL_MS, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
 import { inDeliveryHours, localClock, timeZoneFor } from './clock.js';
 import { normaliseKeyword, parseTipsCommand, resolveTopic, type TipsVocabulary, type TopicChoice } from './command.js';
 import { pickNextTip, type Subscription, sentId } from './pick.js';
@@ -20,6 +20,14 @@ export { parseTipsCommand, resolveTopic, type TipsCommand } from './command.js';
 export { pickNextTip } from './pick.js';
 
 export const TIPS_SUBSCRIBERS_KEY = 'tips:subscribers';
+/**
+ * The subscriber set lives as long as a kept profile, refreshed by every subscription and every tick, so it
+ * goes away with a deployment that stopped running; a member whose profile has no subscription left is
+ * dropped by the tick.
+ */
+export const TIPS_SUBSCRIBERS_TTL_MS = PROFILE_TTL_MS;
+/** Members read per SSCAN page: a tick never holds the whole set in memory. */
+export const TICK_PAGE_SIZE = 500;
 export const TIPS_SCHEDULER_ID = 'tips';
 export const TIPS_TICK_JOB = 'tips-tick';
 /** Every 15 minutes: a subscriber's tip arrives within a quarter of an hour of 07:00 local. */
@@ -166,7 +174,7 @@ export async function handleTipsKeyword(
     p.tipsVia = via;
     p.lang ??= lang;
   });
-  await ctx.store.setAdd(TIPS_SUBSCRIBERS_KEY, msg.from);
+  await ctx.store.setAdd(TIPS_SUBSCRIBERS_KEY, msg.from, { ttlMs: TIPS_SUBSCRIBERS_TTL_MS });
   ctx.log.info({ sub: ctx.pseudonym(msg.from), topics: chosen.map((c) => `${c.pack}/${c.topic}`) }, 'tips: subscribed');
   const topics = (updated.tips ?? []).map((s) => subscriptionLabel(ctx, lang, s)).join(', ');
   return replyTo(ctx, msg, lang, t('subscribed', { ...words, topics }));
@@ -264,13 +272,25 @@ async function tipFor(ctx: AppContext, phone: string, now: Date): Promise<TipOut
 const TICK_CONCURRENCY = 16;
 
 /**
- * One pass over the subscribers: each one inside 07:00–21:00 local time who has not had today's tip and has
- * not opted out gets the next unsent entry, queued on `outbound` with the id `tip:<pseudonym>:<local date>`,
- * so running the tick twice never sends twice.
+ * One pass over the subscribers, a page (SSCAN) at a time: each one inside 07:00–21:00 local time who has not
+ * had today's tip and has not opted out gets the next unsent entry, queued on `outbound` with the id
+ * `tip:<pseudonym>:<local date>`, so running the tick twice (or meeting a subscriber twice in one scan) never
+ * sends twice.
  */
 export async function runTipsTick(ctx: AppContext, now: Date): Promise<TickReport> {
   const report: TickReport = { sent: 0, exhausted: 0, skipped: {}, errors: 0 };
-  const phones = await ctx.store.setMembers(TIPS_SUBSCRIBERS_KEY);
+  await ctx.store.expire(TIPS_SUBSCRIBERS_KEY, TIPS_SUBSCRIBERS_TTL_MS);
+  let cursor = '0';
+  do {
+    const page = await ctx.store.setScan(TIPS_SUBSCRIBERS_KEY, cursor, TICK_PAGE_SIZE);
+    cursor = page.cursor;
+    await tipsForPage(ctx, page.members, now, report);
+  } while (cursor !== '0');
+  if (report.sent || report.exhausted || report.errors) ctx.log.info({ ...report }, 'tips: tick done');
+  return report;
+}
+
+async function tipsForPage(ctx: AppContext, phones: string[], now: Date, report: TickReport): Promise<void> {
   for (let i = 0; i < phones.length; i += TICK_CONCURRENCY) {
     const batch = phones.slice(i, i + TICK_CONCURRENCY);
     const outcomes = await Promise.all(
@@ -288,6 +308,4 @@ export async function runTipsTick(ctx: AppContext, now: Date): Promise<TickRepor
       else report.skipped[o] = (report.skipped[o] ?? 0) + 1;
     }
   }
-  if (report.sent || report.exhausted || report.errors) ctx.log.info({ ...report }, 'tips: tick done');
-  return report;
 }

@@ -1,11 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { makeTestContext, tableAnswerer } from '../../../tests/support/context.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../../tests/support/redis.js';
 import type { Catalogue, EntryView, PackInfo } from '../../core/answers.js';
 import type { InboundMessage, OutboundMessage } from '../../core/messages/index.js';
 import { analyseSms } from '../../core/shaping/index.js';
+import { RedisStore } from '../../platform/store/index.js';
 import { loadProfile, saveProfile, updateProfile } from '../../platform/subscribers.js';
 import { localClock, timeZoneFor } from './clock.js';
-import { handleTipsKeyword, runTipsTick, scheduleTips, TIPS_SUBSCRIBERS_KEY, TIPS_TICK_JOB } from './index.js';
+import {
+  handleTipsKeyword,
+  runTipsTick,
+  scheduleTips,
+  TIPS_SUBSCRIBERS_KEY,
+  TIPS_SUBSCRIBERS_TTL_MS,
+  TIPS_TICK_JOB,
+} from './index.js';
 
 const NAIROBI = '+254712345678'; // UTC+3
 const LAGOS = '+2348031234567'; // UTC+1
@@ -357,4 +367,46 @@ describe('scheduleTips', () => {
     expect(names.length).toBeGreaterThanOrEqual(2);
     expect(new Set(names)).toEqual(new Set([TIPS_TICK_JOB]));
   });
+});
+
+describe('a bounded subscriber set (issue 14, finding 7)', () => {
+  const prefix = uniquePrefix('tips-bounded');
+  afterAll(() => cleanupPrefix(prefix));
+
+  it('finding 7: the tick pages through the set (SSCAN) and never reads it whole; the set carries a TTL', async () => {
+    const redis = new RedisStore(testRedisUrl(), prefix);
+    if (redis.client.status !== 'ready') await once(redis.client, 'ready');
+    // A store whose whole-set read fails: a tick that still calls it cannot pass.
+    const store = Object.assign(Object.create(redis) as RedisStore, {
+      setMembers: async (key: string) => {
+        throw new Error(`setMembers(${key}) reads a whole set`);
+      },
+    });
+    const scans: number[] = [];
+    const scan = redis.setScan.bind(redis);
+    store.setScan = async (key, cursor, count) => {
+      const page = await scan(key, cursor, count);
+      scans.push(page.members.length);
+      return page;
+    };
+    await ctx.queues.close();
+    ctx = await makeTestContext({ store, answerer: tableAnswerer({}, catalogue) });
+    queued = [];
+    ctx.queues.queue<OutboundMessage>('outbound').process(async (job) => {
+      queued.push(job.data);
+    });
+    await send('tips maize', NAIROBI);
+    const pttl = await redis.client.pttl(`${prefix}${TIPS_SUBSCRIBERS_KEY}`);
+    expect(pttl).toBeGreaterThan(TIPS_SUBSCRIBERS_TTL_MS - 60_000);
+    // 1,200 more members (as a stale set would hold): pages of TICK_PAGE_SIZE, each dropped for lack of a subscription.
+    const extra = Array.from({ length: 1200 }, (_, i) => `+2547${String(10_000_000 + i).padStart(8, '0')}`);
+    await redis.client.sadd(`${prefix}${TIPS_SUBSCRIBERS_KEY}`, ...extra);
+    const { report, sent } = await tick('2026-01-05T05:00:00Z');
+    expect(sent.map((m) => m.to)).toEqual([NAIROBI]);
+    expect(report.skipped['no-subscription']).toBe(1200);
+    expect(scans.length).toBeGreaterThan(1);
+    expect(Math.max(...scans)).toBeLessThan(1200);
+    expect(await redis.client.smembers(`${prefix}${TIPS_SUBSCRIBERS_KEY}`)).toEqual([NAIROBI]);
+    await redis.close();
+  }, 30_000);
 });

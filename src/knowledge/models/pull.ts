@@ -1,9 +1,11 @@
 /**
  * `baraza models pull`: fetches a supported model's files once, in the hub's URL layout
- * (<host>/<org>/<name>/resolve/<revision>/<file>), into MODELS_DIR/<org>/<name>/<file>. Each file is written
- * to `<file>.partial` (resumed with a Range request when a previous run was cut), checked against its
- * SHA-256 when one is known (given by the operator, or the hub's X-Linked-Etag/ETag for LFS files), and
- * only then renamed into place, so a model folder never holds a truncated or corrupt file under its name.
+ * (<host>/<org>/<name>/resolve/<commit>/<file>), into MODELS_DIR/<org>/<name>/<file>. Each file is written
+ * to `<file>.partial` (resumed with a Range request when a previous run was cut), checked against the SHA-256
+ * pinned in its recipe (or given by the operator for another commit), never one the server announces, and
+ * only then renamed into place, so a model folder never holds a truncated or altered file under its name.
+ * Only https is spoken (plain http only to a loopback host: a local mirror, the tests' fake hub), and a
+ * redirect is followed only to the remote host itself or a host in MODELS_ALLOWED_HOSTS (the hub's CDNs).
  * Only the CLI calls this; the gateway and workers never download.
  */
 import { createHash } from 'node:crypto';
@@ -12,10 +14,20 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
+import { DEFAULT_MODELS_ALLOWED_HOSTS, isLoopbackHost } from '../../platform/config/index.js';
 import { type ModelRecipe, recipeFor } from './recipes.js';
 import { modelDir } from './runtime.js';
 
-export type PullErrorKind = 'unsupported' | 'not_found' | 'denied' | 'http' | 'network' | 'checksum' | 'bad_input';
+export type PullErrorKind =
+  | 'unsupported'
+  | 'unpinned'
+  | 'insecure'
+  | 'not_found'
+  | 'denied'
+  | 'http'
+  | 'network'
+  | 'checksum'
+  | 'bad_input';
 
 export class ModelPullError extends Error {
   override readonly name = 'ModelPullError';
@@ -38,8 +50,11 @@ export interface PullOptions {
   modelId: string;
   modelsDir: string;
   remoteHost: string;
+  /** Hosts besides the remote host's own a redirect may lead to (default: the hub's CDNs). */
+  allowedHosts?: readonly string[];
+  /** A 40-hex commit; default: the recipe's pinned commit. Another commit needs a SHA-256 for every file. */
   revision?: string;
-  /** Expected SHA-256 per file (from --sha256 file=hash or a manifest); wins over the server's ETag. */
+  /** Expected SHA-256 per file (from --sha256 file=hash or a manifest); must agree with a pinned recipe. */
   sha256?: Record<string, string>;
   onFileStart?: (p: PullProgress) => void;
   onProgress?: (p: PullProgress) => void;
@@ -53,8 +68,8 @@ export interface PulledFile {
   file: string;
   bytes: number;
   sha256: string;
-  /** Where the expected checksum came from; 'none' when nothing was known to check against. */
-  verifiedBy: 'option' | 'etag' | 'none';
+  /** Where the expected checksum came from: the recipe's pin in code, or the operator's --sha256 / --manifest. */
+  verifiedBy: 'recipe' | 'option';
   /** Already present and matching: nothing downloaded. */
   skipped: boolean;
 }
@@ -66,6 +81,22 @@ export interface PullResult {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** https, or plain http to a loopback host; anything else is refused before a byte is sent. */
+export function checkTransport(url: string, what: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ModelPullError('bad_input', `${what} is not a URL: "${url}"`);
+  }
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return u;
+  throw new ModelPullError(
+    'insecure',
+    `${what} ${u.origin} is not https (plain http is only for a loopback host such as 127.0.0.1)`,
+  );
+}
 
 function hostLabel(remoteHost: string): string {
   return remoteHost.replace(/\/+$/, '');
@@ -74,13 +105,6 @@ function hostLabel(remoteHost: string): string {
 export function fileUrl(remoteHost: string, modelId: string, revision: string, file: string): string {
   const segments = [...modelId.split('/'), 'resolve', revision, ...file.split('/')].map(encodeURIComponent);
   return `${hostLabel(remoteHost)}/${segments.join('/')}`;
-}
-
-/** A SHA-256 from an ETag or X-Linked-Etag header (quoted, maybe weak); undefined for git-sha1 ETags. */
-export function sha256FromEtag(value: string | null): string | undefined {
-  if (!value) return undefined;
-  const v = value.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
-  return SHA256.test(v) ? v : undefined;
 }
 
 /** `file=hash` pairs from repeated --sha256 options. */
@@ -137,22 +161,31 @@ async function sha256OfFile(file: string): Promise<string> {
 
 interface Fetched {
   res: Response;
-  /** SHA-256 announced by the first hop (the hub's X-Linked-Etag on its redirect), or by the final response. */
-  etagSha?: string;
+  /** Size announced by the hub on its redirect (X-Linked-Size), for progress only: never trusted for integrity. */
   linkedSize?: number;
 }
 
-/** fetch that follows redirects itself, to read the hub's X-Linked-* headers on the redirect response. */
+/**
+ * fetch that follows redirects itself: to read the hub's X-Linked-Size on the redirect response, and to refuse a
+ * hop to any host but the remote host and the allowed ones, or over plain http.
+ */
 async function fetchFollowing(
   fetchImpl: typeof fetch,
   url: string,
   init: { method: string; headers?: Record<string, string>; signal?: AbortSignal },
   label: string,
+  allowedHosts: ReadonlySet<string>,
 ): Promise<Fetched> {
   let current = url;
-  let etagSha: string | undefined;
   let linkedSize: number | undefined;
   for (let hop = 0; hop < 6; hop++) {
+    const u = checkTransport(current, hop === 0 ? 'the remote host' : `${label} redirected to`);
+    if (hop > 0 && !allowedHosts.has(u.host.toLowerCase()) && !allowedHosts.has(u.hostname.toLowerCase())) {
+      throw new ModelPullError(
+        'insecure',
+        `${label} redirected to ${u.host}, which is neither the remote host nor in MODELS_ALLOWED_HOSTS; refused`,
+      );
+    }
     let res: Response;
     try {
       res = await fetchImpl(current, { ...init, redirect: 'manual' });
@@ -161,7 +194,6 @@ async function fetchFollowing(
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new ModelPullError('network', `cannot reach ${label}: ${why}`);
     }
-    etagSha ??= sha256FromEtag(res.headers.get('x-linked-etag'));
     const size = Number(res.headers.get('x-linked-size'));
     if (linkedSize === undefined && Number.isFinite(size) && size > 0) linkedSize = size;
     const location = res.headers.get('location');
@@ -170,8 +202,7 @@ async function fetchFollowing(
       current = new URL(location, current).toString();
       continue;
     }
-    etagSha ??= sha256FromEtag(res.headers.get('etag'));
-    return { res, etagSha, linkedSize };
+    return { res, linkedSize };
   }
   throw new ModelPullError('network', `too many redirects from ${label} for ${url}`);
 }
@@ -189,14 +220,17 @@ function httpError(res: Response, modelId: string, file: string, label: string):
   return new ModelPullError('http', `${label} answered HTTP ${res.status} for ${modelId}/${file}`);
 }
 
-/** Downloads one file to `<dest>.partial`, resuming it when possible; returns what the server said. */
+type Resolved = Required<Pick<PullOptions, 'fetchImpl' | 'idleTimeoutMs'>> &
+  PullOptions & { hosts: ReadonlySet<string> };
+
+/** Downloads one file to `<dest>.partial`, resuming it when possible. */
 async function download(
-  o: Required<Pick<PullOptions, 'fetchImpl' | 'idleTimeoutMs'>> & PullOptions,
+  o: Resolved,
   url: string,
   file: string,
   tmp: string,
   optional: boolean,
-): Promise<{ etagSha?: string } | 'absent'> {
+): Promise<'done' | 'absent'> {
   const label = hostLabel(o.remoteHost);
   const have = existsSync(tmp) ? (await stat(tmp)).size : 0;
   const controller = new AbortController();
@@ -207,7 +241,7 @@ async function download(
   };
   arm();
   try {
-    const { res, etagSha, linkedSize } = await fetchFollowing(
+    const { res, linkedSize } = await fetchFollowing(
       o.fetchImpl,
       url,
       {
@@ -217,6 +251,7 @@ async function download(
         signal: controller.signal,
       },
       label,
+      o.hosts,
     );
     if (res.status === 404 && optional) {
       await res.body?.cancel();
@@ -274,24 +309,44 @@ async function download(
         `download of ${o.modelId}/${file} from ${label} ended at ${received} of ${total} bytes; run the same command again to resume`,
       );
     }
-    return { etagSha };
+    return 'done';
   } finally {
     clearTimeout(idle);
   }
 }
 
-/** What the server says a file's SHA-256 is, without downloading it (HEAD). */
-async function remoteSha(
-  o: Required<Pick<PullOptions, 'fetchImpl'>> & PullOptions,
-  url: string,
-): Promise<string | undefined> {
-  try {
-    const { res, etagSha } = await fetchFollowing(o.fetchImpl, url, { method: 'HEAD' }, hostLabel(o.remoteHost));
-    await res.body?.cancel();
-    return res.ok ? etagSha : undefined;
-  } catch {
-    return undefined;
+/** The SHA-256 every wanted file must have: the operator's, else the recipe's pin for that commit. */
+function expectedHashes(
+  recipe: ModelRecipe,
+  revision: string,
+  given: Record<string, string>,
+): { wanted: { file: string; optional: boolean; sha256?: string; by: PulledFile['verifiedBy'] }[] } {
+  const pinned = recipe.pin?.revision === revision ? recipe.pin.sha256 : {};
+  const wanted = [
+    ...recipe.files.map((file) => ({ file, optional: false })),
+    ...recipe.optionalFiles.map((file) => ({ file, optional: true })),
+  ].map(({ file, optional }) => {
+    const mine = Object.hasOwn(pinned, file) ? pinned[file] : undefined;
+    const theirs = Object.hasOwn(given, file) ? given[file] : undefined;
+    if (mine && theirs && mine !== theirs) {
+      throw new ModelPullError(
+        'bad_input',
+        `--sha256 for ${file} disagrees with the SHA-256 pinned for ${recipe.id} at ${revision}`,
+      );
+    }
+    return { file, optional, sha256: mine ?? theirs, by: (mine ? 'recipe' : 'option') as PulledFile['verifiedBy'] };
+  });
+  const missing = wanted.filter((w) => !w.optional && w.sha256 === undefined).map((w) => w.file);
+  if (missing.length > 0) {
+    const why = recipe.pin
+      ? `commit ${revision} is not the one pinned for ${recipe.id} (${recipe.pin.revision})`
+      : `${recipe.id} is not pinned in this version of Baraza`;
+    throw new ModelPullError(
+      'unpinned',
+      `${why}: give a SHA-256 for ${missing.join(', ')} with --manifest or --sha256 (checksums from a source you trust, never from the same server)`,
+    );
   }
+  return { wanted };
 }
 
 export async function pullModel(options: PullOptions): Promise<PullResult> {
@@ -301,43 +356,57 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   } catch (err) {
     throw new ModelPullError('unsupported', (err as Error).message);
   }
-  const o = { ...options, fetchImpl: options.fetchImpl ?? fetch, idleTimeoutMs: options.idleTimeoutMs ?? 60_000 };
-  const revision = options.revision ?? 'main';
+  const remote = checkTransport(options.remoteHost, 'the remote host');
+  const revision = options.revision ?? recipe.pin?.revision;
+  if (revision === undefined) {
+    throw new ModelPullError(
+      'unpinned',
+      `${recipe.id} is not pinned in this version of Baraza: give --revision <40-hex commit> and a SHA-256 for every file (--manifest)`,
+    );
+  }
+  if (!COMMIT.test(revision)) {
+    throw new ModelPullError(
+      'bad_input',
+      `--revision must be a commit id (40 hex digits), got "${revision}": a branch or tag can move under you`,
+    );
+  }
+  const { wanted } = expectedHashes(recipe, revision, options.sha256 ?? {});
+  const hosts = new Set(
+    [remote.host, ...(options.allowedHosts ?? DEFAULT_MODELS_ALLOWED_HOSTS)].map((h) => h.toLowerCase()),
+  );
+  const o: Resolved = {
+    ...options,
+    fetchImpl: options.fetchImpl ?? fetch,
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    hosts,
+  };
   const dir = modelDir(options.modelsDir, recipe.id);
   const files: PulledFile[] = [];
-  const wanted = [
-    ...recipe.files.map((file) => ({ file, optional: false })),
-    ...recipe.optionalFiles.map((file) => ({ file, optional: true })),
-  ];
-  for (const { file, optional } of wanted) {
+  for (const { file, optional, sha256: expected, by } of wanted) {
+    // An optional file nobody vouched for is not fetched at all.
+    if (expected === undefined) continue;
     const dest = path.join(dir, ...file.split('/'));
     const tmp = `${dest}.partial`;
     const url = fileUrl(options.remoteHost, recipe.id, revision, file);
-    const given = options.sha256?.[file];
     await mkdir(path.dirname(dest), { recursive: true });
 
-    if (existsSync(dest)) {
-      const expected = given ?? (await remoteSha(o, url));
-      const actual = await sha256OfFile(dest);
-      if (expected === undefined || expected === actual) {
-        const done: PulledFile = {
-          file,
-          bytes: (await stat(dest)).size,
-          sha256: actual,
-          verifiedBy: expected === undefined ? 'none' : given ? 'option' : 'etag',
-          skipped: true,
-        };
-        files.push(done);
-        o.onFileDone?.(done);
-        continue;
-      }
+    if (existsSync(dest) && (await sha256OfFile(dest)) === expected) {
+      const done: PulledFile = {
+        file,
+        bytes: (await stat(dest)).size,
+        sha256: expected,
+        verifiedBy: by,
+        skipped: true,
+      };
+      files.push(done);
+      o.onFileDone?.(done);
+      continue;
     }
 
     const fetched = await download(o, url, file, tmp, optional);
     if (fetched === 'absent') continue;
-    const expected = given ?? fetched.etagSha;
     const actual = await sha256OfFile(tmp);
-    if (expected !== undefined && expected !== actual) {
+    if (expected !== actual) {
       await rm(tmp, { force: true });
       throw new ModelPullError(
         'checksum',
@@ -345,13 +414,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
       );
     }
     await rename(tmp, dest);
-    const done: PulledFile = {
-      file,
-      bytes: (await stat(dest)).size,
-      sha256: actual,
-      verifiedBy: expected === undefined ? 'none' : given ? 'option' : 'etag',
-      skipped: false,
-    };
+    const done: PulledFile = { file, bytes: (await stat(dest)).size, sha256: actual, verifiedBy: by, skipped: false };
     files.push(done);
     o.onFileDone?.(done);
   }

@@ -8,6 +8,18 @@ export type ModelTask = 'embedding' | 'generation' | 'translation';
 /** transformers.js dtypes we use; each picks an ONNX file suffix (see onnxFile). */
 export type ModelDtype = 'fp32' | 'q8' | 'q4';
 
+/**
+ * The exact files `models pull` accepts for a recipe: a commit of the hub repository (never a branch or tag,
+ * which can move) and the SHA-256 of every file it fetches, configuration and tokenizer files included. Kept
+ * here, in code, so a hub or mirror that serves something else is caught, whatever it says about its files.
+ */
+export interface ModelPin {
+  /** 40-hex commit id of the hub repository. */
+  revision: string;
+  /** SHA-256 (64 hex) per file path, for every entry of `files` and `optionalFiles`. */
+  sha256: Readonly<Record<string, string>>;
+}
+
 interface RecipeBase {
   id: string;
   task: ModelTask;
@@ -19,6 +31,11 @@ interface RecipeBase {
   description: string;
   /** Built by scripts/build-fixture-models.py or build-translation-fixture.py for the tests; never a real model. */
   fixture?: boolean;
+  /**
+   * The commit and per-file SHA-256 `models pull` verifies against. Unpinned recipes can only be pulled with
+   * an operator's `--revision <commit>` and a SHA-256 for every file (`--manifest` or `--sha256`).
+   */
+  pin?: ModelPin;
 }
 
 export interface EmbeddingRecipe extends RecipeBase {
@@ -95,6 +112,40 @@ export const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze
 /** The language tokens of the translation fixture (scripts/build-translation-fixture.py). */
 const FIXTURE_M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({ en: 'en', sw: 'sw', fr: 'fr' });
 
+/** The fake hub in the tests serves these revisions only; the hashes are those of tests/fixtures/models. */
+const TINY_BERT_PIN: ModelPin = {
+  revision: 'b1a2c3d4e5f60718293a4b5c6d7e8f9011223344',
+  sha256: {
+    'config.json': '371e6de920b36a674119ad98683e88a2c6dc0d92e41271d071d431cbb419a01e',
+    'tokenizer.json': '7d5ed9b05e22d1e0861de04dbe8b1f625c98a157b7904814b750d329952cfee1',
+    'tokenizer_config.json': '1cfaa6fec65d0a817230e1051ae0aa954bf73c73e15c57b51ee438729bf74389',
+    'onnx/model.onnx': '988babb1d66586f1ee46d8da6cc8b1b3d0c8e4a66143950dc695c1249cb359b0',
+  },
+};
+
+const TINY_GPT2_PIN: ModelPin = {
+  revision: 'c2b3d4e5f60718293a4b5c6d7e8f901122334455',
+  sha256: {
+    'config.json': '1d64aec335060a49995b9df599d6277971229b17aff490b2aed320f404303fb5',
+    'generation_config.json': '459bb41df92dd7c6b29c6f156b8413be66153d5f1290f074cc35297eeef81497',
+    'tokenizer.json': 'dab9262ca108d1112a427139a2f1b12cb4227d5c1d72feff241be44dcdb99fee',
+    'tokenizer_config.json': '4a3b69ddcc259fc79bf1d1cc717b51d5b3db7b47747bea5bf96c14111e625d1e',
+    'onnx/model.onnx': '9ea2235dacd9265d10c7b726dfb210597870da319da6c76f4a8b44afd36259df',
+  },
+};
+
+const TINY_M2M100_PIN: ModelPin = {
+  revision: 'd3c4e5f60718293a4b5c6d7e8f90112233445566',
+  sha256: {
+    'config.json': '05434f5fa1a33d7f2f8de693d50329a6be387c7672a676a9595b81d498f01f9e',
+    'generation_config.json': '5b0cfa22fb31c48847d27b5eca375f3191af12532ff55bb60464592945ff2033',
+    'tokenizer.json': '8c42f6fa5a5362fa3a0bc79c7bc85ac30ba1899628db6d125738d0b718d130ef',
+    'tokenizer_config.json': '0552ae3771cfe58752533c38da71e341762f03ca993afd7068c09f5b5d147c2c',
+    'onnx/encoder_model.onnx': 'e19519017f77afccf625fe35fe32fb593141ced7e790427bc2b85f9833a351bf',
+    'onnx/decoder_model_merged.onnx': '3c3ee10dceef7b19a51e16eb6af987d82af5ba994dae3148b64a7f1a599dfe7e',
+  },
+};
+
 /** Order matters: when no model is configured, the first installed one of a task is used. */
 export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
   {
@@ -158,6 +209,7 @@ export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
     optionalFiles: [],
     description: 'test fixture: 2-layer BERT-style encoder, 128-d, mean pooling, normalised (no real semantics)',
     fixture: true,
+    pin: TINY_BERT_PIN,
     dims: 128,
     pooling: 'mean',
     normalize: true,
@@ -173,6 +225,7 @@ export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
     optionalFiles: [],
     description: 'test fixture: 2-layer GPT-2-style decoder that knows a few condensations by heart',
     fixture: true,
+    pin: TINY_GPT2_PIN,
     chat: false,
   },
   {
@@ -183,6 +236,7 @@ export const MODEL_RECIPES: readonly ModelRecipe[] = Object.freeze([
     optionalFiles: [],
     description: 'test fixture: tiny M2M100-style encoder-decoder that knows a few en->sw/fr translations by heart',
     fixture: true,
+    pin: TINY_M2M100_PIN,
     langCodes: FIXTURE_M2M100_LANG_CODES,
   },
 ] satisfies ModelRecipe[]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './index.js';
+import { atInboundAuth, ConfigError, DEV_PII_SALT, loadConfig, startupWarnings } from './index.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -41,12 +41,111 @@ describe('loadConfig', () => {
     expect(c.africasTalking.allowedIps).toEqual(['196.201.214.0/24', '10.1.2.3']);
   });
 
-  it('believes X-Forwarded-For only from proxies on the host or a private network unless told otherwise', () => {
-    expect(loadConfig({}).trustedProxies).toEqual(['loopback', 'linklocal', 'uniquelocal']);
+  it('finding 5: believes no X-Forwarded-For by default (TRUSTED_PROXIES=none), only the proxies named', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ TRUSTED_PROXIES: 'loopback,uniquelocal' }).trustedProxies).toEqual(['loopback', 'uniquelocal']);
     expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.5, 172.16.0.0/12' }).trustedProxies).toEqual([
       '10.0.0.5',
       '172.16.0.0/12',
     ]);
     expect(loadConfig({ TRUSTED_PROXIES: 'none' }).trustedProxies).toEqual([]);
+  });
+});
+
+describe('live mode is safe by default (issue 14)', () => {
+  const SALT = 'b7c1d0e9f3a24c6e8d5b1a0f9e8d7c6b';
+
+  it.each([
+    ['AT_API_KEY', { AT_USERNAME: 'acme', AT_API_KEY: 'atsk_live' }],
+    ['AT_WEBHOOK_TOKEN', { AT_WEBHOOK_TOKEN: 'tok' }],
+    ['TWILIO_AUTH_TOKEN', { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'tw' }],
+    ['WHATSAPP_TOKEN', { WHATSAPP_TOKEN: 'EAAG', WHATSAPP_PHONE_NUMBER_ID: '1' }],
+    ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'app-secret' }],
+  ])('finding 4: %s without PII_SALT stops start-up with one line naming PII_SALT', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/^PII_SALT: must be set to a long random value/);
+    expect(() => loadConfig(env)).toThrow(name);
+    // Spelling the public development salt out is the same as leaving it unset.
+    expect(() => loadConfig({ ...env, PII_SALT: DEV_PII_SALT })).toThrow(/^PII_SALT:/);
+    expect(loadConfig({ ...env, PII_SALT: SALT }).liveCredentials).toEqual([name]);
+  });
+
+  it('finding 4: a trial without live credentials still runs on the development salt', () => {
+    const c = loadConfig({ AT_USERNAME: 'sandbox', TWILIO_ACCOUNT_SID: 'AC1' });
+    expect(c.piiSaltIsDefault).toBe(true);
+    expect(c.liveCredentials).toEqual([]);
+  });
+
+  it('finding 3: the simulator is off beside live credentials by default, even without Redis', () => {
+    expect(loadConfig({}).simulator).toBe(true);
+    expect(loadConfig({ PII_SALT: SALT, WHATSAPP_APP_SECRET: 's' }).simulator).toBe(false);
+    expect(loadConfig({ PII_SALT: SALT, AT_WEBHOOK_TOKEN: 't' }).simulator).toBe(false);
+    // SEND_MODE=simulator is the operator's explicit choice: then it is on, and start-up says so loudly.
+    const sim = loadConfig({ PII_SALT: SALT, WHATSAPP_APP_SECRET: 's', SEND_MODE: 'simulator' });
+    expect(sim.simulator).toBe(true);
+    expect(startupWarnings(sim).join('\n')).toMatch(/simulator API is on beside live credentials/);
+  });
+
+  it('finding 3: SIMULATOR=on beside live credentials without SEND_MODE=simulator stops start-up naming SIMULATOR', () => {
+    const env = { PII_SALT: SALT, TWILIO_AUTH_TOKEN: 'tw', SIMULATOR: 'on' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/^SIMULATOR: cannot be "on" beside live credentials \(TWILIO_AUTH_TOKEN\)/);
+    expect(loadConfig({ ...env, SEND_MODE: 'simulator' }).simulator).toBe(true);
+    expect(loadConfig({ SIMULATOR: 'on', REDIS_URL: 'redis://127.0.0.1:6379' }).simulator).toBe(true);
+  });
+
+  it('finding 2: AT routes need a token or source addresses, or an explicit, loudly logged opt-out', () => {
+    expect(loadConfig({}).africasTalking.inboundAuth).toBe('refuse');
+    expect(loadConfig({ AT_WEBHOOK_TOKEN: 't', PII_SALT: SALT }).africasTalking.inboundAuth).toBe('token');
+    expect(loadConfig({ AT_ALLOWED_IPS: '196.201.214.0/24' }).africasTalking.inboundAuth).toBe('ip');
+    expect(
+      loadConfig({ AT_WEBHOOK_TOKEN: 't', AT_ALLOWED_IPS: '10.0.0.1', PII_SALT: SALT }).africasTalking.inboundAuth,
+    ).toBe('token+ip');
+    const open = loadConfig({ AT_ALLOW_UNAUTHENTICATED: 'true' });
+    expect(open.africasTalking.inboundAuth).toBe('open-by-choice');
+    expect(startupWarnings(open)).toEqual([
+      expect.stringMatching(/^AT_ALLOW_UNAUTHENTICATED=true: Africa's Talking routes accept callbacks from anyone/),
+    ]);
+    expect(startupWarnings(loadConfig({ AT_WEBHOOK_TOKEN: 't', PII_SALT: SALT }))).toEqual([]);
+    expect(() => loadConfig({ AT_ALLOW_UNAUTHENTICATED: 'yes' })).toThrow(
+      'AT_ALLOW_UNAUTHENTICATED: must be "true" or "false", got "yes"',
+    );
+  });
+
+  it.each<[{ webhookToken?: string; allowedIps: string[]; allowUnauthenticated: boolean }, string]>([
+    [{ webhookToken: undefined, allowedIps: [], allowUnauthenticated: false }, 'refuse'],
+    [{ webhookToken: '', allowedIps: [], allowUnauthenticated: false }, 'refuse'],
+    [{ webhookToken: undefined, allowedIps: [], allowUnauthenticated: true }, 'open-by-choice'],
+    [{ webhookToken: 'x', allowedIps: [], allowUnauthenticated: true }, 'token'],
+    [{ webhookToken: undefined, allowedIps: ['10.0.0.0/8'], allowUnauthenticated: true }, 'ip'],
+    [{ webhookToken: 'x', allowedIps: ['10.0.0.0/8'], allowUnauthenticated: false }, 'token+ip'],
+  ])('finding 2: atInboundAuth(%j) is %s', (input, expected) => {
+    expect(atInboundAuth(input)).toBe(expected);
+  });
+
+  it('finding 8: REDIS_PASSWORD goes into the Redis URL, percent-encoded, and never twice', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6379', REDIS_PASSWORD: 'p@ss/w:rd' }).redisUrl).toBe(
+      'redis://:p%40ss%2Fw%3Ard@redis:6379',
+    );
+    expect(() => loadConfig({ REDIS_PASSWORD: 'x' })).toThrow('REDIS_PASSWORD: set REDIS_URL too');
+    expect(() => loadConfig({ REDIS_URL: 'redis://:a@redis:6379', REDIS_PASSWORD: 'b' })).toThrow(
+      'REDIS_PASSWORD: REDIS_URL already carries a password',
+    );
+  });
+
+  it('finding 9: MODELS_REMOTE_HOST must be https (plain http only for a loopback host)', () => {
+    expect(() => loadConfig({ MODELS_REMOTE_HOST: 'http://mirror.example.org' })).toThrow(
+      /^MODELS_REMOTE_HOST: must start with https:\/\//,
+    );
+    expect(loadConfig({ MODELS_REMOTE_HOST: 'http://127.0.0.1:8080' }).modelsRemoteHost).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ MODELS_REMOTE_HOST: 'http://[::1]:8080' }).modelsRemoteHost).toBe('http://[::1]:8080');
+    expect(loadConfig({}).modelsAllowedHosts).toContain('cdn-lfs.huggingface.co');
+    expect(loadConfig({ MODELS_ALLOWED_HOSTS: 'cdn.example.org, Mirror.Example.org' }).modelsAllowedHosts).toEqual([
+      'cdn.example.org',
+      'mirror.example.org',
+    ]);
+    expect(() => loadConfig({ MODELS_ALLOWED_HOSTS: 'https://cdn.example.org' })).toThrow(
+      'MODELS_ALLOWED_HOSTS: "https://cdn.example.org" is not a host name',
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
   type DeadLetter,
+  FAILED_RETENTION_COUNT,
   FAILED_RETENTION_MS,
   type JobHandler,
   type JobOptions,
@@ -71,7 +72,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
         attempts: DEFAULT_ATTEMPTS,
         backoff: { type: 'exponential', delay: tuning.backoffMs ?? DEFAULT_BACKOFF_MS },
         removeOnComplete: { age: COMPLETED_RETENTION_MS / 1000, count: 50_000 },
-        removeOnFail: { age: FAILED_RETENTION_MS / 1000 },
+        removeOnFail: { age: FAILED_RETENTION_MS / 1000, count: FAILED_RETENTION_COUNT },
       },
     });
     this.bull.on('error', () => {

@@ -32,7 +32,15 @@ export class UnrecoverableJobError extends Error {
 
 /** The queue backend could not take the job (Redis away): webhooks answer 503 so providers retry. */
 export class QueueUnavailableError extends Error {
-  override readonly name = 'QueueUnavailableError';
+  override readonly name: string = 'QueueUnavailableError';
+}
+
+/**
+ * The in-process queue already holds its limit of unfinished jobs (EMBEDDED_QUEUE_LIMIT): the caller is told
+ * to come back later (webhooks 503, USSD the busy screen), the same way as when Redis is away.
+ */
+export class QueueFullError extends QueueUnavailableError {
+  override readonly name = 'QueueFullError';
 }
 
 export type JobOutcome<R> =
@@ -84,3 +92,5 @@ export const DEFAULT_BACKOFF_MS = 1000;
 /** Completed job ids stay known this long, so a re-delivered webhook cannot enqueue twice. */
 export const COMPLETED_RETENTION_MS = 60 * 60 * 1000;
 export const FAILED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Dead letters kept per queue at most (the oldest go first), so a flood of poison jobs cannot fill memory. */
+export const FAILED_RETENTION_COUNT = 10_000;

@@ -83,8 +83,21 @@ export class MemoryStore implements KeyValueStore {
     return s;
   }
 
-  async setAdd(key: string, member: string): Promise<void> {
+  async setAdd(key: string, member: string, opts: { ttlMs?: number } = {}): Promise<void> {
+    this.sweep();
     this.set_(key).add(member);
+    if (opts.ttlMs) this.data.get(key)!.expiresAt = this.now() + opts.ttlMs;
+  }
+
+  /** One page holding the whole set (allowed by SSCAN's contract): one process, nothing to spread. */
+  async setScan(key: string, _cursor: string, _count: number): Promise<{ cursor: string; members: string[] }> {
+    const e = this.live(key);
+    return { cursor: '0', members: e?.value instanceof Set ? [...e.value] : [] };
+  }
+
+  async expire(key: string, ttlMs: number): Promise<void> {
+    const e = this.live(key);
+    if (e) e.expiresAt = this.now() + ttlMs;
   }
 
   async setRemove(key: string, member: string): Promise<void> {

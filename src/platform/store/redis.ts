@@ -101,8 +101,21 @@ export class RedisStore implements KeyValueStore {
     return this.run(() => this.client.lrange(this.k(key), start, stop));
   }
 
-  async setAdd(key: string, member: string): Promise<void> {
-    await this.run(() => this.client.sadd(this.k(key), member));
+  async setAdd(key: string, member: string, opts: { ttlMs?: number } = {}): Promise<void> {
+    await this.run(async () => {
+      const k = this.k(key);
+      if (!opts.ttlMs) return this.client.sadd(k, member);
+      return this.client.multi().sadd(k, member).pexpire(k, opts.ttlMs).exec();
+    });
+  }
+
+  async setScan(key: string, cursor: string, count: number): Promise<{ cursor: string; members: string[] }> {
+    const [next, members] = await this.run(() => this.client.sscan(this.k(key), cursor, 'COUNT', count));
+    return { cursor: next, members };
+  }
+
+  async expire(key: string, ttlMs: number): Promise<void> {
+    await this.run(() => this.client.pexpire(this.k(key), ttlMs));
   }
 
   async setRemove(key: string, member: string): Promise<void> {

@@ -19,10 +19,19 @@ export interface KeyValueStore {
   /** Append to a list, keeping at most `maxLength` newest items. */
   listPush(key: string, value: string, opts?: { maxLength?: number; ttlMs?: number }): Promise<void>;
   listRange(key: string, start: number, stop: number): Promise<string[]>;
-  setAdd(key: string, member: string): Promise<void>;
+  /** Add to a set; `ttlMs` (re)sets the whole set's expiry, so a set written from input never outlives its use. */
+  setAdd(key: string, member: string, opts?: { ttlMs?: number }): Promise<void>;
   setRemove(key: string, member: string): Promise<void>;
+  /** Every member at once: only for sets known to be small. Large sets are paged with setScan. */
   setMembers(key: string): Promise<string[]>;
+  /**
+   * One page of a set (SSCAN): start with cursor '0', stop when the returned cursor is '0' again. A member may
+   * come twice, and one added or removed meanwhile may or may not come; `count` is a hint, not a limit.
+   */
+  setScan(key: string, cursor: string, count: number): Promise<{ cursor: string; members: string[] }>;
   setHas(key: string, member: string): Promise<boolean>;
+  /** (Re)sets a key's expiry; nothing happens when the key does not exist. */
+  expire(key: string, ttlMs: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

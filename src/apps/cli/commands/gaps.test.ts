@@ -26,6 +26,30 @@ describe('formatGapTable', () => {
     expect(lines[5]).toMatch(/^2\s+1\s+sw 1\s+sms 1\s+kuhifadhi mahindi$/);
   });
 
+  it('finding 12: prints user text with escape sequences and control characters harmlessly', () => {
+    const hostile = [
+      // Clears the screen, moves the cursor and recolours; an OSC 52 clipboard write; a bidi override; a bell.
+      {
+        question: 'maize\u001b[2J\u001b[H\u001b[31mFAKE\u001b[0m',
+        lang: 'en\u001b]52;c;Y3VybA==\u0007',
+        channel: 'sms',
+        at: '2026-01-02T10:00:00Z',
+      },
+      {
+        question: 'line one\nline two\r\u0007\u202eevil\u0000',
+        lang: 'sw',
+        channel: 'ussd',
+        at: '2026-01-03T10:00:00Z',
+      },
+    ];
+    const out = formatGapTable(groupGaps(hostile));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toContain('maizeFAKE');
+    expect(out).toContain('line one line two');
+    expect(out.split('\n')).toHaveLength(5);
+  });
+
   it('says how many groups it left out, and when there is nothing', () => {
     expect(formatGapTable(groupGaps(gaps), { limit: 1 })).toContain('1 smaller groups not shown');
     expect(formatGapTable(groupGaps([]))).toBe('No knowledge gaps recorded yet.');

@@ -4,13 +4,19 @@ import { listGaps } from '../../../knowledge/answer/gaps.js';
 import { loadConfig } from '../../../platform/config/index.js';
 import { RedisStore } from '../../../platform/store/index.js';
 import { formatCounts, type GapLike, type GapReport, groupGaps } from '../../admin/gap-groups.js';
+import { terminalSafe } from '../terminal.js';
 
 export const EMBEDDED_STORE_MESSAGE =
   'REDIS_URL is not set, and the embedded store lives inside the running gateway process, so its gaps cannot be ' +
   'read from here. Open http://localhost:3000/admin/gaps (with ADMIN_USER/ADMIN_PASSWORD set), run ' +
   '`baraza gaps --url http://localhost:3000` against a running gateway, or set REDIS_URL to read them from Redis.';
 
-function cut(s: string, n: number): string {
+/** Counts with their keys (languages, channels: user-influenced) made terminal-safe. */
+const safeCounts = (rec: Record<string, number>) =>
+  formatCounts(Object.fromEntries(Object.entries(rec).map(([k, n]) => [terminalSafe(k), n])));
+
+function cut(text: string, n: number): string {
+  const s = terminalSafe(text);
   const chars = [...s];
   return chars.length <= n ? s : `${chars.slice(0, n - 1).join('')}…`;
 }
@@ -26,9 +32,9 @@ export function formatGapTable(
   const shown = report.groups.slice(0, limit);
   const rows = shown.map((g, i) => ({
     n: String(i + 1),
-    asked: String(g.count),
-    langs: formatCounts(g.langs),
-    channels: formatCounts(g.channels),
+    asked: terminalSafe(String(g.count)),
+    langs: safeCounts(g.langs),
+    channels: safeCounts(g.channels),
     question: cut(g.representative, width),
     others: g.variants.slice(1, 1 + (opts.variants ?? 2)).map((v) => cut(v.text, width - 4)),
     more: Math.max(0, g.variants.length - 1 - (opts.variants ?? 2)),
@@ -50,7 +56,7 @@ export function formatGapTable(
     `${r.n.padStart(w.n)}  ${r.asked.padStart(w.asked)}  ${r.langs.padEnd(w.langs)}  ${r.channels.padEnd(w.channels)}  ${r.question}`.trimEnd();
   const indent = ' '.repeat(w.n + w.asked + w.langs + w.channels + 8);
   const out = [
-    `${report.total} questions in ${report.groups.length} groups · by language: ${formatCounts(report.langs)} · by channel: ${formatCounts(report.channels)}`,
+    `${terminalSafe(String(report.total))} questions in ${report.groups.length} groups · by language: ${safeCounts(report.langs)} · by channel: ${safeCounts(report.channels)}`,
     '',
     line(head),
   ];
@@ -105,7 +111,7 @@ async function gapsFromGateway(
       /* not JSON */
     }
     throw new Error(
-      `${endpoint.origin} answered ${res.status}: ${why}${res.status === 401 ? ' (set ADMIN_USER and ADMIN_PASSWORD as the gateway has them)' : ''}`,
+      `${endpoint.origin} answered ${res.status}: ${terminalSafe(why)}${res.status === 401 ? ' (set ADMIN_USER and ADMIN_PASSWORD as the gateway has them)' : ''}`,
     );
   }
   return (await res.json()) as GapReport;

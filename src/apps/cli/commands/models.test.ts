@@ -62,7 +62,7 @@ describe('baraza models', () => {
     const pulled = await run('pull', MODEL, '--host', hub.url);
     expect(pulled.code).toBe(0);
     expect(pulled.out).toContain(`${MODEL} -> ${path.join(dir, 'baraza-fixtures', 'tiny-bert')}`);
-    expect(pulled.out).toMatch(/pulled onnx\/model\.onnx .* sha256 ok \(etag\)/);
+    expect(pulled.out).toMatch(/pulled onnx\/model\.onnx .* sha256 ok \(pinned in the recipe\)/);
     expect(existsSync(path.join(dir, MODEL, 'onnx', 'model.onnx'))).toBe(true);
 
     const listed = await run('list', '--json');
@@ -75,16 +75,25 @@ describe('baraza models', () => {
     );
   });
 
-  it('pull of a model the host lacks exits 1 naming the model and host', async () => {
+  it('finding 9: pull of a model with no pin in code exits 1 asking for a commit and checksums', async () => {
     const r = await run('pull', 'Xenova/multilingual-e5-small', '--host', hub.url);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`model Xenova/multilingual-e5-small not found on ${hub.url}`);
+    expect(r.err).toContain('Xenova/multilingual-e5-small is not pinned in this version of Baraza');
   });
 
-  it('pull exits 1 when a file does not match the checksum the operator gave', async () => {
+  it('finding 9: pull refuses a plain-http host that is not loopback, and a moving revision', async () => {
+    const plain = await run('pull', MODEL, '--host', 'http://mirror.example.org');
+    expect(plain.code).toBe(1);
+    expect(plain.err).toMatch(/is not https/);
+    const moving = await run('pull', MODEL, '--host', hub.url, '--revision', 'main');
+    expect(moving.code).toBe(2);
+    expect(moving.err).toMatch(/--revision must be a commit id/);
+  });
+
+  it('pull exits 2 when a checksum the operator gave disagrees with the pinned one', async () => {
     const r = await run('pull', MODEL, '--host', hub.url, '--sha256', `tokenizer_config.json=${'0'.repeat(64)}`);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/checksum mismatch .*tokenizer_config\.json/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--sha256 for tokenizer_config\.json disagrees with the SHA-256 pinned/);
   });
 
   it('pull refuses an unsupported id and a malformed --sha256', async () => {

@@ -16,7 +16,7 @@ import { action, CliError, cliConfig } from '../context.js';
 
 export const examples = [
   'baraza models pull Xenova/multilingual-e5-small',
-  'baraza models pull Xenova/nllb-200-distilled-600M --manifest nllb.sha256',
+  'baraza models pull Xenova/nllb-200-distilled-600M --revision <commit> --manifest nllb.sha256',
   'baraza models list',
 ] as const;
 
@@ -37,7 +37,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 interface PullFlags {
   sha256: string[];
   manifest?: string;
-  revision: string;
+  revision?: string;
   host?: string;
 }
 
@@ -79,7 +79,7 @@ function progressReporter(out: NodeJS.WriteStream) {
 
 export function summarisePull(result: PullResult): string {
   const lines = result.files.map((f) => {
-    const check = f.verifiedBy === 'none' ? 'no checksum published' : `sha256 ok (${f.verifiedBy})`;
+    const check = `sha256 ok (${f.verifiedBy === 'recipe' ? 'pinned in the recipe' : 'given'})`;
     return `  ${f.skipped ? 'kept  ' : 'pulled'} ${f.file}  ${formatBytes(f.bytes)}  ${check}`;
   });
   const total = result.files.reduce((s, f) => s + f.bytes, 0);
@@ -107,7 +107,10 @@ export function register(program: Command): void {
       [],
     )
     .option('--manifest <path>', 'file of expected SHA-256s: JSON {"file": "hash"} or sha256sum lines')
-    .option('--revision <rev>', 'hub revision (branch, tag or commit)', 'main')
+    .option(
+      '--revision <commit>',
+      "hub commit (40 hex digits; default: the recipe's pinned commit); another commit needs a SHA-256 for every file",
+    )
     .option('--host <url>', 'remote host for this run (default MODELS_REMOTE_HOST)')
     .addHelpText('after', `\nExample:\n  $ ${examples[0]}\n`)
     .action(
@@ -129,6 +132,7 @@ export function register(program: Command): void {
             modelId,
             modelsDir: config.modelsDir,
             remoteHost,
+            allowedHosts: config.modelsAllowedHosts,
             revision: flags.revision,
             sha256,
             onFileStart: progress.onFileStart,
