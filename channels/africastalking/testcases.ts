@@ -34,7 +34,7 @@ export const smsCases: IncomingCase[] = [
     status: 200,
     responseBody: '{"status":"accepted"}',
     inbound: {
-      id: `africastalking:${sms.id}`,
+      id: `africastalking:sms:${sms.id}`,
       channel: 'sms',
       provider: 'africastalking',
       from: '+254711082123',
@@ -48,7 +48,7 @@ export const smsCases: IncomingCase[] = [
     label: 'valid SMS without linkId, national number format',
     body: { ...without(sms, 'linkId'), id: 'plain-1', from: '0711082124' },
     status: 200,
-    inbound: { id: 'africastalking:plain-1', from: '+254711082124', linkId: undefined },
+    inbound: { id: 'africastalking:sms:plain-1', from: '+254711082124', linkId: undefined },
   },
   { label: 'missing from', body: without(sms, 'from'), status: 400, error: "field 'from' is required" },
   { label: 'missing to', body: without(sms, 'to'), status: 400, error: "field 'to' is required" },

@@ -67,7 +67,7 @@ export const messagingCases: TwilioCase[] = [
     status: 200,
     ...acknowledged,
     inbound: {
-      id: `twilio:${sms.MessageSid}`,
+      id: `twilio:sms:${sms.MessageSid}`,
       channel: 'sms',
       provider: 'twilio',
       from: '+254711082123',
@@ -82,7 +82,7 @@ export const messagingCases: TwilioCase[] = [
     status: 200,
     ...acknowledged,
     inbound: {
-      id: `twilio:${wa.MessageSid}`,
+      id: `twilio:whatsapp:${wa.MessageSid}`,
       channel: 'whatsapp',
       from: '+254711082123',
       text: 'Nipande mahindi lini?',
@@ -115,7 +115,7 @@ export const messagingCases: TwilioCase[] = [
     body: { ...sms, MessageSid: 'SMquery' },
     status: 200,
     ...acknowledged,
-    inbound: { id: 'twilio:SMquery' },
+    inbound: { id: 'twilio:sms:SMquery' },
   },
   {
     label: 'missing MessageSid',

@@ -49,7 +49,7 @@ export const webhookCases: MetaCase[] = [
     body: fixture('text.json'),
     status: 200,
     inbound: {
-      id: 'meta:wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0E5QjE2RjE1QjA3RDQ1RkU3MjYA',
+      id: 'meta:whatsapp:wamid.HBgMMjU0NzEyMzQ1Njc4FQIAEhgUM0E5QjE2RjE1QjA3RDQ1RkU3MjYA',
       channel: 'whatsapp',
       provider: 'meta',
       from: FROM,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAnswerer } from '../../knowledge/answer/index.js';
 import { loadConfig } from '../../platform/config/index.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const BIN = path.join(ROOT, 'bin/baraza.mjs');
 const HEALTH = path.join(ROOT, 'tests/fixtures/packs/health-pack-folder');
 

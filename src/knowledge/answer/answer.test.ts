@@ -6,7 +6,7 @@ import { MemoryStore } from '../../platform/store/index.js';
 import { USSD_BUDGET_LABELS } from './compose.js';
 import { type BarazaAnswerer, createAnswerer, listGaps } from './index.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const config = loadConfig({
   // The two farming and money samples plus a small health fixture: the nutrition-water sample would answer the
   // fixture's handwashing question and share aflatoxin with the farming pack, which these tests are not about.

@@ -10,7 +10,7 @@ import { createAnswerer } from './index.js';
 import { readPackIndex, serialisePackIndex, writePackIndex } from './index-store.js';
 import { normalise, words } from './text.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const HEALTH = path.join(ROOT, 'tests/fixtures/packs/health-pack-folder');
 
 /** A stand-in embedding model: bag of hashed words, L2-normalised; counts its calls. */

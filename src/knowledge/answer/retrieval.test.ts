@@ -5,7 +5,7 @@ import { loadPack } from '../packs/load.js';
 import { buildSnapshot, type Snapshot } from './engine.js';
 import { retrieve } from './index.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 
 interface Labelled {
   q: string;

@@ -10,7 +10,7 @@ import { type TempPack, writeTempPack } from '../../../tests/support/packs.js';
 import { type Config, loadConfig } from '../../platform/config/index.js';
 import { createAnswerer } from './index.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const MODELS = path.join(ROOT, 'tests/fixtures/models');
 const MODEL = 'baraza-fixtures/tiny-m2m100';
 

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../../platform/config/index.js';
 import { type BarazaAnswerer, createAnswerer } from '../answer/index.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/packs/health-pack-folder');
 
 async function until(check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {

@@ -5,7 +5,7 @@ import { analyseQuery, SynonymTable } from '../answer/analyse.js';
 import { findPackDirs, loadPack } from './load.js';
 import { formatIssue } from './types.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const fixture = (name: string) => path.join(ROOT, 'tests/fixtures/packs', name);
 const rel = (issues: { file: string; line: number; message: string; severity: string }[]) =>
   issues.map((i) => formatIssue({ ...i, file: path.relative(ROOT, i.file) } as never));
