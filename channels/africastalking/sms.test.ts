@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { InboundMessage } from '../../src/core/messages/index.js';
 import { InvalidPhoneNumberError } from '../../src/core/messages/index.js';
 import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import { createUssdDialogue } from '../../src/dialogue/ussd/session.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { loadStatus } from '../../src/platform/delivery-status.js';
 import {
@@ -29,10 +30,14 @@ async function harness(
 ): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, queues: opts.queues });
   const menus = loadUssdMenus();
-  const gw = await serveSurfaces(ctx, [(c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) })], {
-    // Most tests stand in for any proxy; the TRUSTED_PROXIES tests use the gateway's own setting.
-    trustProxy: opts.proxiesFromConfig ? ctx.config.trustedProxies : true,
-  });
+  const gw = await serveSurfaces(
+    ctx,
+    [(c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, createUssdDialogue(c, menus)) })],
+    {
+      // Most tests stand in for any proxy; the TRUSTED_PROXIES tests use the gateway's own setting.
+      trustProxy: opts.proxiesFromConfig ? ctx.config.trustedProxies : true,
+    },
+  );
   const inbound: InboundMessage[] = [];
   if (!opts.queues) {
     ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {

@@ -4,6 +4,7 @@ import { processOutbound } from '../../src/apps/worker/outbound.js';
 import type { Answerer } from '../../src/core/answers.js';
 import type { InboundMessage, OutboundMessage } from '../../src/core/messages/index.js';
 import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import { createUssdDialogue } from '../../src/dialogue/ussd/session.js';
 import type { AppContext } from '../../src/platform/context.js';
 import type { WorkerHandle } from '../../src/platform/queue/index.js';
 import { sharedAnswerer } from '../../tests/support/answerer.js';
@@ -24,7 +25,9 @@ async function harness(
 ): Promise<Harness> {
   const ctx = await makeTestContext({ env: opts.env, answerer: opts.answerer ?? (await sharedAnswerer()) });
   const menus = loadUssdMenus();
-  const gw = await serveSurfaces(ctx, [(c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) })]);
+  const gw = await serveSurfaces(ctx, [
+    (c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, createUssdDialogue(c, menus)) }),
+  ]);
   const workers: WorkerHandle[] = [];
   const inbound: InboundMessage[] = [];
   if (opts.worker !== false) {

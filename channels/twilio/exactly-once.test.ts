@@ -9,6 +9,7 @@ import { processOutbound } from '../../src/apps/worker/outbound.js';
 import type { InboundMessage, OutboundMessage } from '../../src/core/messages/index.js';
 import { handleMessage } from '../../src/dialogue/messaging/index.js';
 import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
+import { createUssdDialogue } from '../../src/dialogue/ussd/session.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { BullQueueBackend, type WorkerHandle } from '../../src/platform/queue/index.js';
 import { RedisStore } from '../../src/platform/store/index.js';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   }
   const menus = loadUssdMenus();
   gw = await serveSurfaces(ctx, [
-    (c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, menus) }),
+    (c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, createUssdDialogue(c, menus)) }),
     (c) => ({ path: TWILIO_ROOT, router: twilioRouter(c) }),
   ]);
   base = gw.base;

@@ -2,6 +2,7 @@ import { AT_ROOT, africasTalkingRouter } from '../../../channels/africastalking/
 import { TWILIO_ROOT, twilioRouter } from '../../../channels/twilio/routes.js';
 import { WHATSAPP_ROUTE, whatsappRouter } from '../../../channels/whatsapp/routes.js';
 import { loadUssdMenus } from '../../dialogue/ussd/menus.js';
+import { createUssdDialogue } from '../../dialogue/ussd/session.js';
 import { type Config, loadConfig } from '../../platform/config/index.js';
 import { adminRouter } from '../admin/index.js';
 import { createRuntime, type Runtime } from '../runtime.js';
@@ -21,7 +22,7 @@ export type { GatewayRouter, GatewayServer, Surface, SurfaceFactory } from './ap
 export function gatewaySurfaces(): SurfaceFactory[] {
   const menus = loadUssdMenus();
   return [
-    (ctx) => ({ path: AT_ROOT, router: africasTalkingRouter(ctx, menus) }),
+    (ctx) => ({ path: AT_ROOT, router: africasTalkingRouter(ctx, createUssdDialogue(ctx, menus)) }),
     (ctx) => ({ path: TWILIO_ROOT, router: twilioRouter(ctx) }),
     (ctx) => ({ path: WHATSAPP_ROUTE, router: whatsappRouter(ctx) }),
     (ctx) => ({ path: '/simulator', router: simulatorRouter(ctx) }),
