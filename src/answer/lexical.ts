@@ -1,5 +1,26 @@
-import { type AnalysedDoc, type AnalysedQuery, isGroupToken, ngramSizes } from './analyse.js';
-import { charNgrams } from './text.js';
+import { type AnalysedDoc, type AnalysedQuery, isGroupToken } from './analyse.js';
+import { type Alternative, NearSpellings } from './near-spelling.js';
+import { GramPostingsBuilder, PostingsBuilder, type PostingsTable } from './postings.js';
+import {
+  BODY_MATCH,
+  CROSS_LANGUAGE_MATCH,
+  DENSE_FUSION,
+  dot,
+  type FusionWeights,
+  fieldScore,
+  fuzzyCredit,
+  LEXICAL_FUSION,
+  lengthNorm,
+  longestCommonSubstring,
+  max,
+  PAIR_WEIGHT,
+  SAME_LANGUAGE_BOOST,
+  saturate,
+} from './scoring.js';
+
+export type { Alternative } from './near-spelling.js';
+export { editDistance } from './near-spelling.js';
+export { DENSE_FUSION, type FusionWeights, LEXICAL_FUSION } from './scoring.js';
 
 /** One indexed document: an entry in one language. */
 export interface IndexDoc {
@@ -9,12 +30,6 @@ export interface IndexDoc {
   analysed: AnalysedDoc;
   /** Passage embedding, L2-normalised (only when an embedding model built the index). */
   vector?: Float32Array;
-}
-
-export interface Alternative {
-  term: string;
-  /** 1 for the word itself and its synonyms, the string similarity for a fuzzy match. */
-  weight: number;
 }
 
 export interface EntryHit {
@@ -43,232 +58,6 @@ export interface SearchOutcome {
   alternatives: Alternative[][];
 }
 
-export interface FusionWeights {
-  tokens: number;
-  grams: number;
-  dense: number;
-}
-
-/**
- * Lexical default (no model): tokens carry exact meaning, n-grams catch misspellings and word forms (and the
- * prefixes Swahili puts on its words: "kuripoti" ~ "niripoti"). The weights, the BM25 saturation K1 and
- * PAIR_WEIGHT were chosen together on src/answer/testdata/tune.jsonl + dev.jsonl + calibration.jsonl (340
- * answerable questions written apart from the benchmark set) by a grid over K1 {0.9..4}, tokens {0.4..0.7},
- * pairs {0, 0.3, 0.6}: Recall@1 there went from 298 to 306 of 340 (tokens 0.6, K1 1.2, no pairs before; 308 with the later
- * own-language abbreviation rule in text.ts).
- */
-export const LEXICAL_FUSION: FusionWeights = { tokens: 0.4, grams: 0.6, dense: 0 };
-/** With an embedding model, dense similarity joins the fusion (not re-tuned: no real model to measure here). */
-export const DENSE_FUSION: FusionWeights = { tokens: 0.4, grams: 0.25, dense: 0.35 };
-
-/**
- * BM25 saturation. Higher than the usual 1.2: questions are a few words and entries short, so a word said
- * twice in a title and its tags is real evidence of what the entry is about.
- */
-const K1 = 3;
-const B = 0.75;
-/** Weight of two adjacent question words found adjacent in a strong field, against one word's. */
-const PAIR_WEIGHT = 0.3;
-
-/** Body-only matches count this much of a title/tag/summary match in the coverage. */
-const BODY_MATCH = 0.75;
-/** A match only in another language version than the detected language counts this much. */
-const CROSS_LANGUAGE_MATCH = 0.6;
-/** Documents in the detected language get this much more in the ranking (ties between translations). */
-const SAME_LANGUAGE_BOOST = 0.1;
-const FUZZY_CACHE_MAX = 20_000;
-
-/**
- * Postings of every term: documents containing it, with its weighted frequency and the body part of it
- * (BM25F). All lists live in three flat typed arrays (list i spans start[i]..start[i+1]): tens of thousands
- * of small arrays would cost more in object headers than in data, and lengthen every GC pause.
- */
-class PostingsTable {
-  readonly ids = new Map<string, number>();
-  start = new Int32Array(1);
-  docs = new Int32Array(0);
-  tfs = new Float32Array(0);
-  body = new Float32Array(0);
-  title = new Float32Array(0);
-
-  has(key: string): boolean {
-    return this.ids.has(key);
-  }
-
-  df(key: string): number {
-    const i = this.ids.get(key);
-    return i === undefined ? 0 : this.start[i + 1]! - this.start[i]!;
-  }
-
-  keys(): IterableIterator<string> {
-    return this.ids.keys();
-  }
-}
-
-/** Gathers postings in plain arrays, then packs them into a PostingsTable. */
-class PostingsBuilder {
-  private readonly lists = new Map<string, number[]>();
-
-  add(key: string, doc: number, tf: number, body: number, title = 0): void {
-    let l = this.lists.get(key);
-    if (!l) {
-      l = [];
-      this.lists.set(key, l);
-    }
-    l.push(doc, tf, body, title);
-  }
-
-  freeze(): PostingsTable {
-    const table = freezePostings(this.lists.entries(), this.lists.size);
-    this.lists.clear();
-    return table;
-  }
-}
-
-/** Packs posting lists (doc, tf, body, title repeated) into the flat arrays of a PostingsTable. */
-function freezePostings(lists: Iterable<[string, number[]]>, count: number): PostingsTable {
-  const table = new PostingsTable();
-  const all = [...lists];
-  let total = 0;
-  for (const [, l] of all) total += l.length / 4;
-  table.start = new Int32Array(count + 1);
-  table.docs = new Int32Array(total);
-  table.tfs = new Float32Array(total);
-  table.body = new Float32Array(total);
-  table.title = new Float32Array(total);
-  let at = 0;
-  let id = 0;
-  for (const [key, l] of all) {
-    table.ids.set(key, id);
-    table.start[id] = at;
-    for (let i = 0; i < l.length; i += 4) {
-      table.docs[at] = l[i]!;
-      table.tfs[at] = l[i + 1]!;
-      table.body[at] = l[i + 2]!;
-      table.title[at] = l[i + 3]!;
-      at++;
-    }
-    id++;
-  }
-  table.start[id] = at;
-  return table;
-}
-
-/**
- * The character n-gram postings of every document. Gram strings are interned to ids once and a word's grams
- * are cut once for all the documents it is in; per-document counts go to typed arrays. (Maps keyed by gram
- * string per document made this most of the index build time.)
- */
-class GramPostingsBuilder {
-  private readonly ids = new Map<string, number>();
-  private readonly keys: string[] = [];
-  private readonly lists: number[][] = [];
-  private readonly ofWord = new Map<string, Int32Array>();
-  private all = new Float64Array(4096);
-  private inBody = new Float64Array(4096);
-
-  private gramsOf(word: string): Int32Array {
-    let grams = this.ofWord.get(word);
-    if (grams) return grams;
-    grams = Int32Array.from(charNgrams(word, ngramSizes(word)), (g) => {
-      let id = this.ids.get(g);
-      if (id === undefined) {
-        id = this.keys.length;
-        this.ids.set(g, id);
-        this.keys.push(g);
-        this.lists.push([]);
-      }
-      return id;
-    });
-    this.ofWord.set(word, grams);
-    if (this.keys.length > this.all.length) {
-      const size = Math.max(this.all.length * 2, this.keys.length);
-      const all = new Float64Array(size);
-      all.set(this.all);
-      this.all = all;
-      const inBody = new Float64Array(size);
-      inBody.set(this.inBody);
-      this.inBody = inBody;
-    }
-    return grams;
-  }
-
-  /** Adds document `i` (in increasing order); returns its gram lengths in strong fields and body. */
-  add(doc: AnalysedDoc, i: number): { strong: number; body: number } {
-    const touched: number[] = [];
-    let strong = 0;
-    let body = 0;
-    for (const [t, tf] of doc.terms) {
-      if (isGroupToken(t)) continue;
-      const b = doc.body.get(t) ?? 0;
-      const grams = this.gramsOf(t);
-      for (let k = 0; k < grams.length; k++) {
-        const id = grams[k]!;
-        if (this.all[id] === 0) touched.push(id);
-        this.all[id]! += tf;
-        this.inBody[id]! += b;
-      }
-      strong += (tf - b) * grams.length;
-      body += b * grams.length;
-    }
-    for (const id of touched) {
-      this.lists[id]!.push(i, this.all[id]!, this.inBody[id]!, 0);
-      this.all[id] = 0;
-      this.inBody[id] = 0;
-    }
-    return { strong, body };
-  }
-
-  freeze(): PostingsTable {
-    return freezePostings(
-      this.keys.map((k, id) => [k, this.lists[id]!] as [string, number[]]),
-      this.keys.length,
-    );
-  }
-}
-
-/** Scratch rows for `editDistance` (grown on demand): it runs for hundreds of candidates per unknown word. */
-let rowA = new Int32Array(64);
-let rowB = new Int32Array(64);
-let rowC = new Int32Array(64);
-
-/** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const w = b.length + 1;
-  if (rowA.length < w) {
-    rowA = new Int32Array(w * 2);
-    rowB = new Int32Array(w * 2);
-    rowC = new Int32Array(w * 2);
-  }
-  let prev2 = rowA;
-  let prev = rowB;
-  let cur = rowC;
-  for (let j = 0; j < w; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    const ai = a.charCodeAt(i - 1);
-    for (let j = 1; j < w; j++) {
-      const bj = b.charCodeAt(j - 1);
-      const cost = ai === bj ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
-        v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    const t = prev2;
-    prev2 = prev;
-    prev = cur;
-    cur = t;
-  }
-  return prev[b.length]!;
-}
-
-const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
-
 /**
  * BM25 over normalised tokens, synonym groups and adjacent word pairs of the strong fields, fused with BM25 over
  * character 3–4-grams (and cosine over
@@ -279,11 +68,8 @@ export class LexicalIndex {
   readonly docs: IndexDoc[];
   private readonly terms: PostingsTable;
   private readonly grams: PostingsTable;
-  /** Character bigram → ids (into `vocabulary`) of the words containing it: candidates for near spellings. */
-  private readonly bigramVocab = new Map<string, Int32Array>();
-  private readonly vocabulary: string[];
-  /** Scratch counters for `fuzzy` (one per vocabulary word), zeroed after each use. */
-  private readonly sharedCount: Int32Array;
+  /** Near spellings of the indexed words (not of group or pair tokens). */
+  private readonly near: NearSpellings;
   private readonly avgBodyLength: number;
   private readonly strongGramNorm: Float64Array;
   private readonly bodyGramNorm: Float64Array;
@@ -295,7 +81,6 @@ export class LexicalIndex {
   private readonly entryKeys: [string, string][] = [];
   private readonly docsOfEntry: number[][] = [];
   private readonly bodyNorm: Float64Array;
-  private readonly fuzzyCache = new Map<string, Alternative[]>();
   readonly maxIdf: number;
 
   constructor(docs: IndexDoc[]) {
@@ -328,32 +113,29 @@ export class LexicalIndex {
     this.avgBodyLength = blen / n || 1;
     const avgSg = gramLengths.reduce((a, g) => a + g.strong, 0) / n || 1;
     const avgBg = gramLengths.reduce((a, g) => a + g.body, 0) / n || 1;
-    this.strongGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.strong) / avgSg));
-    this.bodyGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.body) / avgBg));
+    this.strongGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.strong, avgSg));
+    this.bodyGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.body, avgBg));
     const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength;
     const avgRest = docs.reduce((a, d) => a + restLen(d), 0) / n || 1;
     const avgTitle = docs.reduce((a, d) => a + d.analysed.titleLength, 0) / n || 1;
-    this.strongNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * restLen(d)) / avgRest));
-    this.titleNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.titleLength) / avgTitle));
-    this.bodyNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.bodyLength) / this.avgBodyLength));
-    this.vocabulary = [...this.terms.keys()].filter((t) => !isGroupToken(t));
-    const lists = new Map<string, number[]>();
-    this.vocabulary.forEach((t, id) => {
-      for (const bg of new Set(charNgrams(t, [2]))) {
-        const list = lists.get(bg);
-        if (list) list.push(id);
-        else lists.set(bg, [id]);
-      }
-    });
-    for (const [bg, list] of lists) this.bigramVocab.set(bg, Int32Array.from(list));
-    this.sharedCount = new Int32Array(this.vocabulary.length);
-
+    this.strongNorm = Float64Array.from(docs, (d) => lengthNorm(restLen(d), avgRest));
+    this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
+    this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
+    this.near = new NearSpellings(
+      [...this.terms.keys()].filter((t) => !isGroupToken(t)),
+      (t) => this.idf(t),
+    );
     this.maxIdf = this.idfOf(1);
   }
 
   /** Forget cached near-spelling lookups (benchmarks measure cold lookups). */
   clearCaches(): void {
-    this.fuzzyCache.clear();
+    this.near.clear();
+  }
+
+  /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
+  fuzzy(token: string): Alternative[] {
+    return this.near.find(token);
   }
 
   get size(): number {
@@ -372,51 +154,6 @@ export class LexicalIndex {
   idf(term: string): number {
     const df = this.terms.df(term);
     return df === 0 ? 0 : this.idfOf(df);
-  }
-
-  /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
-  fuzzy(token: string): Alternative[] {
-    const cached = this.fuzzyCache.get(token);
-    if (cached) return cached;
-    const out: Alternative[] = [];
-    if (token.length >= 4 && !/^\d+$/.test(token)) {
-      const maxEdits = maxEditsFor(token.length);
-      const grams = new Set(charNgrams(token, [2]));
-      // Counting shared bigrams in a typed array: this loop visits thousands of words for a common bigram.
-      const shared = this.sharedCount;
-      const touched: number[] = [];
-      for (const g of grams) {
-        const list = this.bigramVocab.get(g);
-        if (!list) continue;
-        for (let k = 0; k < list.length; k++) {
-          const id = list[k]!;
-          if (shared[id] === 0) touched.push(id);
-          shared[id]!++;
-        }
-      }
-      // Each edit destroys at most two bigrams; a word the token abbreviates shares all of them.
-      const need = Math.max(1, grams.size - 2 * maxEdits);
-      for (const id of touched) {
-        const n = shared[id]!;
-        shared[id] = 0;
-        if (n < need) continue;
-        const t = this.vocabulary[id]!;
-        if (t === token) continue;
-        let sim = 0;
-        if (n >= grams.size && t.length >= token.length + 2 && t.startsWith(token))
-          sim = 0.6 + 0.3 * (token.length / t.length);
-        if (maxEdits > 0 && Math.abs(t.length - token.length) <= maxEdits) {
-          const d = editDistance(token, t, maxEdits);
-          if (d <= maxEdits) sim = Math.max(sim, 1 - d / Math.max(token.length, t.length));
-        }
-        if (sim >= 0.6) out.push({ term: t, weight: sim });
-      }
-      out.sort((a, b) => b.weight - a.weight || this.idf(b.term) - this.idf(a.term));
-      out.splice(4);
-    }
-    if (this.fuzzyCache.size >= FUZZY_CACHE_MAX) this.fuzzyCache.clear();
-    this.fuzzyCache.set(token, out);
-    return out;
   }
 
   /** What each query unit may match: itself, its synonym groups, and near spellings when it is unknown. */
@@ -470,7 +207,7 @@ export class LexicalIndex {
             titleTf * this.titleNorm[d]! +
             (T.tfs[i]! - bodyTf - titleTf) * this.strongNorm[d]! +
             bodyTf * this.bodyNorm[d]!;
-          const s = (idf * tf * (K1 + 1)) / (tf + K1);
+          const s = idf * saturate(tf);
           if (best[d] === 0) touched.push(d);
           if (s > best[d]!) best[d] = s;
         }
@@ -602,53 +339,4 @@ export class LexicalIndex {
     }
     return best;
   }
-}
-
-/**
- * A near spelling is weaker evidence than the word itself: similarity 0.75 → 0.5, 0.9 → 0.8. For a word of
- * five letters or fewer, one edit often makes another word ("mtamu" sweet / "mtama" sorghum, "wali" rice /
- * "walio"): half that. Measured on tune.jsonl + dev.jsonl + calibration.jsonl: off-topic questions answered
- * 6 → 4 of 32, right answers held back 19 → 20 of 306.
- */
-function fuzzyCredit(similarity: number, wordLength: number): number {
-  const credit = Math.max(0, Math.min(1, (similarity - 0.5) * 2));
-  return wordLength <= 5 ? credit / 2 : credit;
-}
-
-export function longestCommonSubstring(a: string, b: string): number {
-  let best = 0;
-  const row = new Int32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = 0;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = a[i - 1] === b[j - 1] ? diag + 1 : 0;
-      if (row[j]! > best) best = row[j]!;
-      diag = tmp;
-    }
-  }
-  return best;
-}
-
-/**
- * Term frequency → score for strong fields and body. BM25F: length-normalise each field, add, saturate once
- * (measured on src/answer/testdata/dev.jsonl against one bag of words, and against MiniSearch's sum of
- * per-field BM25: Recall@1 0.944 vs 0.933 and 0.911).
- */
-function fieldScore(strongTf: number, strongNorm: number, bodyTf: number, bodyNorm: number): number {
-  const tf = strongTf * strongNorm + bodyTf * bodyNorm;
-  return (tf * (K1 + 1)) / (tf + K1);
-}
-
-function max(a: Float64Array): number {
-  let m = 0;
-  for (const v of a) if (v > m) m = v;
-  return m;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  const len = Math.min(a.length, b.length);
-  for (let i = 0; i < len; i++) s += a[i]! * b[i]!;
-  return s;
 }
