@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  * - `sms-spellings.json`: SMS spelling → words ("hw" → "how");
  * - `greetings.txt`: greeting phrases, one per line;
  * - `out-of-scope.json`: cues of requests no knowledge pack answers unless it covers them (live prices,
- *   news, weather...), see `outOfScopeCues`.
+ *   news, weather...), see scope.ts.
  * Off-topic probes for calibration are in data/offtopic/<lang>.txt. Lines starting with # are comments.
  * Read once, synchronously, when the module loads: a few kilobytes, and the analyser needs them at once.
  */
@@ -44,7 +44,7 @@ export interface LanguageData {
   /** Greeting phrases of every language. */
   greetings: string[];
   /** Per language: intent → cue phrases (see out-of-scope.json). */
-  outOfScope: Record<string, Record<string, string[]>>;
+  outOfScope: Record<string, Record<string, string[][]>>;
 }
 
 export function loadLanguageData(dir = DATA_DIR): LanguageData {
@@ -54,14 +54,14 @@ export function loadLanguageData(dir = DATA_DIR): LanguageData {
     '*': readJson(path.join(dir, 'any', 'sms-spellings.json'), {}),
   };
   const greetings: string[] = [];
-  const outOfScope: Record<string, Record<string, string[]>> = {};
+  const outOfScope: Record<string, Record<string, string[][]>> = {};
   for (const lang of langs) {
     const stop = readLines(path.join(dir, lang, 'stopwords.txt'));
     if (stop.length > 0) stopwords[lang] = new Set(stop);
     const sms = readJson<Record<string, string> | undefined>(path.join(dir, lang, 'sms-spellings.json'), undefined);
     if (sms) smsSpellings[lang] = sms;
     greetings.push(...readLines(path.join(dir, lang, 'greetings.txt')));
-    const oos = readJson<Record<string, string[]> | undefined>(path.join(dir, lang, 'out-of-scope.json'), undefined);
+    const oos = readJson<Record<string, string[][]> | undefined>(path.join(dir, lang, 'out-of-scope.json'), undefined);
     if (oos) outOfScope[lang] = Object.fromEntries(Object.entries(oos).filter(([k]) => !k.startsWith('$')));
   }
   return { stopwords, smsSpellings, greetings, outOfScope };

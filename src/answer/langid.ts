@@ -64,6 +64,7 @@ export class LanguageModel {
       this.stats.set(lang, s);
     }
     for (const st of this.stats.values()) st.gramLog = undefined;
+    this.joint = undefined;
     // Only words are counted here; their n-grams are counted once per distinct word in prepare().
     for (const w of words(normalise(text))) {
       s.wordCounts.set(w, (s.wordCounts.get(w) ?? 0) + weight);
@@ -131,24 +132,69 @@ export class LanguageModel {
     this.wordVocabularySize = wordVocabulary.size;
   }
 
+  /**
+   * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
+   * not one per feature and language), with the unseen value where a language never saw it.
+   */
+  private joint: { langs: string[]; grams: Map<string, Float64Array>; words: Map<string, Float64Array> } | undefined;
+
+  private jointTables(): NonNullable<LanguageModel['joint']> {
+    this.prepare();
+    if (this.joint) return this.joint;
+    const langs = [...this.stats.keys()];
+    const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
+    const table = (
+      pick: (s: Required<LangStats>) => Map<string, number>,
+      unseen: (s: Required<LangStats>) => number,
+    ) => {
+      const out = new Map<string, Float64Array>();
+      all.forEach((s, k) => {
+        for (const [key, lp] of pick(s)) {
+          let row = out.get(key);
+          if (!row) {
+            row = Float64Array.from(all, unseen);
+            out.set(key, row);
+          }
+          row[k] = lp;
+        }
+      });
+      return out;
+    };
+    this.joint = {
+      langs,
+      grams: table(
+        (s) => s.gramLog,
+        (s) => s.gramUnseen,
+      ),
+      words: table(
+        (s) => s.wordLog,
+        (s) => s.wordUnseen,
+      ),
+    };
+    return this.joint;
+  }
+
   /** Log-posteriors per language for the given words (uniform prior). */
   scores(tokens: string[], only?: readonly string[]): Map<string, number> {
-    const out = new Map<string, number>();
-    const grams = tokens.map(featureGrams);
-    for (const [lang, raw] of this.stats) {
-      if (only && !only.includes(lang)) continue;
-      this.prepare();
-      const s = raw as Required<LangStats>;
-      let lp = 0;
-      tokens.forEach((w, i) => {
-        // Words seen in the language are strong evidence; unseen ones are judged by their letters.
-        lp += 1.5 * (s.wordLog.get(w) ?? s.wordUnseen);
-        let g = 0;
-        for (const gram of grams[i]!) g += s.gramLog.get(gram) ?? s.gramUnseen;
-        lp += g / 3;
-      });
-      out.set(lang, lp);
+    const { langs, grams, words: wordTable } = this.jointTables();
+    const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
+    const lp = new Float64Array(langs.length);
+    const g = new Float64Array(langs.length);
+    for (const w of tokens) {
+      // Words seen in the language are strong evidence; unseen ones are judged by their letters.
+      const wr = wordTable.get(w);
+      g.fill(0);
+      for (const gram of featureGrams(w)) {
+        const row = grams.get(gram);
+        if (row) for (let k = 0; k < g.length; k++) g[k]! += row[k]!;
+        else for (let k = 0; k < g.length; k++) g[k]! += all[k]!.gramUnseen;
+      }
+      for (let k = 0; k < lp.length; k++) lp[k]! += 1.5 * (wr ? wr[k]! : all[k]!.wordUnseen) + g[k]! / 3;
     }
+    const out = new Map<string, number>();
+    langs.forEach((lang, k) => {
+      if (!only || only.includes(lang)) out.set(lang, lp[k]!);
+    });
     return out;
   }
 

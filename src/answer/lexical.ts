@@ -30,6 +30,8 @@ export interface IndexDoc {
   analysed: AnalysedDoc;
   /** Passage embedding, L2-normalised (only when an embedding model built the index). */
   vector?: Float32Array;
+  /** Out-of-scope requests this entry covers after all (scope.ts), e.g. "live-prices" for a market-prices entry. */
+  intents?: string[];
 }
 
 export interface EntryHit {
@@ -41,7 +43,24 @@ export interface EntryHit {
   doc: number;
   /** Indices of every language version of the entry that matched. */
   docs: number[];
+  /** For the first few hits (EVIDENCE_HITS): `coverage` and `matched` of this entry, as for the best one. */
+  coverage?: number;
+  matched?: number;
 }
+
+/** How one question unit matched an entry (LexicalIndex.unitMatches). */
+export interface UnitMatch {
+  token: string;
+  /** Idf of the word in the pack, or that of a rare word when the pack does not know it. */
+  weight: number;
+  known: boolean;
+  /** 0..1: full in a strong field, less in the body only, by similarity for a near spelling. */
+  match: number;
+  maxIdf: number;
+}
+
+/** Hits whose coverage is measured (the best and the runners-up that may be offered as choices). */
+export const EVIDENCE_HITS = 3;
 
 export interface SearchOutcome {
   hits: EntryHit[];
@@ -68,14 +87,22 @@ export class LexicalIndex {
   readonly docs: IndexDoc[];
   private readonly terms: PostingsTable;
   private readonly grams: PostingsTable;
-  /** Near spellings of the indexed words (not of group or pair tokens). */
+  /** Idf of each posting list (by list id), computed once. */
+  private readonly termIdf: Float64Array;
+  private readonly gramIdf: Float64Array;
+  /** The indexed words (not group or pair tokens), and their near spellings. */
+  private readonly words: string[];
   private readonly near: NearSpellings;
+  private readonly partialCache = new Map<string, [string, number][]>();
   private readonly avgBodyLength: number;
   private readonly strongGramNorm: Float64Array;
   private readonly bodyGramNorm: Float64Array;
   /** Per document: 1 / (1 - b + b · len / avglen) for strong fields and body (BM25F). */
   private readonly strongNorm: Float64Array;
   private readonly titleNorm: Float64Array;
+  private readonly questionsNorm: Float64Array;
+  /** Pack id → its documents [lo, hi): packs are indexed one after the other. */
+  private readonly packRanges = new Map<string, { lo: number; hi: number }>();
   /** Document → entry number; entry number → [pack, entry id] and its documents (language versions). */
   private readonly entryOf: Int32Array;
   private readonly entryKeys: [string, string][] = [];
@@ -85,6 +112,12 @@ export class LexicalIndex {
 
   constructor(docs: IndexDoc[]) {
     this.docs = docs;
+    docs.forEach((d, i) => {
+      const r = this.packRanges.get(d.pack);
+      if (!r) this.packRanges.set(d.pack, { lo: i, hi: i + 1 });
+      else if (r.hi === i) r.hi = i + 1;
+      else throw new Error(`documents of pack ${d.pack} must be contiguous`);
+    });
     const entryIndex = new Map<string, number>();
     this.entryOf = Int32Array.from(docs, (d, i) => {
       const key = `${d.pack}\0${d.entry}`;
@@ -103,34 +136,48 @@ export class LexicalIndex {
     const grams = new GramPostingsBuilder();
     const gramLengths = docs.map((d, i) => {
       for (const [t, tf] of d.analysed.terms)
-        terms.add(t, i, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0);
+        terms.add(
+          t,
+          i,
+          tf,
+          d.analysed.body.get(t) ?? 0,
+          d.analysed.title.get(t) ?? 0,
+          d.analysed.questions.get(t) ?? 0,
+        );
       blen += d.analysed.bodyLength;
       return grams.add(d.analysed, i);
     });
     this.terms = terms.freeze();
     this.grams = grams.freeze();
+    const idfs = (t: PostingsTable) =>
+      Float64Array.from({ length: t.ids.size }, (_, i) => this.idfOf(t.start[i + 1]! - t.start[i]!, docs.length));
+    this.termIdf = idfs(this.terms);
+    this.gramIdf = idfs(this.grams);
     const n = Math.max(1, docs.length);
     this.avgBodyLength = blen / n || 1;
     const avgSg = gramLengths.reduce((a, g) => a + g.strong, 0) / n || 1;
     const avgBg = gramLengths.reduce((a, g) => a + g.body, 0) / n || 1;
     this.strongGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.strong, avgSg));
     this.bodyGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.body, avgBg));
-    const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength;
+    const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength - d.analysed.questionsLength;
     const avgRest = docs.reduce((a, d) => a + restLen(d), 0) / n || 1;
     const avgTitle = docs.reduce((a, d) => a + d.analysed.titleLength, 0) / n || 1;
+    // Averaged over the documents that have example questions: an entry without any is not a short one.
+    const withQuestions = docs.filter((d) => d.analysed.questionsLength > 0);
+    const avgQuestions = withQuestions.reduce((a, d) => a + d.analysed.questionsLength, 0) / withQuestions.length || 1;
+    this.questionsNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.questionsLength, avgQuestions));
     this.strongNorm = Float64Array.from(docs, (d) => lengthNorm(restLen(d), avgRest));
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
-    this.near = new NearSpellings(
-      [...this.terms.keys()].filter((t) => !isGroupToken(t)),
-      (t) => this.idf(t),
-    );
+    this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
+    this.near = new NearSpellings(this.words, (t) => this.idf(t));
     this.maxIdf = this.idfOf(1);
   }
 
   /** Forget cached near-spelling lookups (benchmarks measure cold lookups). */
   clearCaches(): void {
     this.near.clear();
+    this.partialCache.clear();
   }
 
   /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
@@ -146,14 +193,48 @@ export class LexicalIndex {
     return this.terms.has(t);
   }
 
-  private idfOf(df: number): number {
-    const n = this.docs.length;
+  private idfOf(df: number, n = this.docs.length): number {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
   idf(term: string): number {
-    const df = this.terms.df(term);
-    return df === 0 ? 0 : this.idfOf(df);
+    const li = this.terms.ids.get(term);
+    return li === undefined ? 0 : this.termIdf[li]!;
+  }
+
+  /**
+   * Idf within one pack's documents, and the largest one there: confidence is measured as if the pack were
+   * indexed alone, as its calibration was (other packs loaded beside it do not move its thresholds).
+   */
+  private packIdf(pack: string | undefined): { idf: (term: string) => number; maxIdf: number } {
+    const r = pack === undefined ? undefined : this.packRanges.get(pack);
+    if (!r || (r.lo === 0 && r.hi === this.docs.length)) return { idf: (t) => this.idf(t), maxIdf: this.maxIdf };
+    const n = r.hi - r.lo;
+    return {
+      idf: (t) => {
+        const df = this.terms.dfIn(t, r.lo, r.hi);
+        return df === 0 ? 0 : this.idfOf(df, n);
+      },
+      maxIdf: this.idfOf(1, n),
+    };
+  }
+
+  private readonly boostCache = new Map<string, Float64Array>();
+
+  /** Per document: the ranking boost of documents in the preferred language (1 for the others). */
+  private boosts(preferLang: string | undefined): Float64Array {
+    const key = preferLang ?? '';
+    let b = this.boostCache.get(key);
+    if (!b) {
+      b = Float64Array.from(this.docs, (d) => (preferLang && d.lang === preferLang ? 1 + SAME_LANGUAGE_BOOST : 1));
+      this.boostCache.set(key, b);
+    }
+    return b;
+  }
+
+  /** Ids of the packs in the index, in index order. */
+  packs(): string[] {
+    return [...this.packRanges.keys()];
   }
 
   /** What each query unit may match: itself, its synonym groups, and near spellings when it is unknown. */
@@ -175,8 +256,7 @@ export class LexicalIndex {
   ): SearchOutcome {
     const n = this.docs.length;
     const ne = this.entryKeys.length;
-    const boost = (d: number) =>
-      opts.preferLang && this.docs[d]!.lang === opts.preferLang ? 1 + SAME_LANGUAGE_BOOST : 1;
+    const boost = this.boosts(opts.preferLang);
     const alternatives = this.alternatives(q);
     // A question unit scores a document by its best alternative (word, synonym or near spelling); an entry
     // scores as its best language version. Adding a unit's best over the versions instead (so a code-mixed
@@ -196,16 +276,18 @@ export class LexicalIndex {
         if (li === undefined) continue;
         const from = T.start[li]!;
         const to = T.start[li + 1]!;
-        const idf = this.idfOf(to - from) * a.weight;
+        const idf = this.termIdf[li]! * a.weight;
         for (let i = from; i < to; i++) {
           const d = T.docs[i]!;
           const bodyTf = T.body[i]!;
           const titleTf = T.title[i]!;
-          // BM25F over title, the other strong fields (tags, summary, topic) and body: each length-normalised
-          // on its own, then one saturation.
+          const questionsTf = T.questions[i]!;
+          // BM25F over title, example questions, the other strong fields (tags, summary, topic) and body: each
+          // length-normalised on its own, then one saturation.
           const tf =
             titleTf * this.titleNorm[d]! +
-            (T.tfs[i]! - bodyTf - titleTf) * this.strongNorm[d]! +
+            questionsTf * this.questionsNorm[d]! +
+            (T.tfs[i]! - bodyTf - titleTf - questionsTf) * this.strongNorm[d]! +
             bodyTf * this.bodyNorm[d]!;
           const s = idf * saturate(tf);
           if (best[d] === 0) touched.push(d);
@@ -224,7 +306,7 @@ export class LexicalIndex {
       if (li === undefined) continue;
       const from = G.start[li]!;
       const to = G.start[li + 1]!;
-      const idf = this.idfOf(to - from);
+      const idf = this.gramIdf[li]!;
       for (let i = from; i < to; i++) {
         const d = G.docs[i]!;
         const bodyTf = G.body[i]!;
@@ -235,8 +317,8 @@ export class LexicalIndex {
     const entryGrams = new Float64Array(ne);
     for (let d = 0; d < n; d++) {
       const e = this.entryOf[d]!;
-      entryTokens[e] = Math.max(entryTokens[e]!, docTokens[d]! * boost(d));
-      entryGrams[e] = Math.max(entryGrams[e]!, docGrams[d]! * boost(d));
+      entryTokens[e] = Math.max(entryTokens[e]!, docTokens[d]! * boost[d]!);
+      entryGrams[e] = Math.max(entryGrams[e]!, docGrams[d]! * boost[d]!);
     }
     const fusion = opts.fusion ?? (opts.queryVector ? DENSE_FUSION : LEXICAL_FUSION);
     const entryDense = new Float64Array(ne);
@@ -245,7 +327,7 @@ export class LexicalIndex {
         const v = this.docs[d]!.vector;
         if (!v) continue;
         const e = this.entryOf[d]!;
-        entryDense[e] = Math.max(entryDense[e]!, Math.max(0, dot(v, opts.queryVector)) * boost(d));
+        entryDense[e] = Math.max(entryDense[e]!, Math.max(0, dot(v, opts.queryVector)) * boost[d]!);
       }
     }
     const maxT = max(entryTokens);
@@ -263,18 +345,23 @@ export class LexicalIndex {
       let doc = docs[0]!;
       let docScore = -1;
       for (const d of docs) {
-        const v = ((maxT > 0 ? docTokens[d]! / maxT : 0) + (maxG > 0 ? docGrams[d]! / maxG : 0)) * boost(d);
+        const v = ((maxT > 0 ? docTokens[d]! / maxT : 0) + (maxG > 0 ? docGrams[d]! / maxG : 0)) * boost[d]!;
         if (v > docScore) {
           docScore = v;
           doc = d;
         }
       }
       const [pack, entry] = this.entryKeys[e]!;
-      hits.push({ pack, entry, score: fused, doc, docs: [...docs] });
+      hits.push({ pack, entry, score: fused, doc, docs });
     }
     hits.sort((a, b) => b.score - a.score);
     const top = hits[0];
-    const cov = top ? this.coverage(alternatives, q, top.docs, opts.preferLang) : { coverage: 0, matched: 0 };
+    for (const h of hits.slice(0, EVIDENCE_HITS)) {
+      const c = this.coverage(alternatives, q, h.docs, opts.preferLang, h.pack);
+      h.coverage = c.coverage;
+      h.matched = c.matched;
+    }
+    const cov = { coverage: top?.coverage ?? 0, matched: top?.matched ?? 0 };
     let tokenScore = 0;
     if (top) for (const d of top.docs) tokenScore = Math.max(tokenScore, docTokens[d]!);
     const limit = opts.limit ?? 10;
@@ -289,21 +376,42 @@ export class LexicalIndex {
    * body only, by similarity for a near spelling, and partly when a long stretch of it is inside an entry
    * word (Swahili verb forms: "amezaliwa" ~ "kuzaliwa"). Matches only in another language than a confidently
    * detected one count less ("capital" in a French entry is not the English "capital"). Unknown words weigh
-   * like rare ones: a question about something the packs never mention stays uncovered.
+   * like rare ones: a question about something the packs never mention stays uncovered. Idf is the pack's own
+   * (`pack`, see packIdf).
    */
   coverage(
     alternatives: Alternative[][],
     q: AnalysedQuery,
     docIdx: number[],
     preferLang?: string,
+    pack?: string,
   ): { coverage: number; matched: number } {
+    const units = this.unitMatches(alternatives, q, docIdx, preferLang, pack);
     let total = 0;
     let got = 0;
-    alternatives.forEach((alts, i) => {
+    for (const u of units) {
+      total += u.weight;
+      got += u.weight * u.match;
+    }
+    const { maxIdf } = this.packIdf(pack);
+    return { coverage: total === 0 ? 0 : got / total, matched: maxIdf > 0 ? got / maxIdf : 0 };
+  }
+
+  /** Per question unit: its weight (idf in the pack, or that of a rare word when unknown) and match (0..1). */
+  unitMatches(
+    alternatives: Alternative[][],
+    q: AnalysedQuery,
+    docIdx: number[],
+    preferLang?: string,
+    pack?: string,
+  ): UnitMatch[] {
+    const { idf, maxIdf } = this.packIdf(pack);
+    return alternatives.map((alts, i) => {
       const token = q.units[i]!.token;
       let weight = 0;
-      for (const a of alts) if (a.weight === 1) weight = Math.max(weight, this.idf(a.term));
-      if (weight === 0) weight = this.maxIdf * (token.length >= 3 ? 0.8 : 0.4);
+      for (const a of alts) if (a.weight === 1) weight = Math.max(weight, idf(a.term));
+      const known = weight > 0;
+      if (!known) weight = maxIdf * (token.length >= 3 ? 0.8 : 0.4);
       let match = 0;
       for (const d of docIdx) {
         const doc = this.docs[d]!;
@@ -317,26 +425,56 @@ export class LexicalIndex {
           match = Math.max(match, langFactor * this.partialMatch(token, doc.analysed));
         }
       }
-      total += weight;
-      got += weight * match;
+      return { token, weight, known, match, maxIdf };
     });
-    return { coverage: total === 0 ? 0 : got / total, matched: this.maxIdf > 0 ? got / this.maxIdf : 0 };
   }
 
   /** Credit for an unknown word sharing a long stretch (≥ 5 letters, most of the word) with an entry word. */
   private partialMatch(token: string, doc: AnalysedDoc): number {
     let best = 0;
-    // A common stretch of 5 letters contains one of these: a cheap native test before the quadratic one.
-    const pieces: string[] = [];
-    for (let i = 0; i + 5 <= token.length; i++) pieces.push(token.slice(i, i + 5));
-    for (const t of doc.terms.keys()) {
-      if (t.length < 5 || isGroupToken(t)) continue;
-      if (!pieces.some((p) => t.includes(p))) continue;
-      const l = longestCommonSubstring(token, t);
-      if (l >= 5 && l / token.length >= 0.6) {
-        best = Math.max(best, 0.8 * (l / token.length) * (doc.strong.has(t) ? 1 : BODY_MATCH));
-      }
+    for (const [t, share] of this.partialCandidates(token)) {
+      if (!doc.terms.has(t)) continue;
+      best = Math.max(best, 0.8 * share * (doc.strong.has(t) ? 1 : BODY_MATCH));
     }
     return best;
+  }
+
+  private fiveGramIndex: Map<string, number[]> | undefined;
+
+  /** 5-letter piece → ids (into `words`) of the words of five letters or more containing it (built on first use). */
+  private fiveGrams(): Map<string, number[]> {
+    if (!this.fiveGramIndex) {
+      const index = new Map<string, number[]>();
+      this.words.forEach((t, id) => {
+        for (let i = 0; i + 5 <= t.length; i++) {
+          const g = t.slice(i, i + 5);
+          const list = index.get(g);
+          if (!list) index.set(g, [id]);
+          else if (list[list.length - 1] !== id) list.push(id);
+        }
+      });
+      this.fiveGramIndex = index;
+    }
+    return this.fiveGramIndex;
+  }
+
+  /** Index words sharing a stretch of ≥ 5 letters (and ≥ 60 % of it) with `token`, with that share (cached). */
+  private partialCandidates(token: string): [string, number][] {
+    const cached = this.partialCache.get(token);
+    if (cached) return cached;
+    const out: [string, number][] = [];
+    // A common stretch of 5 letters contains one of the token's 5-letter pieces: candidates come from them.
+    const seen = new Set<number>();
+    for (let i = 0; i + 5 <= token.length; i++) {
+      for (const id of this.fiveGrams().get(token.slice(i, i + 5)) ?? []) seen.add(id);
+    }
+    for (const id of seen) {
+      const t = this.words[id]!;
+      const l = longestCommonSubstring(token, t);
+      if (l >= 5 && l / token.length >= 0.6) out.push([t, l / token.length]);
+    }
+    if (this.partialCache.size >= 20_000) this.partialCache.clear();
+    this.partialCache.set(token, out);
+    return out;
   }
 }

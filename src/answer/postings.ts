@@ -3,7 +3,7 @@ import { charNgrams } from './text.js';
 
 /**
  * Postings of every term: documents containing it, with its weighted frequency and the body part of it
- * (BM25F). All lists live in three flat typed arrays (list i spans start[i]..start[i+1]): tens of thousands
+ * (BM25F). All lists live in flat typed arrays (list i spans start[i]..start[i+1]): tens of thousands
  * of small arrays would cost more in object headers than in data, and lengthen every GC pause.
  */
 export class PostingsTable {
@@ -13,6 +13,7 @@ export class PostingsTable {
   tfs = new Float32Array(0);
   body = new Float32Array(0);
   title = new Float32Array(0);
+  questions = new Float32Array(0);
 
   has(key: string): boolean {
     return this.ids.has(key);
@@ -21,6 +22,26 @@ export class PostingsTable {
   df(key: string): number {
     const i = this.ids.get(key);
     return i === undefined ? 0 : this.start[i + 1]! - this.start[i]!;
+  }
+
+  /** Documents in [lo, hi) containing `key` (lists are in document order: two binary searches). */
+  dfIn(key: string, lo: number, hi: number): number {
+    const i = this.ids.get(key);
+    if (i === undefined) return 0;
+    return (
+      this.lowerBound(this.start[i]!, this.start[i + 1]!, hi) - this.lowerBound(this.start[i]!, this.start[i + 1]!, lo)
+    );
+  }
+
+  private lowerBound(from: number, to: number, doc: number): number {
+    let a = from;
+    let b = to;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (this.docs[m]! < doc) a = m + 1;
+      else b = m;
+    }
+    return a;
   }
 
   keys(): IterableIterator<string> {
@@ -32,13 +53,13 @@ export class PostingsTable {
 export class PostingsBuilder {
   private readonly lists = new Map<string, number[]>();
 
-  add(key: string, doc: number, tf: number, body: number, title = 0): void {
+  add(key: string, doc: number, tf: number, body: number, title = 0, questions = 0): void {
     let l = this.lists.get(key);
     if (!l) {
       l = [];
       this.lists.set(key, l);
     }
-    l.push(doc, tf, body, title);
+    l.push(doc, tf, body, title, questions);
   }
 
   freeze(): PostingsTable {
@@ -48,27 +69,31 @@ export class PostingsBuilder {
   }
 }
 
-/** Packs posting lists (doc, tf, body, title repeated) into the flat arrays of a PostingsTable. */
+const STRIDE = 5;
+
+/** Packs posting lists (doc, tf, body, title, questions repeated) into the flat arrays of a PostingsTable. */
 function freezePostings(lists: Iterable<[string, number[]]>, count: number): PostingsTable {
   const table = new PostingsTable();
   const all = [...lists];
   let total = 0;
-  for (const [, l] of all) total += l.length / 4;
+  for (const [, l] of all) total += l.length / STRIDE;
   table.start = new Int32Array(count + 1);
   table.docs = new Int32Array(total);
   table.tfs = new Float32Array(total);
   table.body = new Float32Array(total);
   table.title = new Float32Array(total);
+  table.questions = new Float32Array(total);
   let at = 0;
   let id = 0;
   for (const [key, l] of all) {
     table.ids.set(key, id);
     table.start[id] = at;
-    for (let i = 0; i < l.length; i += 4) {
+    for (let i = 0; i < l.length; i += STRIDE) {
       table.docs[at] = l[i]!;
       table.tfs[at] = l[i + 1]!;
       table.body[at] = l[i + 2]!;
       table.title[at] = l[i + 3]!;
+      table.questions[at] = l[i + 4]!;
       at++;
     }
     id++;
@@ -135,7 +160,7 @@ export class GramPostingsBuilder {
       body += b * grams.length;
     }
     for (const id of touched) {
-      this.lists[id]!.push(i, this.all[id]!, this.inBody[id]!, 0);
+      this.lists[id]!.push(i, this.all[id]!, this.inBody[id]!, 0, 0);
       this.all[id] = 0;
       this.inBody[id] = 0;
     }

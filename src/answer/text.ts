@@ -71,7 +71,7 @@ export const STOPWORDS: Record<string, Set<string>> = DATA.stopwords;
 export const GREETINGS: string[] = DATA.greetings;
 
 /** Cues of requests out of any pack's scope unless a pack covers them (data/<lang>/out-of-scope.json). */
-export const OUT_OF_SCOPE: Record<string, Record<string, string[]>> = DATA.outOfScope;
+export const OUT_OF_SCOPE: Record<string, Record<string, string[][]>> = DATA.outOfScope;
 const GREETING_SEQS = GREETINGS.map((g) => g.split(' ')).sort((a, b) => b.length - a.length);
 
 /** Drop greeting phrases from a normalised token sequence. */

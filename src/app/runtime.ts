@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { LOW_CONFIDENCE } from '../answer/index.js';
 import type { Answerer } from '../answer/types.js';
 import type { Config } from '../config/index.js';
 import { createTranslator } from '../i18n/index.js';
@@ -58,7 +57,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     catalogue: inner.catalogue,
     answer: async (req) => {
       const result = await inner.answer(req);
-      if (!result.found || result.confidence < LOW_CONFIDENCE) {
+      if (!result.found || result.lowConfidence) {
         metrics.knowledgeGaps.inc({ lang: result.userLang ?? result.lang, channel: req.channel });
       }
       return result;

@@ -125,7 +125,7 @@ describe('baraza packs', () => {
     expect(good.code).toBe(0);
     const lines = good.stdout.trim().split('\n');
     // One unreviewed-pack warning per pack (the samples are drafts), then the pack's OK line.
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^packs\/agri-advisory\/pack.yaml:1: warning: (\d+) of \1 entries have no expert review/);
     expect(lines[1]).toMatch(
       /^OK packs\/agri-advisory: agri-advisory@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
@@ -135,6 +135,9 @@ describe('baraza packs', () => {
     );
     expect(lines[3]).toMatch(
       /^OK packs\/financial-literacy: financial-literacy@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
+    );
+    expect(lines[5]).toMatch(
+      /^OK packs\/nutrition-water: nutrition-water@[\d.]+, \d+ entries \(\d+ files\) in en, sw, fr, 1 warning$/,
     );
   }, 60_000);
 

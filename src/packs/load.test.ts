@@ -72,6 +72,7 @@ describe('loadPack on good packs', () => {
     expect((await findPackDirs(path.join(ROOT, 'packs'))).map((d) => path.basename(d))).toEqual([
       'agri-advisory',
       'financial-literacy',
+      'nutrition-water',
     ]);
     expect(await findPackDirs(fixture('health-pack-folder'))).toEqual([fixture('health-pack-folder')]);
     expect(await findPackDirs(fixture('does-not-exist'))).toEqual([]);
