@@ -123,6 +123,9 @@ function levelAdmitting(values: number[], k: number): number {
   return desc[k]! + 1e-6;
 }
 
+/** The "don't know" level is at least the evidence this share of the pseudo-questions stays below. */
+const PSEUDO_FLOOR = 0.02;
+
 /** Share of the runner-up cases (right entry second or third) that the close-runner-up rule turns into choices. */
 const RUNNER_UP_CAUGHT = 0.8;
 
@@ -135,7 +138,16 @@ export function deriveThresholds(s: CalibrationSamples, targets: CalibrationTarg
   const short = open.filter((p) => p.features.short && p.features.candidates[0]!.namesSubject);
   const rest = open.filter((p) => !(p.features.short && p.features.candidates[0]!.namesSubject));
   const evidence = (p: CalibrationSample) => p.features.candidates[0]!.evidence;
-  const choices = levelAdmitting(rest.map(evidence), Math.floor(targets.choices * n) - short.length);
+  // A small pack shares few words with the probes, so the probes alone could put the level near zero: it never
+  // goes below what nearly all of the pack's own pseudo-questions reach.
+  const floor = quantile(
+    s.pseudo
+      .filter((p) => p.features.candidates.length > 0)
+      .map(evidence)
+      .sort((a, b) => a - b),
+    PSEUDO_FLOOR,
+  );
+  const choices = Math.max(floor, levelAdmitting(rest.map(evidence), Math.floor(targets.choices * n) - short.length));
   const answer = Math.max(choices, levelAdmitting(open.map(evidence), Math.floor(targets.answer * n)));
   // Right entry ranked second or third: how close it scored to the best one.
   const ratios = s.pseudo

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
  * - `stopwords.txt`: function words, one per line;
  * - `sms-spellings.json`: SMS spelling → words ("hw" → "how");
  * - `greetings.txt`: greeting phrases, one per line;
+ * - `prefixes.txt`: word prefixes (Swahili subject and tense markers) stripped before partial word matching;
  * - `out-of-scope.json`: cues of requests no knowledge pack answers unless it covers them (live prices,
  *   news, weather...), see scope.ts.
  * Off-topic probes for calibration are in data/offtopic/<lang>.txt. Lines starting with # are comments.
@@ -43,6 +44,8 @@ export interface LanguageData {
   smsSpellings: Record<string, Record<string, string>>;
   /** Greeting phrases of every language. */
   greetings: string[];
+  /** Word prefixes of every language, longest first (prefixes.txt). */
+  prefixes: string[];
   /** Per language: intent → cue phrases (see out-of-scope.json). */
   outOfScope: Record<string, Record<string, string[][]>>;
 }
@@ -54,6 +57,7 @@ export function loadLanguageData(dir = DATA_DIR): LanguageData {
     '*': readJson(path.join(dir, 'any', 'sms-spellings.json'), {}),
   };
   const greetings: string[] = [];
+  const prefixes: string[] = [];
   const outOfScope: Record<string, Record<string, string[][]>> = {};
   for (const lang of langs) {
     const stop = readLines(path.join(dir, lang, 'stopwords.txt'));
@@ -61,10 +65,12 @@ export function loadLanguageData(dir = DATA_DIR): LanguageData {
     const sms = readJson<Record<string, string> | undefined>(path.join(dir, lang, 'sms-spellings.json'), undefined);
     if (sms) smsSpellings[lang] = sms;
     greetings.push(...readLines(path.join(dir, lang, 'greetings.txt')));
+    prefixes.push(...readLines(path.join(dir, lang, 'prefixes.txt')));
     const oos = readJson<Record<string, string[][]> | undefined>(path.join(dir, lang, 'out-of-scope.json'), undefined);
     if (oos) outOfScope[lang] = Object.fromEntries(Object.entries(oos).filter(([k]) => !k.startsWith('$')));
   }
-  return { stopwords, smsSpellings, greetings, outOfScope };
+  prefixes.sort((a, b) => b.length - a.length);
+  return { stopwords, smsSpellings, greetings, prefixes, outOfScope };
 }
 
 /** Off-topic probes shipped for calibration: language → questions (data/offtopic/<lang>.txt). */

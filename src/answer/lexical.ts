@@ -17,6 +17,7 @@ import {
   SAME_LANGUAGE_BOOST,
   saturate,
 } from './scoring.js';
+import { prefixLength } from './text.js';
 
 export type { Alternative } from './near-spelling.js';
 export { editDistance } from './near-spelling.js';
@@ -458,7 +459,7 @@ export class LexicalIndex {
     return this.fiveGramIndex;
   }
 
-  /** Index words sharing a stretch of ≥ 5 letters (and ≥ 60 % of it) with `token`, with that share (cached). */
+  /** Index words sharing a stretch of ≥ 5 letters (and ≥ 60 % of it, prefix aside) with `token`, with that share (cached). */
   private partialCandidates(token: string): [string, number][] {
     const cached = this.partialCache.get(token);
     if (cached) return cached;
@@ -471,7 +472,9 @@ export class LexicalIndex {
     for (const id of seen) {
       const t = this.words[id]!;
       const l = longestCommonSubstring(token, t);
-      if (l >= 5 && l / token.length >= 0.6) out.push([t, l / token.length]);
+      // Measured against the word without a Swahili subject/tense prefix: "nime-tapeliwa" ~ "utapeli".
+      const share = Math.min(1, l / (token.length - prefixLength(token)));
+      if (l >= 5 && share >= 0.6) out.push([t, share]);
     }
     if (this.partialCache.size >= 20_000) this.partialCache.clear();
     this.partialCache.set(token, out);

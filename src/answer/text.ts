@@ -70,6 +70,15 @@ export const STOPWORDS: Record<string, Set<string>> = DATA.stopwords;
  */
 export const GREETINGS: string[] = DATA.greetings;
 
+/** Word prefixes (data/<lang>/prefixes.txt), longest first. */
+export const PREFIXES: string[] = DATA.prefixes;
+
+/** Length of the longest listed prefix of `token` that leaves at least `keep` letters. */
+export function prefixLength(token: string, keep = 4): number {
+  for (const p of PREFIXES) if (token.length - p.length >= keep && token.startsWith(p)) return p.length;
+  return 0;
+}
+
 /** Cues of requests out of any pack's scope unless a pack covers them (data/<lang>/out-of-scope.json). */
 export const OUT_OF_SCOPE: Record<string, Record<string, string[][]>> = DATA.outOfScope;
 const GREETING_SEQS = GREETINGS.map((g) => g.split(' ')).sort((a, b) => b.length - a.length);
