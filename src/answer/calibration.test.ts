@@ -28,16 +28,26 @@ const sample = (evidence: number, extra: Partial<Candidate> = {}, rightRank = -1
 
 describe('thresholds from score distributions', () => {
   it('puts "don\'t know" where at most the target share of probes gets through, and answers higher up', () => {
-    // 100 probes with evidence 0.00 .. 0.99; pseudo-questions well above.
+    // 100 probes with evidence 0.00 .. 0.99; pseudo-questions from 0 to 2, mostly above.
     const probes = Array.from({ length: 100 }, (_, i) => sample(i / 100));
-    const pseudo = Array.from({ length: 50 }, (_, i) => sample(1 + i / 50, {}, 0));
+    const pseudo = Array.from({ length: 50 }, (_, i) => sample(i / 25, {}, 0));
     const t = deriveThresholds({ probes, pseudo }, { choices: 0.1, answer: 0.05 });
     const through = (x: number) => probes.filter((p) => p.features.candidates[0]!.evidence >= x).length;
     expect(through(t.choices)).toBe(10);
     expect(through(t.answer)).toBe(5);
     const r = rates({ probes, pseudo }, t);
     expect(r.probeRates).toEqual({ n: 100, answered: 5, choices: 5, declined: 90 });
-    expect(r.pseudo.answeredRight).toBe(50);
+    expect(r.pseudo.answeredRight).toBe(pseudo.filter((p) => p.features.candidates[0]!.evidence >= t.answer).length);
+    expect(r.pseudo.declined).toBe(pseudo.filter((p) => p.features.candidates[0]!.evidence < t.choices).length);
+  });
+
+  it("never puts it below what nearly all of the pack's own pseudo-questions reach (small packs)", () => {
+    // Probes barely touch a small pack's words: they alone would accept almost anything.
+    const probes = Array.from({ length: 100 }, (_, i) => sample(i < 95 ? 0 : 0.01));
+    const pseudo = Array.from({ length: 100 }, (_, i) => sample(0.5 + i / 100, {}, 0));
+    const t = deriveThresholds({ probes, pseudo }, { choices: 0.1, answer: 0.05 });
+    expect(t.choices).toBeCloseTo(0.52, 5);
+    expect(rates({ probes, pseudo }, t).pseudo.declined).toBe(2);
   });
 
   it('counts short subject questions (always offered choices) against the budget', () => {
