@@ -109,11 +109,20 @@ export function figures(results: Outcome[]): QualityFigures {
   return f;
 }
 
-/** One number to choose global settings by on other packs' sets: right first, less a penalty per failure. */
+/**
+ * One number to choose global settings by, on other packs' sets: first how many of the issue's targets are met
+ * (right first >= 90 %, "I don't know" <= 5 %, right first or among choices >= 97 %, off-topic declined
+ * >= 80 %), then right first and among choices, less "I don't know" and wrong answers, plus off-topic declined.
+ */
 export function objective(f: QualityFigures): number {
   const a = Math.max(1, f.answerable);
   const o = Math.max(1, f.offTopic);
-  return f.rightFirstOrChoices / a + f.rightFirst / a - f.dontKnow / a + f.offTopicDeclined / o - f.wrongAnswer / a;
+  const met =
+    Number(f.rightFirst / a >= 0.9) +
+    Number(f.dontKnow / a <= 0.05) +
+    Number(f.rightFirstOrChoices / a >= 0.97) +
+    Number(f.offTopic === 0 || f.offTopicDeclined / o >= 0.8);
+  return 10 * met + (f.rightFirst + f.rightFirstOrChoices - f.dontKnow - 2 * f.wrongAnswer) / a + f.offTopicDeclined / o;
 }
 
 const pct = (x: number, n: number) => (n === 0 ? 'n/a' : `${Math.round((1000 * x) / n) / 10} %`);

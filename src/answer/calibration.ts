@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LoadedPack } from '../packs/types.js';
-import { type DecisionFeatures, type DecisionThresholds, decide } from './decide.js';
+import { type DecisionFeatures, type DecisionThresholds, decide, RUNNER_UP_FLOOR } from './decide.js';
 import { loadOffTopicProbes } from './lang-data.js';
 import type { IndexDoc } from './lexical.js';
 import { pseudoQuestions } from './pseudo-questions.js';
@@ -155,7 +155,7 @@ export function deriveThresholds(s: CalibrationSamples, targets: CalibrationTarg
     .map((p) => p.features.candidates[p.rightRank]?.score ?? 0)
     .sort((a, b) => a - b);
   const closeRunnerUp =
-    ratios.length >= 5 ? Math.min(0.95, Math.max(0.6, quantile(ratios, 1 - RUNNER_UP_CAUGHT))) : 0.9;
+    ratios.length >= 5 ? Math.min(0.95, Math.max(RUNNER_UP_FLOOR, quantile(ratios, 1 - RUNNER_UP_CAUGHT))) : 0.9;
   return { choices, answer, closeRunnerUp };
 }
 

@@ -45,6 +45,9 @@ export interface Decision {
 
 export const MAX_CHOICES = 3;
 
+/** A runner-up below this share of the best score is never close (calibration keeps closeRunnerUp above it). */
+export const RUNNER_UP_FLOOR = 0.6;
+
 export function decide(f: DecisionFeatures, t: DecisionThresholds): Decision {
   const c = f.candidates;
   const top = c[0];

@@ -44,7 +44,7 @@ export interface EntryHit {
   doc: number;
   /** Indices of every language version of the entry that matched. */
   docs: number[];
-  /** For the first few hits (EVIDENCE_HITS): `coverage` and `matched` of this entry, as for the best one. */
+  /** For the best hit (and runners-up the decision measures): `coverage` and `matched` of this entry. */
   coverage?: number;
   matched?: number;
 }
@@ -60,8 +60,8 @@ export interface UnitMatch {
   maxIdf: number;
 }
 
-/** Hits whose coverage is measured (the best and the runners-up that may be offered as choices). */
-export const EVIDENCE_HITS = 3;
+/** Hits whose coverage search measures (the decision measures close runners-up itself). */
+export const EVIDENCE_HITS = 1;
 
 export interface SearchOutcome {
   hits: EntryHit[];

@@ -1,4 +1,3 @@
-import { charNgrams } from './text.js';
 
 export interface Alternative {
   term: string;
@@ -50,13 +49,22 @@ export function editDistance(a: string, b: string, max: number): number {
 
 const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
 
+/** Character trigrams of a word with boundary marks (" ab", "abc", ..., "yz "): one edit changes at most three. */
+function trigrams(word: string): Set<string> {
+  const padded = ` ${word} `;
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
+  return out;
+}
+
 /**
  * Near spellings of a vocabulary: the words within a few edits of a token, or that it abbreviates. Candidates
- * come from shared character bigrams, then a bounded edit distance decides.
+ * come from shared character trigrams (far fewer words share a trigram than a bigram: this is most of the
+ * cost of a question with unknown words), then a bounded edit distance decides.
  */
 export class NearSpellings {
-  /** Character bigram → ids (into `vocabulary`) of the words containing it: candidates for near spellings. */
-  private readonly bigramVocab = new Map<string, Int32Array>();
+  /** Character trigram → ids (into `vocabulary`) of the words containing it: candidates for near spellings. */
+  private readonly gramVocab = new Map<string, Int32Array>();
   /** Scratch counters for `fuzzy` (one per vocabulary word), zeroed after each use. */
   private readonly sharedCount: Int32Array;
   private readonly fuzzyCache = new Map<string, Alternative[]>();
@@ -68,13 +76,13 @@ export class NearSpellings {
   ) {
     const lists = new Map<string, number[]>();
     vocabulary.forEach((t, id) => {
-      for (const bg of new Set(charNgrams(t, [2]))) {
+      for (const bg of trigrams(t)) {
         const list = lists.get(bg);
         if (list) list.push(id);
         else lists.set(bg, [id]);
       }
     });
-    for (const [bg, list] of lists) this.bigramVocab.set(bg, Int32Array.from(list));
+    for (const [bg, list] of lists) this.gramVocab.set(bg, Int32Array.from(list));
     this.sharedCount = new Int32Array(vocabulary.length);
   }
 
@@ -90,12 +98,12 @@ export class NearSpellings {
     const out: Alternative[] = [];
     if (token.length >= 4 && !/^\d+$/.test(token)) {
       const maxEdits = maxEditsFor(token.length);
-      const grams = new Set(charNgrams(token, [2]));
-      // Counting shared bigrams in a typed array: this loop visits thousands of words for a common bigram.
+      const grams = trigrams(token);
+      // Counting shared trigrams in a typed array: this loop visits hundreds of words for a common trigram.
       const shared = this.sharedCount;
       const touched: number[] = [];
       for (const g of grams) {
-        const list = this.bigramVocab.get(g);
+        const list = this.gramVocab.get(g);
         if (!list) continue;
         for (let k = 0; k < list.length; k++) {
           const id = list[k]!;
@@ -103,8 +111,8 @@ export class NearSpellings {
           shared[id]!++;
         }
       }
-      // Each edit destroys at most two bigrams; a word the token abbreviates shares all of them.
-      const need = Math.max(1, grams.size - 2 * maxEdits);
+      // An edit destroys at most three trigrams (q-gram lemma); a word the token abbreviates shares all but the last.
+      const need = Math.max(1, grams.size - 3 * maxEdits);
       for (const id of touched) {
         const n = shared[id]!;
         shared[id] = 0;
@@ -112,8 +120,7 @@ export class NearSpellings {
         const t = this.vocabulary[id]!;
         if (t === token) continue;
         let sim = 0;
-        if (n >= grams.size && t.length >= token.length + 2 && t.startsWith(token))
-          sim = 0.6 + 0.3 * (token.length / t.length);
+        if (t.length >= token.length + 2 && t.startsWith(token)) sim = 0.6 + 0.3 * (token.length / t.length);
         if (maxEdits > 0 && Math.abs(t.length - token.length) <= maxEdits) {
           const d = editDistance(token, t, maxEdits);
           if (d <= maxEdits) sim = Math.max(sim, 1 - d / Math.max(token.length, t.length));

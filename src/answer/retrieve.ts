@@ -1,5 +1,12 @@
 import { type AnalysedQuery, analyseQuery } from './analyse.js';
-import { type Candidate, type Decision, type DecisionFeatures, type DecisionThresholds, decide } from './decide.js';
+import {
+  type Candidate,
+  type Decision,
+  type DecisionFeatures,
+  type DecisionThresholds,
+  decide,
+  RUNNER_UP_FLOOR,
+} from './decide.js';
 import type { Embedder } from './dense.js';
 import type { LanguageGuess } from './langid.js';
 import type { Alternative, EntryHit, FusionWeights, LexicalIndex } from './lexical.js';
@@ -78,7 +85,10 @@ export function decisionFeatures(
     if (kept.length === 0) outOfScope = intents.map((it) => it.name);
   }
   const known = alternatives.length > 0 && alternatives.every((alts) => alts.some((a) => a.weight === 1));
-  const candidates: Candidate[] = kept.slice(0, CANDIDATES).map((h) => {
+  const best = kept[0]?.score ?? 1;
+  const candidates: Candidate[] = kept.slice(0, CANDIDATES).map((h, i) => {
+    // A runner-up far behind is never offered: its evidence is not measured (search time).
+    if (i > 0 && h.score < RUNNER_UP_FLOOR * best) return { score: h.score, evidence: 0, namesSubject: false };
     if (h.coverage === undefined || h.matched === undefined) {
       const c = index.coverage(alternatives, query, h.docs, preferLang, h.pack);
       h.coverage = c.coverage;
