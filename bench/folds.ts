@@ -24,7 +24,7 @@ import {
 import type { DecisionThresholds } from '../src/answer/decide.js';
 import { buildPackDocs, buildSnapshot } from '../src/answer/engine.js';
 import { retrieve } from '../src/answer/retrieve.js';
-import type { Snapshot } from '../src/answer/snapshot.js';
+import { clearSnapshotCaches, type Snapshot } from '../src/answer/snapshot.js';
 import { findPackDirs, loadPack } from '../src/packs/load.js';
 import type { LoadedPack } from '../src/packs/types.js';
 import {
@@ -175,7 +175,7 @@ export async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult> {
   const [b, m] = await latencies(
     fold.questions,
     [(q) => retrieve(fold.snap, q, { limit: 10, thresholds: () => thresholds }), mini],
-    () => fold.snap.index.clearCaches(),
+    () => clearSnapshotCaches(fold.snap),
   );
   return {
     pack: fold.pack.manifest.id,

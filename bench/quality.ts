@@ -122,7 +122,9 @@ export function objective(f: QualityFigures): number {
     Number(f.dontKnow / a <= 0.05) +
     Number(f.rightFirstOrChoices / a >= 0.97) +
     Number(f.offTopic === 0 || f.offTopicDeclined / o >= 0.8);
-  return 10 * met + (f.rightFirst + f.rightFirstOrChoices - f.dontKnow - 2 * f.wrongAnswer) / a + f.offTopicDeclined / o;
+  return (
+    10 * met + (f.rightFirst + f.rightFirstOrChoices - f.dontKnow - 2 * f.wrongAnswer) / a + f.offTopicDeclined / o
+  );
 }
 
 const pct = (x: number, n: number) => (n === 0 ? 'n/a' : `${Math.round((1000 * x) / n) / 10} %`);

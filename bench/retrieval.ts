@@ -27,6 +27,7 @@ import MiniSearch from 'minisearch';
 import type { PackCalibration } from '../src/answer/calibration.js';
 import { buildSnapshot, trainLanguageModel } from '../src/answer/engine.js';
 import { retrieve } from '../src/answer/index.js';
+import { clearSnapshotCaches } from '../src/answer/snapshot.js';
 import { STOPWORDS } from '../src/answer/text.js';
 import { ISO1_TO_FRANC } from '../src/packs/languages.js';
 import { loadPack } from '../src/packs/load.js';
@@ -155,7 +156,7 @@ export async function barazaSystem(packs: LoadedPack[]): Promise<System> {
     buildMs: built.ms,
     heapBytes: built.heap,
     search: async (q) => (await retrieve(snap, q, { limit: 10 })).hits.map((h) => h.entry),
-    reset: () => snap.index.clearCaches(),
+    reset: () => clearSnapshotCaches(snap),
     answers: async (q) => (await retrieve(snap, q)).found,
     calibrations: snap.calibrations,
   };

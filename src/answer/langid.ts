@@ -40,6 +40,7 @@ interface LangStats {
 }
 
 const GRAM_SIZES = [1, 2, 3, 4] as const;
+const WORD_CACHE_MAX = 50_000;
 
 function featureGrams(token: string): string[] {
   return charNgrams(token, GRAM_SIZES);
@@ -65,6 +66,7 @@ export class LanguageModel {
     }
     for (const st of this.stats.values()) st.gramLog = undefined;
     this.joint = undefined;
+    this.wordCache.clear();
     // Only words are counted here; their n-grams are counted once per distinct word in prepare().
     for (const w of words(normalise(text))) {
       s.wordCounts.set(w, (s.wordCounts.get(w) ?? 0) + weight);
@@ -136,6 +138,14 @@ export class LanguageModel {
    * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
    * not one per feature and language), with the unseen value where a language never saw it.
    */
+  /** Word → its log-likelihood in each language (words recur across questions: "how", "maize", "nini"). */
+  private readonly wordCache = new Map<string, Float64Array>();
+
+  /** Forget cached word scores (benchmarks measure cold questions). */
+  clearCaches(): void {
+    this.wordCache.clear();
+  }
+
   private joint: { langs: string[]; grams: Map<string, Float64Array>; words: Map<string, Float64Array> } | undefined;
 
   private jointTables(): NonNullable<LanguageModel['joint']> {
@@ -179,17 +189,23 @@ export class LanguageModel {
     const { langs, grams, words: wordTable } = this.jointTables();
     const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
     const lp = new Float64Array(langs.length);
-    const g = new Float64Array(langs.length);
     for (const w of tokens) {
-      // Words seen in the language are strong evidence; unseen ones are judged by their letters.
-      const wr = wordTable.get(w);
-      g.fill(0);
-      for (const gram of featureGrams(w)) {
-        const row = grams.get(gram);
-        if (row) for (let k = 0; k < g.length; k++) g[k]! += row[k]!;
-        else for (let k = 0; k < g.length; k++) g[k]! += all[k]!.gramUnseen;
+      let wl = this.wordCache.get(w);
+      if (!wl) {
+        // Words seen in the language are strong evidence; unseen ones are judged by their letters.
+        const wr = wordTable.get(w);
+        const g = new Float64Array(langs.length);
+        for (const gram of featureGrams(w)) {
+          const row = grams.get(gram);
+          if (row) for (let k = 0; k < g.length; k++) g[k]! += row[k]!;
+          else for (let k = 0; k < g.length; k++) g[k]! += all[k]!.gramUnseen;
+        }
+        wl = new Float64Array(langs.length);
+        for (let k = 0; k < wl.length; k++) wl[k] = 1.5 * (wr ? wr[k]! : all[k]!.wordUnseen) + g[k]! / 3;
+        if (this.wordCache.size >= WORD_CACHE_MAX) this.wordCache.clear();
+        this.wordCache.set(w, wl);
       }
-      for (let k = 0; k < lp.length; k++) lp[k]! += 1.5 * (wr ? wr[k]! : all[k]!.wordUnseen) + g[k]! / 3;
+      for (let k = 0; k < lp.length; k++) lp[k]! += wl[k]!;
     }
     const out = new Map<string, number>();
     langs.forEach((lang, k) => {

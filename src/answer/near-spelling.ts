@@ -1,4 +1,3 @@
-
 export interface Alternative {
   term: string;
   /** 1 for the word itself and its synonyms, the string similarity for a fuzzy match. */
@@ -63,9 +62,15 @@ function trigrams(word: string): Set<string> {
  * cost of a question with unknown words), then a bounded edit distance decides.
  */
 export class NearSpellings {
-  /** Character trigram → ids (into `vocabulary`) of the words containing it: candidates for near spellings. */
+  /**
+   * Character trigram → ids (into `vocabulary`) of the words containing it, ordered by word length, so a lookup
+   * visits only the words of about the token's length: candidates for near spellings.
+   */
   private readonly gramVocab = new Map<string, Int32Array>();
-  /** Scratch counters for `fuzzy` (one per vocabulary word), zeroed after each use. */
+  private readonly lengths: Int32Array;
+  /** Word ids in alphabetical order: the words a token abbreviates are one range of it. */
+  private readonly alphabetical: Int32Array;
+  /** Scratch counters for `find` (one per vocabulary word), zeroed after each use. */
   private readonly sharedCount: Int32Array;
   private readonly fuzzyCache = new Map<string, Alternative[]>();
 
@@ -74,21 +79,38 @@ export class NearSpellings {
     /** Ties between equally near words go to the rarer one. */
     private readonly idf: (term: string) => number,
   ) {
+    this.lengths = Int32Array.from(vocabulary, (t) => t.length);
+    const byLength = vocabulary.map((_, id) => id).sort((a, b) => this.lengths[a]! - this.lengths[b]!);
     const lists = new Map<string, number[]>();
-    vocabulary.forEach((t, id) => {
-      for (const bg of trigrams(t)) {
-        const list = lists.get(bg);
+    for (const id of byLength) {
+      for (const g of trigrams(vocabulary[id]!)) {
+        const list = lists.get(g);
         if (list) list.push(id);
-        else lists.set(bg, [id]);
+        else lists.set(g, [id]);
       }
-    });
-    for (const [bg, list] of lists) this.gramVocab.set(bg, Int32Array.from(list));
+    }
+    for (const [g, list] of lists) this.gramVocab.set(g, Int32Array.from(list));
+    this.alphabetical = Int32Array.from(
+      vocabulary.map((_, id) => id).sort((a, b) => (vocabulary[a]! < vocabulary[b]! ? -1 : 1)),
+    );
     this.sharedCount = new Int32Array(vocabulary.length);
   }
 
   /** Forget cached lookups (benchmarks measure cold lookups). */
   clear(): void {
     this.fuzzyCache.clear();
+  }
+
+  /** First index in `list` (ordered by word length) of a word at least `len` long. */
+  private fromLength(list: Int32Array, len: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lengths[list[mid]!]! < len) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
@@ -98,35 +120,53 @@ export class NearSpellings {
     const out: Alternative[] = [];
     if (token.length >= 4 && !/^\d+$/.test(token)) {
       const maxEdits = maxEditsFor(token.length);
-      const grams = trigrams(token);
-      // Counting shared trigrams in a typed array: this loop visits hundreds of words for a common trigram.
-      const shared = this.sharedCount;
-      const touched: number[] = [];
-      for (const g of grams) {
-        const list = this.gramVocab.get(g);
-        if (!list) continue;
-        for (let k = 0; k < list.length; k++) {
-          const id = list[k]!;
-          if (shared[id] === 0) touched.push(id);
-          shared[id]!++;
-        }
+      const sims = new Map<number, number>();
+      // Words the token abbreviates ("fertiliz" for "fertilizer"): a range of the alphabetical order.
+      let lo = 0;
+      let hi = this.alphabetical.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.vocabulary[this.alphabetical[mid]!]! < token) lo = mid + 1;
+        else hi = mid;
       }
-      // An edit destroys at most three trigrams (q-gram lemma); a word the token abbreviates shares all but the last.
-      const need = Math.max(1, grams.size - 3 * maxEdits);
-      for (const id of touched) {
-        const n = shared[id]!;
-        shared[id] = 0;
-        if (n < need) continue;
+      for (let k = lo; k < this.alphabetical.length; k++) {
+        const id = this.alphabetical[k]!;
         const t = this.vocabulary[id]!;
-        if (t === token) continue;
-        let sim = 0;
-        if (t.length >= token.length + 2 && t.startsWith(token)) sim = 0.6 + 0.3 * (token.length / t.length);
-        if (maxEdits > 0 && Math.abs(t.length - token.length) <= maxEdits) {
-          const d = editDistance(token, t, maxEdits);
-          if (d <= maxEdits) sim = Math.max(sim, 1 - d / Math.max(token.length, t.length));
-        }
-        if (sim >= 0.6) out.push({ term: t, weight: sim });
+        if (!t.startsWith(token)) break;
+        if (t.length >= token.length + 2) sims.set(id, 0.6 + 0.3 * (token.length / t.length));
       }
+      if (maxEdits > 0) {
+        const grams = trigrams(token);
+        // Counting shared trigrams in a typed array, over the words of about the token's length only.
+        const shared = this.sharedCount;
+        const touched: number[] = [];
+        const minLen = token.length - maxEdits;
+        const maxLen = token.length + maxEdits;
+        for (const g of grams) {
+          const list = this.gramVocab.get(g);
+          if (!list) continue;
+          for (let k = this.fromLength(list, minLen); k < list.length; k++) {
+            const id = list[k]!;
+            if (this.lengths[id]! > maxLen) break;
+            if (shared[id] === 0) touched.push(id);
+            shared[id]!++;
+          }
+        }
+        // An edit destroys at most three trigrams (q-gram lemma). A word of six letters or more that shares a
+        // single trigram with the token is two edits away at best, and then hardly ever the word meant ("mavuno"
+        // harvest / "mafunzo" training): at least two shared trigrams, which spares most edit distances.
+        const need = Math.max(token.length >= 6 ? 2 : 1, grams.size - 3 * maxEdits);
+        for (const id of touched) {
+          const n = shared[id]!;
+          shared[id] = 0;
+          if (n < need) continue;
+          const t = this.vocabulary[id]!;
+          if (t === token) continue;
+          const d = editDistance(token, t, maxEdits);
+          if (d <= maxEdits) sims.set(id, Math.max(sims.get(id) ?? 0, 1 - d / Math.max(token.length, t.length)));
+        }
+      }
+      for (const [id, sim] of sims) if (sim >= 0.6) out.push({ term: this.vocabulary[id]!, weight: sim });
       out.sort((a, b) => b.weight - a.weight || this.idf(b.term) - this.idf(a.term));
       out.splice(4);
     }

@@ -96,3 +96,9 @@ export function assembleSnapshot(
     builtAt: Date.now(),
   };
 }
+
+/** Forget every per-word cache of a snapshot (near spellings, partial matches, language scores): benchmarks. */
+export function clearSnapshotCaches(snap: Snapshot): void {
+  snap.index.clearCaches();
+  snap.langModel.clearCaches();
+}
