@@ -1,5 +1,9 @@
 /**
- * Retrieval benchmark: Baraza's lexical hybrid against MiniSearch on the shipped packs, in one run.
+ * Retrieval benchmark. First the leave-one-pack-out folds (bench/folds.ts): each pack with a question set in
+ * bench/data/<pack-id>.jsonl, indexed alone, Baraza's answers against MiniSearch with default settings: the
+ * product's figures. Then the older whole benchmark below, when bench/data/queries.jsonl is there.
+ *
+ * Whole benchmark: Baraza's lexical hybrid against MiniSearch on the two original sample packs, in one run.
  *
  * Queries: bench/data/queries.jsonl, written as users would type them (misspellings, no diacritics, SMS
  * spellings, Swahili–English mixing), each labelled with the entry id(s) that answer it; an empty label
@@ -13,19 +17,22 @@
  * summary, topic and body with boosts 3/3/2/1/1, fuzzy 0.2, prefix search, lowercase with diacritics
  * stripped, and the same stopword lists as Baraza; hits are grouped by entry (best language version).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { franc } from 'franc-all';
 import MiniSearch from 'minisearch';
+import type { PackCalibration } from '../src/knowledge/answer/calibration.js';
 import { buildSnapshot, trainLanguageModel } from '../src/knowledge/answer/engine.js';
-import { EVIDENCE_THRESHOLD, retrieve } from '../src/knowledge/answer/index.js';
+import { retrieve } from '../src/knowledge/answer/index.js';
+import { clearSnapshotCaches } from '../src/knowledge/answer/snapshot.js';
 import { STOPWORDS } from '../src/knowledge/answer/text.js';
 import { ISO1_TO_FRANC } from '../src/knowledge/packs/languages.js';
 import { loadPack } from '../src/knowledge/packs/load.js';
 import type { LoadedPack } from '../src/knowledge/packs/types.js';
+import { type FoldResult, loadFolds, runFolds } from './folds.js';
 import type { BenchResult } from './types.js';
 
 export interface LabelledQuery {
@@ -138,6 +145,8 @@ interface System {
   reset(): void;
   /** Baraza only: would it answer (or say it does not know)? */
   answers?(q: string): Promise<boolean>;
+  /** Baraza only: the packs' calibrations. */
+  calibrations?: Record<string, PackCalibration>;
 }
 
 export async function barazaSystem(packs: LoadedPack[]): Promise<System> {
@@ -147,8 +156,9 @@ export async function barazaSystem(packs: LoadedPack[]): Promise<System> {
     buildMs: built.ms,
     heapBytes: built.heap,
     search: async (q) => (await retrieve(snap, q, { limit: 10 })).hits.map((h) => h.entry),
-    reset: () => snap.index.clearCaches(),
+    reset: () => clearSnapshotCaches(snap),
     answers: async (q) => (await retrieve(snap, q)).found,
+    calibrations: snap.calibrations,
   };
 }
 
@@ -281,7 +291,7 @@ const pct = (x: number) => Math.round(x * 1000) / 10;
 const ms2 = (x: number) => Math.round(x * 1000) / 1000;
 const ratio = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 100) / 100);
 
-export async function run(): Promise<BenchResult> {
+export async function wholeBenchmark(): Promise<BenchResult> {
   const queries = readQueries();
   const packs = await loadShippedPacks();
   // Build each twice and keep the second: the first pays module loading and JIT for everyone.
@@ -363,7 +373,7 @@ export async function run(): Promise<BenchResult> {
         francMsPerQuestion: lid.francMs,
       },
       abstention: {
-        evidenceThreshold: EVIDENCE_THRESHOLD,
+        calibrations: Object.values(baraza0.calibrations ?? {}),
         offTopicAnswered: answeredOffTopic,
         answerableHeldBack: heldBack,
         wrongAnswered,
@@ -384,5 +394,104 @@ export async function run(): Promise<BenchResult> {
         detail: `p50 ${ms2(sb.p50Ms)} vs ${ms2(sm.p50Ms)} ms, p99 ${ms2(sb.p99Ms)} vs ${ms2(sm.p99Ms)} ms`,
       },
     ],
+  };
+}
+
+const points = (x: number, n: number) => (n === 0 ? 0 : Math.round((1000 * x) / n) / 10);
+
+function foldRows(f: FoldResult): Record<string, string | number>[] {
+  const b = f.baraza;
+  const m = f.minisearch;
+  const row = (metric: string, bv: number, mv: number) => ({
+    metric: `${f.pack}: ${metric}`,
+    baraza: bv,
+    minisearch: mv,
+    'baraza/minisearch': ratio(bv, mv),
+  });
+  return [
+    row(
+      `right entry first (%, of ${b.answerable})`,
+      points(b.rightFirst, b.answerable),
+      points(m.rightFirst, m.answerable),
+    ),
+    row(
+      'right first or among choices (%)',
+      points(b.rightFirstOrChoices, b.answerable),
+      points(m.rightFirstOrChoices, m.answerable),
+    ),
+    row(`"I don't know" to answerable (%)`, points(b.dontKnow, b.answerable), points(m.dontKnow, m.answerable)),
+    row('wrong entry answered (of answerable)', b.wrongAnswer, m.answerable - m.rightFirst - m.dontKnow),
+    row(
+      `off-topic declined (%, of ${b.offTopic})`,
+      points(b.offTopicDeclined, b.offTopic),
+      points(m.offTopicDeclined, m.offTopic),
+    ),
+    row(`paraphrases right first (of ${b.paraphrases})`, b.paraphraseRightFirst, m.paraphraseRightFirst),
+    row('p50 search latency (ms)', ms2(f.latency.baraza.p50), ms2(f.latency.minisearch.p50)),
+    row('p99 search latency (ms)', ms2(f.latency.baraza.p99), ms2(f.latency.minisearch.p99)),
+  ];
+}
+
+function foldVerdicts(f: FoldResult): { target: string; met: boolean; detail: string }[] {
+  const b = f.baraza;
+  const m = f.minisearch;
+  const right = points(b.rightFirst, b.answerable);
+  const peer = points(m.rightFirst, m.answerable);
+  return [
+    {
+      target: `${f.pack} (held out): right entry first >= 90 % and >= 5 points above MiniSearch`,
+      met: right >= 90 && right >= peer + 5,
+      detail: `${right} % vs ${peer} %`,
+    },
+    {
+      target: `${f.pack} (held out): "I don't know" to <= 5 % of answerable questions`,
+      met: points(b.dontKnow, b.answerable) <= 5,
+      detail: `${points(b.dontKnow, b.answerable)} % (${b.dontKnow}/${b.answerable})`,
+    },
+    {
+      target: `${f.pack} (held out): right entry first or among the choices >= 97 %`,
+      met: points(b.rightFirstOrChoices, b.answerable) >= 97,
+      detail: `${points(b.rightFirstOrChoices, b.answerable)} %`,
+    },
+    {
+      target: `${f.pack} (held out): off-topic declined >= 80 %`,
+      met: points(b.offTopicDeclined, b.offTopic) >= 80,
+      detail: `${points(b.offTopicDeclined, b.offTopic)} % (${b.offTopicDeclined}/${b.offTopic})`,
+    },
+    {
+      target: `${f.pack} (held out): p99 search latency <= MiniSearch's`,
+      met: f.latency.baraza.p99 <= f.latency.minisearch.p99,
+      detail: `${ms2(f.latency.baraza.p99)} vs ${ms2(f.latency.minisearch.p99)} ms`,
+    },
+  ];
+}
+
+export async function run(): Promise<BenchResult> {
+  const folds = await runFolds(await loadFolds());
+  const table: Record<string, string | number>[] = folds.flatMap(foldRows);
+  const verdicts = folds.flatMap(foldVerdicts);
+  let whole: BenchResult | undefined;
+  if (existsSync(QUERIES_FILE)) {
+    whole = await wholeBenchmark();
+    table.push(...whole.table.map((r) => ({ ...r, metric: `whole (queries.jsonl): ${r.metric}` })));
+    verdicts.push(...(whole.verdicts ?? []).map((v) => ({ ...v, target: `whole benchmark: ${v.target}` })));
+  }
+  if (folds.length === 0)
+    verdicts.push({
+      target: 'leave-one-pack-out folds',
+      met: false,
+      detail: 'no bench/data/<pack-id>.jsonl question set for any pack in packs/',
+    });
+  return {
+    name: 'retrieval',
+    table,
+    json: {
+      folds: folds.map((f) => ({
+        ...f,
+        note: 'pack indexed alone; false-accept targets chosen on the other folds only',
+      })),
+      whole: whole?.json,
+    },
+    verdicts,
   };
 }

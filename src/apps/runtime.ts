@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Answerer } from '../core/answers.js';
-import { LOW_CONFIDENCE } from '../knowledge/answer/index.js';
 import type { Config } from '../platform/config/index.js';
 import type { AppContext } from '../platform/context.js';
 import { createTranslator } from '../platform/i18n/index.js';
@@ -53,7 +52,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     catalogue: inner.catalogue,
     answer: async (req) => {
       const result = await inner.answer(req);
-      if (!result.found || result.confidence < LOW_CONFIDENCE) {
+      if (!result.found || result.lowConfidence) {
         metrics.knowledgeGaps.inc({ lang: result.userLang ?? result.lang, channel: req.channel });
       }
       return result;

@@ -18,15 +18,41 @@ export interface AnswerRequest {
   subscriber?: string;
 }
 
+/** An entry offered to the user to pick from (see AnswerResult.choices). */
+export interface Choice {
+  pack: string;
+  entry: string;
+  /** The entry's title in the user's language (else the pack's default language). */
+  title: string;
+}
+
+/**
+ * One reply, of three kinds:
+ * - an answer: `found` is true, `citations` lists the entry answered from (best first), `choices` is absent;
+ * - a clarifying question: no entry is clearly best but a few are plausible (or the question names a subject
+ *   in a word or two, "maize"): `citations` is empty and `choices` lists one to three entries, best first;
+ *   `answer` is the question put to the user ("Did you mean: 1 ... 2 ... 3 ...? Reply with the number"), fitted
+ *   to the channel. The dialogue layer may instead show `choices` as a USSD menu ("0 None of these"), an SMS
+ *   offer ("Reply 1, 2 or 3"), or a WhatsApp list, then answer the pick with `Catalogue.entry`;
+ * - "I don't know": neither citations nor choices; `answer` says so in the user's language.
+ */
 export interface AnswerResult {
   /** The reply text, already fitted to the channel budget (SMS segments, WhatsApp 4096, USSD pages). */
   answer: string;
   lang: string;
-  /** Best first; empty when nothing relevant was found. */
+  /** Best first; empty when nothing relevant was found, and when choices are offered instead. */
   citations: Citation[];
-  /** Calibrated 0..1; below the threshold `found` is false and the answer says so honestly. */
+  /** Present (one to three, best first) when the user is asked to pick; then `citations` is empty. */
+  choices?: Choice[];
+  /** 0..1, calibrated per pack: 0.5 at the pack's "I don't know" threshold. */
   confidence: number;
+  /** True when the reply answers from an entry (`citations` non-empty). */
   found: boolean;
+  /**
+   * The packs did not answer outright ("I don't know", or choices): such questions are recorded as knowledge
+   * gaps by the answerer (with the entries offered, if any) and counted in the gaps metric. Absent means false.
+   */
+  lowConfidence?: boolean;
   segments?: number;
   encoding?: 'GSM-7' | 'UCS-2';
   /** The user's language as understood (detected from the text, else the saved/requested one); `lang` may

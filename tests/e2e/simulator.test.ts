@@ -165,7 +165,7 @@ describe('phone simulator in a browser', () => {
   });
 
   it('asks a question over USSD and reads the answer from the packs', async () => {
-    const question = 'how do I dry maize before storage';
+    const question = 'how should I dry my maize after harvest';
     const expected = await gw.rt.answerer.answer({ question, channel: 'ussd', lang: 'en' });
     expect(expected.found).toBe(true);
 

@@ -70,6 +70,31 @@ describe('baraza ask', () => {
     expect(json.answer).toMatch(/ORS/);
   }, 60_000);
 
+  it('reports the choices offered, and no citations, when it asks the user to pick', async () => {
+    const r = await baraza(['ask', '--pack', path.join(ROOT, 'packs/agri-advisory'), '--json', 'mahindi']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json).sort()).toEqual([
+      'answer',
+      'choices',
+      'citations',
+      'confidence',
+      'encoding',
+      'lang',
+      'segments',
+    ]);
+    expect(json.citations).toEqual([]);
+    expect(json.choices.length).toBeGreaterThanOrEqual(1);
+    expect(json.choices.length).toBeLessThanOrEqual(3);
+    for (const c of json.choices) {
+      expect(Object.keys(c).sort()).toEqual(['entry', 'pack', 'title']);
+      expect(c.pack).toBe('agri-advisory');
+      expect(json.answer).toContain(c.title);
+    }
+    expect(json.lang).toBe('sw');
+    expect(json.answer).toMatch(/^Ulimaanisha: 1\) /);
+  }, 60_000);
+
   it('reads one question per line from stdin with "-" and prints one JSON object per line', async () => {
     const r = await baraza(['ask', '--pack', HEALTH, '--channel', 'ussd', '-'], {
       input: 'mtoto anaharisha nimpe nini\n\nxqzv blorp\nhow to hang a mosquito net\n',
@@ -151,6 +176,10 @@ describe('baraza packs', () => {
     const r = await baraza(['packs', 'build', HEALTH, '--index-dir', indexDir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/built community-health@0\.3\.0: 6 documents, lexical/);
+    // The pack's calibration, measured from itself: thresholds, then what they do to its pseudo-questions and the probes.
+    expect(r.stdout).toMatch(
+      /calibration community-health: don't know < [\d.]+ <= choices < [\d.]+ <= answer .*pseudo-questions \d+: right answer [\d.]+%.*off-topic probes \d+: declined [\d.]+%/,
+    );
     const files = await readdir(path.join(indexDir, 'community-health'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^[0-9a-f]{64}\.json$/);

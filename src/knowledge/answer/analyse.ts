@@ -207,6 +207,8 @@ export interface WeightedField {
   strong: boolean;
   /** The title: a field of its own in BM25F (short, and phrased like the questions people ask). */
   title?: boolean;
+  /** An example question of the entry (`questions`): a strong field of its own in BM25F. */
+  question?: boolean;
 }
 
 export interface AnalysedDoc {
@@ -218,9 +220,12 @@ export interface AnalysedDoc {
   body: Map<string, number>;
   /** term → weighted frequency in the title alone (part of the strong fields) */
   title: Map<string, number>;
-  /** weighted length of the strong fields (title included), of the title, and of the body */
+  /** term → weighted frequency in the example questions alone (part of the strong fields) */
+  questions: Map<string, number>;
+  /** weighted length of the strong fields (title and questions included), of the title, the questions, and the body */
   strongLength: number;
   titleLength: number;
+  questionsLength: number;
   bodyLength: number;
   length: number;
 }
@@ -231,9 +236,11 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
   const strong = new Set<string>();
   const body = new Map<string, number>();
   const title = new Map<string, number>();
+  const questions = new Map<string, number>();
   let length = 0;
   let strongLength = 0;
   let titleLength = 0;
+  let questionsLength = 0;
   let bodyLength = 0;
   const langs = [lang];
   const count = (x: string, f: WeightedField) => {
@@ -241,6 +248,7 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
     if (f.strong) strong.add(x);
     else body.set(x, (body.get(x) ?? 0) + f.weight);
     if (f.title) title.set(x, (title.get(x) ?? 0) + f.weight);
+    if (f.question) questions.set(x, (questions.get(x) ?? 0) + f.weight);
   };
   for (const f of fields) {
     const toks = words(normalise(f.text));
@@ -261,6 +269,10 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
         title.set(t, (title.get(t) ?? 0) + f.weight);
         titleLength += f.weight;
       }
+      if (f.question) {
+        questions.set(t, (questions.get(t) ?? 0) + f.weight);
+        questionsLength += f.weight;
+      }
       if (f.strong) {
         strong.add(t);
         strongLength += f.weight;
@@ -271,5 +283,5 @@ export function analyseDoc(fields: WeightedField[], lang: string, synonyms: Syno
       length += f.weight;
     }
   }
-  return { terms, strong, body, title, strongLength, titleLength, bodyLength, length };
+  return { terms, strong, body, title, questions, strongLength, titleLength, questionsLength, bodyLength, length };
 }

@@ -7,7 +7,7 @@ import {
   WHATSAPP_LIMITS,
 } from '../../core/shaping/index.js';
 import { stripMarkdown } from './docs.js';
-import { answerStrings, inLanguageNote } from './strings.js';
+import { answerStrings, choiceStrings, inLanguageNote } from './strings.js';
 
 /** The carrier limits an answer must fit (from Config). */
 export interface ChannelBudget {
@@ -250,4 +250,38 @@ export function composeNotFound(userLang: string, channel: Channel, budget: Chan
   }
   if (channel === 'ussd') return { text: normaliseForSms(cutToFit(text, ussdFits(budget, userLang)), userLang) };
   return { text };
+}
+
+/**
+ * The clarifying question when a few entries are plausible: "Did you mean: 1) ... 2) ... 3) ...? Reply with
+ * the number." in the user's language, titles cut (never the numbering) until it fits the channel.
+ */
+export function composeChoices(titles: string[], userLang: string, channel: Channel, budget: ChannelBudget): Composed {
+  const s = choiceStrings(userLang);
+  const render = (ts: string[]) => {
+    if (channel === 'whatsapp')
+      return `${s.didYouMean}\n${ts.map((t, i) => `${i + 1}. *${t}*`).join('\n')}\n\n${s.replyWithNumber}`;
+    if (channel === 'ussd')
+      return `${s.didYouMean}\n${ts.map((t, i) => `${i + 1} ${t}`).join('\n')}\n0 ${s.noneOfThese}`;
+    return `${s.didYouMean} ${ts.map((t, i) => `${i + 1}) ${t}`).join(' ')} ${s.replyWithNumber}`;
+  };
+  const fits =
+    channel === 'sms'
+      ? smsFits(budget.smsMaxSegments, userLang)
+      : channel === 'ussd'
+        ? (t: string) => normaliseForSms(t, userLang).length <= budget.ussdMaxChars
+        : (t: string) => t.length <= WHATSAPP_LIMITS.text;
+  let shown = titles;
+  // Cut the longest title by a word at a time until the whole question fits.
+  for (let guard = 0; !fits(render(shown)) && guard < 200; guard++) {
+    const longest = shown.reduce((a, t, i) => (t.length > shown[a]!.length ? i : a), 0);
+    const t = shown[longest]!;
+    const cut = t.replace(/\s*\S+(?:\.\.\.)?$/, '');
+    if (cut.length < 8) break;
+    shown = shown.map((x, i) => (i === longest ? `${cut.replace(/[\s,;:.]+$/, '')}...` : x));
+  }
+  const text = channel === 'whatsapp' ? render(shown) : normaliseForSms(render(shown), userLang);
+  if (channel !== 'sms') return { text };
+  const info = analyseSms(text);
+  return { text, segments: info.segments, encoding: info.encoding };
 }

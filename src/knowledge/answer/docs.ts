@@ -1,9 +1,10 @@
 import type { LoadedPack, PackEntry } from '../packs/types.js';
 import { analyseDoc, type SynonymTable, type WeightedField } from './analyse.js';
 import type { IndexDoc } from './lexical.js';
+import { intentsCovered } from './scope.js';
 
 /** Field weights: what an entry is about (title, tags) outweighs a passing mention in the body. */
-export const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 2, topic: 1, body: 1 } as const;
+export const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 2, questions: 2, topic: 1, body: 1 } as const;
 
 export function humaniseTopic(topic: string): string {
   const s = topic.replace(/[-_]+/g, ' ').trim();
@@ -18,6 +19,10 @@ export function entryFields(entry: PackEntry, topicLabel: string | undefined): W
     { text: stripMarkdown(entry.body), weight: FIELD_WEIGHTS.body, strong: false },
   ];
   if (entry.summary) fields.push({ text: entry.summary, weight: FIELD_WEIGHTS.summary, strong: true });
+  // Example questions as users ask them: strong evidence, in a BM25F field of their own (many questions do not
+  // drown the tags, and an entry without any is not penalised).
+  for (const q of entry.questions ?? [])
+    fields.push({ text: q, weight: FIELD_WEIGHTS.questions, strong: true, question: true });
   return fields;
 }
 
@@ -33,10 +38,15 @@ export function stripMarkdown(md: string): string {
 
 /** Analyse every entry of a pack (one document per entry and language). */
 export function packDocs(pack: LoadedPack, synonyms: SynonymTable): IndexDoc[] {
-  return pack.entries.map((e) => ({
-    pack: pack.manifest.id,
-    entry: e.id,
-    lang: e.lang,
-    analysed: analyseDoc(entryFields(e, pack.manifest.topicTitles[e.topic]?.[e.lang]), e.lang, synonyms),
-  }));
+  return pack.entries.map((e) => {
+    const fields = entryFields(e, pack.manifest.topicTitles[e.topic]?.[e.lang]);
+    const covered = intentsCovered(fields.filter((f) => f.strong).map((f) => f.text));
+    return {
+      pack: pack.manifest.id,
+      entry: e.id,
+      lang: e.lang,
+      analysed: analyseDoc(fields, e.lang, synonyms),
+      ...(covered.length > 0 ? { intents: covered } : {}),
+    };
+  });
 }

@@ -1,26 +1,12 @@
 import type { Logger } from 'pino';
 import type { LoadedPack } from '../packs/types.js';
-import { SynonymTable } from './analyse.js';
-import { type Embedder, normaliseVector, passageText } from './dense.js';
-import { packDocs } from './docs.js';
+import { calibratePack, isCurrentCalibration, type PackCalibration } from './calibration.js';
+import type { Embedder } from './dense.js';
 import { readPackIndex } from './index-store.js';
-import { LanguageModel } from './langid.js';
-import { type IndexDoc, LexicalIndex } from './lexical.js';
+import type { IndexDoc } from './lexical.js';
+import { assembleSnapshot, buildPackDocs, type Snapshot } from './snapshot.js';
 
-/** Everything a question is answered from; swapped whole on reload (never mutated). */
-export interface Snapshot {
-  packs: LoadedPack[];
-  index: LexicalIndex;
-  /** Synonyms of every pack (questions may mix the packs' vocabularies). */
-  synonyms: SynonymTable;
-  languages: string[];
-  langModel: LanguageModel;
-  /** Pack id → where its index came from. */
-  indexSource: Record<string, 'stored' | 'memory'>;
-  /** Set when every document has a passage vector from this model. */
-  embeddingModel?: string;
-  builtAt: number;
-}
+export { assembleSnapshot, buildPackDocs, type Snapshot, trainLanguageModel } from './snapshot.js';
 
 export interface BuildOptions {
   indexDir?: string;
@@ -33,74 +19,28 @@ export interface BuildOptions {
   onEmbed?: (pack: LoadedPack, done: number, total: number) => void;
 }
 
-const EMBED_BATCH = 16;
-
-/** Analyse a pack from scratch (and embed its passages when a model is given). */
-export async function buildPackDocs(
-  pack: LoadedPack,
-  opts: {
-    embedder?: Embedder;
-    onAnalyse?: (done: number, total: number) => void;
-    onEmbed?: (done: number, total: number) => void;
-  } = {},
-): Promise<IndexDoc[]> {
-  const own = new SynonymTable([{ id: pack.manifest.id, synonyms: pack.manifest.synonyms }]);
-  const docs: IndexDoc[] = [];
-  const step = Math.max(1, Math.floor(pack.entries.length / 50));
-  pack.entries.forEach((e, i) => {
-    docs.push(...packDocs({ ...pack, entries: [e] }, own));
-    if (opts.onAnalyse && ((i + 1) % step === 0 || i + 1 === pack.entries.length))
-      opts.onAnalyse(i + 1, pack.entries.length);
-  });
-  if (opts.embedder) {
-    const texts = pack.entries.map(passageText);
-    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
-      const vectors = await opts.embedder.embedPassages(texts.slice(i, i + EMBED_BATCH));
-      vectors.forEach((v, k) => {
-        docs[i + k]!.vector = normaliseVector(v);
-      });
-      opts.onEmbed?.(Math.min(texts.length, i + EMBED_BATCH), texts.length);
-    }
-  }
-  return docs;
-}
-
-/** Train language identification on the packs' own text (titles, tags and summaries weigh more). */
-export function trainLanguageModel(packs: LoadedPack[]): LanguageModel {
-  const model = new LanguageModel();
-  const langs = [...new Set(packs.flatMap((p) => p.manifest.languages))];
-  model.trainBuiltins(langs);
-  for (const p of packs) {
-    for (const e of p.entries) {
-      model.train(e.lang, `${e.title}\n${e.tags.join(' ')}\n${e.summary ?? ''}`, 2);
-      // The opening of the body is enough to learn the language's letters; all of it only costs start-up time.
-      model.train(e.lang, e.body.slice(0, 600));
-    }
-    for (const labels of Object.values(p.manifest.topicTitles)) {
-      for (const [lang, label] of Object.entries(labels)) model.train(lang, label, 2);
-    }
-  }
-  model.prepare();
-  return model;
-}
-
 /**
  * Index a set of valid packs: the stored index from `packs build` when it matches the content (and has
- * vectors from the configured model), else analysed in memory.
+ * vectors from the configured model), else analysed in memory. Each pack comes with its calibration (stored
+ * with its index, else measured now: see calibration.ts).
  */
 export async function buildSnapshot(packs: LoadedPack[], opts: BuildOptions = {}): Promise<Snapshot> {
   const docs: IndexDoc[] = [];
   const indexSource: Record<string, 'stored' | 'memory'> = {};
+  const calibrations: Record<string, PackCalibration> = {};
   let allVectors = opts.embedder !== undefined;
   for (const pack of packs) {
     let packDocsList: IndexDoc[] | undefined;
+    let calibration: PackCalibration | undefined;
     if (opts.indexDir) {
       const found = await readPackIndex(opts.indexDir, pack);
       if (found.status === 'hit') {
         const vectorsOk =
           !opts.embedder || (found.embeddingModel === opts.embedderId && found.docs.every((d) => d.vector));
-        if (vectorsOk) packDocsList = found.docs;
-        else
+        if (vectorsOk) {
+          packDocsList = found.docs;
+          if (isCurrentCalibration(found.calibration, pack)) calibration = found.calibration;
+        } else
           opts.log?.info(
             { pack: pack.manifest.id },
             'stored index has no vectors for the configured embedding model; embedding in memory (run baraza packs build)',
@@ -116,18 +56,15 @@ export async function buildSnapshot(packs: LoadedPack[], opts: BuildOptions = {}
     });
     if (!opts.embedder) for (const d of packDocsList) d.vector = undefined;
     allVectors &&= packDocsList.every((d) => d.vector);
+    calibration ??= await calibratePack(pack, packDocsList);
+    calibrations[pack.manifest.id] = calibration;
     indexSource[pack.manifest.id] = source;
     docs.push(...packDocsList);
     opts.onPack?.(pack, source);
   }
-  return {
-    packs,
-    index: new LexicalIndex(docs),
-    synonyms: new SynonymTable(packs.map((p) => ({ id: p.manifest.id, synonyms: p.manifest.synonyms }))),
-    languages: [...new Set(packs.flatMap((p) => p.manifest.languages))],
-    langModel: trainLanguageModel(packs),
+  return assembleSnapshot(packs, docs, {
     indexSource,
     embeddingModel: allVectors && docs.length > 0 ? opts.embedderId : undefined,
-    builtAt: Date.now(),
-  };
+    calibrations,
+  });
 }

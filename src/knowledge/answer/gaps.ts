@@ -19,6 +19,8 @@ export interface KnowledgeGap {
   found?: boolean;
   /** Best candidate entry, when there was one (pack/entry), to help editors. */
   nearest?: string;
+  /** Entries offered as choices (pack/entry, best first), when the user was asked to pick. */
+  offered?: string[];
 }
 
 const PHONE_LIKE = /\+?\d[\d\s-]{7,16}\d/g;

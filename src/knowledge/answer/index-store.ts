@@ -2,20 +2,22 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedPack } from '../packs/types.js';
+import type { PackCalibration } from './calibration.js';
 import { FIELD_WEIGHTS } from './docs.js';
 import type { IndexDoc } from './lexical.js';
-import { SMS_ABBREVIATIONS, STOPWORDS } from './text.js';
+import { OUT_OF_SCOPE, SMS_ABBREVIATIONS, STOPWORDS } from './text.js';
 
 /** Bump when the stored layout changes. */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 /** Stored indexes are reused only when built by the same analysis rules (stopwords, weights, stemming). */
 export const ANALYSER_VERSION = createHash('sha256')
   .update(
     JSON.stringify({
-      v: 4,
+      v: 5,
       stop: Object.fromEntries(Object.entries(STOPWORDS).map(([k, v]) => [k, [...v].sort()])),
       abbr: SMS_ABBREVIATIONS,
+      scope: OUT_OF_SCOPE,
       weights: FIELD_WEIGHTS,
     }),
   )
@@ -25,13 +27,16 @@ export const ANALYSER_VERSION = createHash('sha256')
 interface StoredDoc {
   entry: string;
   lang: string;
-  /** [term, weighted frequency, of which in the body, of which in the title] */
-  terms: [string, number, number, number][];
+  /** [term, weighted frequency, of which in the body, in the title, in the example questions] */
+  terms: [string, number, number, number, number][];
   strong: string[];
   length: number;
   strongLength: number;
   titleLength: number;
+  questionsLength: number;
   bodyLength: number;
+  /** Out-of-scope requests the entry covers (scope.ts). */
+  intents?: string[];
   /** base64 of the Float32 passage vector */
   vector?: string;
 }
@@ -44,6 +49,8 @@ export interface StoredPackIndex {
   contentHash: string;
   builtAt: string;
   embedding?: { model: string; dim: number };
+  /** The pack's confidence thresholds, measured when it was built (calibration.ts). */
+  calibration?: PackCalibration;
   docs: StoredDoc[];
 }
 
@@ -63,7 +70,12 @@ function decodeVector(s: string): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export function serialisePackIndex(pack: LoadedPack, docs: IndexDoc[], embeddingModel?: string): StoredPackIndex {
+export function serialisePackIndex(
+  pack: LoadedPack,
+  docs: IndexDoc[],
+  embeddingModel?: string,
+  calibration?: PackCalibration,
+): StoredPackIndex {
   const dim = docs.find((d) => d.vector)?.vector?.length ?? 0;
   return {
     format: INDEX_FORMAT,
@@ -73,18 +85,27 @@ export function serialisePackIndex(pack: LoadedPack, docs: IndexDoc[], embedding
     contentHash: pack.contentHash,
     builtAt: new Date().toISOString(),
     embedding: embeddingModel && dim > 0 ? { model: embeddingModel, dim } : undefined,
+    calibration,
     docs: docs.map((d) => ({
       entry: d.entry,
       lang: d.lang,
       terms: [...d.analysed.terms.entries()].map(
         ([t, tf]) =>
-          [t, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0] as [string, number, number, number],
+          [t, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0, d.analysed.questions.get(t) ?? 0] as [
+            string,
+            number,
+            number,
+            number,
+            number,
+          ],
       ),
       strong: [...d.analysed.strong],
       length: d.analysed.length,
       strongLength: d.analysed.strongLength,
       titleLength: d.analysed.titleLength,
+      questionsLength: d.analysed.questionsLength,
       bodyLength: d.analysed.bodyLength,
+      intents: d.intents,
       vector: d.vector ? encodeVector(d.vector) : undefined,
     })),
   };
@@ -95,6 +116,7 @@ export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
     const terms = new Map(d.terms.map(([t, tf]) => [t, tf] as [string, number]));
     const body = new Map(d.terms.filter(([, , b]) => b > 0).map(([t, , b]) => [t, b] as [string, number]));
     const title = new Map(d.terms.filter(([, , , h]) => h > 0).map(([t, , , h]) => [t, h] as [string, number]));
+    const questions = new Map(d.terms.filter(([, , , , q]) => q > 0).map(([t, , , , q]) => [t, q] as [string, number]));
     return {
       pack: stored.pack,
       entry: d.entry,
@@ -104,12 +126,15 @@ export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
         strong: new Set(d.strong),
         body,
         title,
+        questions,
         strongLength: d.strongLength,
         titleLength: d.titleLength,
+        questionsLength: d.questionsLength,
         bodyLength: d.bodyLength,
         length: d.length,
       },
       vector: d.vector ? decodeVector(d.vector) : undefined,
+      ...(d.intents ? { intents: d.intents } : {}),
     };
   });
 }
@@ -129,7 +154,7 @@ export async function writePackIndex(indexDir: string, stored: StoredPackIndex):
 }
 
 export type StoredIndexLookup =
-  | { status: 'hit'; docs: IndexDoc[]; embeddingModel?: string }
+  | { status: 'hit'; docs: IndexDoc[]; embeddingModel?: string; calibration?: PackCalibration }
   | { status: 'missing' | 'stale'; reason: string };
 
 /** The stored index for exactly this pack content and analyser, if `packs build` made one. */
@@ -152,5 +177,10 @@ export async function readPackIndex(indexDir: string, pack: LoadedPack): Promise
   ) {
     return { status: 'stale', reason: `index ${file} does not match the pack content` };
   }
-  return { status: 'hit', docs: deserialisePackIndex(stored), embeddingModel: stored.embedding?.model };
+  return {
+    status: 'hit',
+    docs: deserialisePackIndex(stored),
+    embeddingModel: stored.embedding?.model,
+    calibration: stored.calibration,
+  };
 }

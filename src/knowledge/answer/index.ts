@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Answerer, AnswerRequest, AnswerResult, Catalogue, Citation } from '../../core/answers.js';
+import type { Answerer, AnswerRequest, AnswerResult, Catalogue, Choice, Citation } from '../../core/answers.js';
 import type { Config } from '../../platform/config/index.js';
 import type { KeyValueStore } from '../../platform/store/index.js';
 import { type LibraryStatus, PackLibrary } from '../packs/library.js';
 import type { LoadedPack } from '../packs/types.js';
-import { type AnalysedQuery, analyseQuery, isGroupToken } from './analyse.js';
+import { isGroupToken } from './analyse.js';
 import { PackCatalogue, toView } from './catalogue.js';
-import { type ChannelBudget, composeAnswer, composeNotFound, type SentenceScorer } from './compose.js';
+import { type ChannelBudget, composeAnswer, composeChoices, composeNotFound, type SentenceScorer } from './compose.js';
 import {
   type Embedder,
   embedderId,
@@ -19,8 +19,7 @@ import {
 } from './dense.js';
 import { buildSnapshot, type Snapshot } from './engine.js';
 import { recordGap } from './gaps.js';
-import type { LanguageGuess } from './langid.js';
-import type { Alternative, EntryHit, FusionWeights } from './lexical.js';
+import { type Retrieval, retrieve } from './retrieve.js';
 import { normalise, stem, words } from './text.js';
 
 export type {
@@ -28,113 +27,22 @@ export type {
   AnswerRequest,
   AnswerResult,
   Catalogue,
+  Choice,
   Citation,
   EntryView,
   PackInfo,
 } from '../../core/answers.js';
+export type { PackCalibration } from './calibration.js';
+export { describeCalibration } from './calibration.js';
+export type { Decision, DecisionThresholds } from './decide.js';
 export type { Embedder, TextCondenser, TextTranslator } from './dense.js';
 export type { Snapshot } from './engine.js';
 export { GAPS_KEY, type KnowledgeGap, listGaps, recordGap } from './gaps.js';
-
-/*
- * Confidence. Two lexical signals of the best entry (lexical.ts `coverage`): how much of the question it
- * covers (idf-weighted share of the question's words found in it) and how much information that is (the
- * covered idf itself: "what time is it" is fully covered by a loan entry titled "...on time", but by one
- * common word). Their product is the evidence; confidence = evidence / (evidence + EVIDENCE_THRESHOLD), so the
- * threshold maps to 0.5. Idf is counted in units of the rarest word's idf, so the scale does not move with
- * the size of the packs (a six-entry pack has no word with an idf above 1.6). The threshold is chosen on
- * questions written apart from the benchmark set: src/knowledge/answer/testdata/calibration.jsonl (41, 12 off-topic),
- * tune.jsonl (260, 20 off-topic) and dev.jsonl together, 309 answered right by the ranking and 32 off-topic.
- * There 0.62 answers none of the off-topic ones and holds back 22 right answers; 0.58 would answer 3 off-topic
- * ones (weather, football, bitcoin: words the packs also use) and hold back 20; 0.66 holds back 26
- * (`npx tsx scripts/eval-retrieval.ts` prints this table). On the
- * benchmark set it answers 2 of 15 off-topic questions and holds back 19 of 246 answerable ones
- * (bench/results/retrieval.json reports it each run). retrieval.test.ts re-checks the calibration set.
- */
-export const EVIDENCE_THRESHOLD = 0.62;
-/** Answers below this confidence are still given but recorded as gaps (editors may want a better entry). */
-export const LOW_CONFIDENCE = 0.65;
-
-export function confidenceFromEvidence(evidence: number): number {
-  const e = Math.max(0, evidence);
-  return Math.round((e / (e + EVIDENCE_THRESHOLD)) * 1000) / 1000;
-}
+export { chooseUserLanguage, confidenceFromEvidence, type Retrieval, retrieve } from './retrieve.js';
 
 /** Related entries shown as further citations must score this close to the best one. */
 const RELATED_MIN_SCORE = 0.85;
 const MAX_CITATIONS = 3;
-
-export interface Retrieval {
-  hits: EntryHit[];
-  coverage: number;
-  matched: number;
-  tokenScore: number;
-  confidence: number;
-  found: boolean;
-  /** The language the user is taken to write in. */
-  userLang: string;
-  guess?: LanguageGuess;
-  query: AnalysedQuery;
-  alternatives: Alternative[][];
-}
-
-/** Below this, an unreliable guess is no better than the packs' default language. */
-const PLAUSIBLE_GUESS = 0.75;
-
-/**
- * Language of the user: the detected one when the text says so clearly, else the saved/requested one
- * (short questions, loanwords), else a plausible guess, else the first pack's default ("xqzv blorp").
- */
-export function chooseUserLanguage(
-  requested: string | undefined,
-  guess: LanguageGuess | undefined,
-  fallback: string,
-): string {
-  if (guess?.reliable) return guess.lang;
-  if (requested) return requested;
-  return guess && guess.probability >= PLAUSIBLE_GUESS ? guess.lang : fallback;
-}
-
-/** Retrieval only (no composition): what `answer` and the benchmark measure. */
-export async function retrieve(
-  snapshot: Snapshot,
-  question: string,
-  opts: { lang?: string; embedder?: Embedder; limit?: number; fusion?: FusionWeights } = {},
-): Promise<Retrieval> {
-  const guess = snapshot.langModel.detect(question, snapshot.languages);
-  const fallbackLang = snapshot.packs[0]?.manifest.defaultLanguage ?? 'en';
-  const userLang = chooseUserLanguage(opts.lang, guess, fallbackLang);
-  const langs = [userLang, ...snapshot.languages.filter((l) => l !== userLang)];
-  const query = analyseQuery(question, {
-    langs,
-    synonyms: snapshot.synonyms,
-    isKnownTerm: (t) => snapshot.index.hasTerm(t),
-  });
-  let queryVector: Float32Array | undefined;
-  if (opts.embedder && snapshot.embeddingModel && query.units.length > 0) {
-    queryVector = (await opts.embedder.embedQueries([question]))[0];
-  }
-  const outcome = snapshot.index.search(query, {
-    limit: opts.limit ?? 10,
-    queryVector,
-    fusion: opts.fusion,
-    preferLang: guess?.reliable ? guess.lang : undefined,
-  });
-  const evidence = outcome.coverage * outcome.matched;
-  const confidence = outcome.hits.length > 0 ? confidenceFromEvidence(evidence) : 0;
-  return {
-    hits: outcome.hits,
-    coverage: outcome.coverage,
-    matched: outcome.matched,
-    tokenScore: outcome.tokenScore,
-    confidence,
-    found: outcome.hits.length > 0 && evidence >= EVIDENCE_THRESHOLD,
-    userLang,
-    guess,
-    query,
-    alternatives: outcome.alternatives,
-  };
-}
 
 /** Sentence relevance for extractive summaries: the question's words (and synonyms) a sentence contains. */
 function sentenceScorer(snapshot: Snapshot, r: Retrieval): SentenceScorer {
@@ -262,9 +170,37 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       return notFound(lang, channel, 0);
     }
     const r = await retrieve(snap, req.question, { lang: req.lang, embedder, limit: 5 });
+    const decision = r.decision;
+    if (decision?.kind === 'choices') {
+      const offered = decision.picks
+        .map((i) => r.hits[i]!)
+        .map((h) => catalogue.entry(h.pack, h.entry, r.userLang))
+        .filter((v): v is NonNullable<typeof v> => v !== undefined);
+      if (offered.length > 0) {
+        const choices: Choice[] = offered.map((v) => ({ pack: v.pack, entry: v.id, title: v.title }));
+        await gap(req, r, false, choices);
+        const c = composeChoices(
+          choices.map((x) => x.title),
+          r.userLang,
+          channel,
+          budget,
+        );
+        return {
+          answer: c.text,
+          lang: r.userLang,
+          userLang: r.userLang,
+          citations: [],
+          choices,
+          confidence: r.confidence,
+          found: false,
+          lowConfidence: true,
+          ...(c.segments !== undefined ? { segments: c.segments, encoding: c.encoding } : {}),
+        };
+      }
+    }
     const top = r.hits[0];
     const versions = top ? catalogue.versions(top.pack, top.entry) : undefined;
-    if (!r.found || !top || !versions) {
+    if (decision?.kind !== 'answer' || !top || !versions) {
       await gap(req, r, false);
       return notFound(r.userLang, channel, r.confidence);
     }
@@ -307,7 +243,6 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       title: v.title,
       source: v.source,
     }));
-    if (r.confidence < LOW_CONFIDENCE) await gap(req, r, true);
     return {
       answer: composed.text,
       lang: view.lang,
@@ -315,6 +250,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       citations,
       confidence: r.confidence,
       found: true,
+      lowConfidence: false,
       ...(composed.segments !== undefined ? { segments: composed.segments, encoding: composed.encoding } : {}),
     };
   }
@@ -328,11 +264,12 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       citations: [],
       confidence,
       found: false,
+      lowConfidence: true,
       ...(c.segments !== undefined ? { segments: c.segments, encoding: c.encoding } : {}),
     };
   }
 
-  async function gap(req: AnswerRequest, r: Retrieval, found: boolean): Promise<void> {
+  async function gap(req: AnswerRequest, r: Retrieval, found: boolean, offered?: Choice[]): Promise<void> {
     if (!opts.store || req.question.trim() === '') return;
     const nearest = r.hits[0] ? `${r.hits[0].pack}/${r.hits[0].entry}` : undefined;
     try {
@@ -345,6 +282,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
         at: new Date().toISOString(),
         found,
         nearest,
+        ...(offered ? { offered: offered.map((c) => `${c.pack}/${c.entry}`) } : {}),
       });
     } catch (err) {
       log?.warn({ err }, 'could not record a knowledge gap');

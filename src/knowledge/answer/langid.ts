@@ -40,6 +40,7 @@ interface LangStats {
 }
 
 const GRAM_SIZES = [1, 2, 3, 4] as const;
+const WORD_CACHE_MAX = 50_000;
 
 function featureGrams(token: string): string[] {
   return charNgrams(token, GRAM_SIZES);
@@ -64,6 +65,8 @@ export class LanguageModel {
       this.stats.set(lang, s);
     }
     for (const st of this.stats.values()) st.gramLog = undefined;
+    this.joint = undefined;
+    this.wordCache.clear();
     // Only words are counted here; their n-grams are counted once per distinct word in prepare().
     for (const w of words(normalise(text))) {
       s.wordCounts.set(w, (s.wordCounts.get(w) ?? 0) + weight);
@@ -131,24 +134,83 @@ export class LanguageModel {
     this.wordVocabularySize = wordVocabulary.size;
   }
 
+  /**
+   * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
+   * not one per feature and language), with the unseen value where a language never saw it.
+   */
+  /** Word → its log-likelihood in each language (words recur across questions: "how", "maize", "nini"). */
+  private readonly wordCache = new Map<string, Float64Array>();
+
+  /** Forget cached word scores (benchmarks measure cold questions). */
+  clearCaches(): void {
+    this.wordCache.clear();
+  }
+
+  private joint: { langs: string[]; grams: Map<string, Float64Array>; words: Map<string, Float64Array> } | undefined;
+
+  private jointTables(): NonNullable<LanguageModel['joint']> {
+    this.prepare();
+    if (this.joint) return this.joint;
+    const langs = [...this.stats.keys()];
+    const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
+    const table = (
+      pick: (s: Required<LangStats>) => Map<string, number>,
+      unseen: (s: Required<LangStats>) => number,
+    ) => {
+      const out = new Map<string, Float64Array>();
+      all.forEach((s, k) => {
+        for (const [key, lp] of pick(s)) {
+          let row = out.get(key);
+          if (!row) {
+            row = Float64Array.from(all, unseen);
+            out.set(key, row);
+          }
+          row[k] = lp;
+        }
+      });
+      return out;
+    };
+    this.joint = {
+      langs,
+      grams: table(
+        (s) => s.gramLog,
+        (s) => s.gramUnseen,
+      ),
+      words: table(
+        (s) => s.wordLog,
+        (s) => s.wordUnseen,
+      ),
+    };
+    return this.joint;
+  }
+
   /** Log-posteriors per language for the given words (uniform prior). */
   scores(tokens: string[], only?: readonly string[]): Map<string, number> {
-    const out = new Map<string, number>();
-    const grams = tokens.map(featureGrams);
-    for (const [lang, raw] of this.stats) {
-      if (only && !only.includes(lang)) continue;
-      this.prepare();
-      const s = raw as Required<LangStats>;
-      let lp = 0;
-      tokens.forEach((w, i) => {
+    const { langs, grams, words: wordTable } = this.jointTables();
+    const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
+    const lp = new Float64Array(langs.length);
+    for (const w of tokens) {
+      let wl = this.wordCache.get(w);
+      if (!wl) {
         // Words seen in the language are strong evidence; unseen ones are judged by their letters.
-        lp += 1.5 * (s.wordLog.get(w) ?? s.wordUnseen);
-        let g = 0;
-        for (const gram of grams[i]!) g += s.gramLog.get(gram) ?? s.gramUnseen;
-        lp += g / 3;
-      });
-      out.set(lang, lp);
+        const wr = wordTable.get(w);
+        const g = new Float64Array(langs.length);
+        for (const gram of featureGrams(w)) {
+          const row = grams.get(gram);
+          if (row) for (let k = 0; k < g.length; k++) g[k]! += row[k]!;
+          else for (let k = 0; k < g.length; k++) g[k]! += all[k]!.gramUnseen;
+        }
+        wl = new Float64Array(langs.length);
+        for (let k = 0; k < wl.length; k++) wl[k] = 1.5 * (wr ? wr[k]! : all[k]!.wordUnseen) + g[k]! / 3;
+        if (this.wordCache.size >= WORD_CACHE_MAX) this.wordCache.clear();
+        this.wordCache.set(w, wl);
+      }
+      for (let k = 0; k < lp.length; k++) lp[k]! += wl[k]!;
     }
+    const out = new Map<string, number>();
+    langs.forEach((lang, k) => {
+      if (!only || only.includes(lang)) out.set(lang, lp[k]!);
+    });
     return out;
   }
 

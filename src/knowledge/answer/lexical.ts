@@ -1,5 +1,27 @@
-import { type AnalysedDoc, type AnalysedQuery, isGroupToken, ngramSizes } from './analyse.js';
-import { charNgrams } from './text.js';
+import { type AnalysedDoc, type AnalysedQuery, isGroupToken } from './analyse.js';
+import { type Alternative, NearSpellings } from './near-spelling.js';
+import { GramPostingsBuilder, PostingsBuilder, type PostingsTable } from './postings.js';
+import {
+  BODY_MATCH,
+  CROSS_LANGUAGE_MATCH,
+  DENSE_FUSION,
+  dot,
+  type FusionWeights,
+  fieldScore,
+  fuzzyCredit,
+  LEXICAL_FUSION,
+  lengthNorm,
+  longestCommonSubstring,
+  max,
+  PAIR_WEIGHT,
+  SAME_LANGUAGE_BOOST,
+  saturate,
+} from './scoring.js';
+import { prefixLength } from './text.js';
+
+export type { Alternative } from './near-spelling.js';
+export { editDistance } from './near-spelling.js';
+export { DENSE_FUSION, type FusionWeights, LEXICAL_FUSION } from './scoring.js';
 
 /** One indexed document: an entry in one language. */
 export interface IndexDoc {
@@ -9,12 +31,8 @@ export interface IndexDoc {
   analysed: AnalysedDoc;
   /** Passage embedding, L2-normalised (only when an embedding model built the index). */
   vector?: Float32Array;
-}
-
-export interface Alternative {
-  term: string;
-  /** 1 for the word itself and its synonyms, the string similarity for a fuzzy match. */
-  weight: number;
+  /** Out-of-scope requests this entry covers after all (scope.ts), e.g. "live-prices" for a market-prices entry. */
+  intents?: string[];
 }
 
 export interface EntryHit {
@@ -26,7 +44,24 @@ export interface EntryHit {
   doc: number;
   /** Indices of every language version of the entry that matched. */
   docs: number[];
+  /** For the best hit (and runners-up the decision measures): `coverage` and `matched` of this entry. */
+  coverage?: number;
+  matched?: number;
 }
+
+/** How one question unit matched an entry (LexicalIndex.unitMatches). */
+export interface UnitMatch {
+  token: string;
+  /** Idf of the word in the pack, or that of a rare word when the pack does not know it. */
+  weight: number;
+  known: boolean;
+  /** 0..1: full in a strong field, less in the body only, by similarity for a near spelling. */
+  match: number;
+  maxIdf: number;
+}
+
+/** Hits whose coverage search measures (the decision measures close runners-up itself). */
+export const EVIDENCE_HITS = 1;
 
 export interface SearchOutcome {
   hits: EntryHit[];
@@ -43,232 +78,6 @@ export interface SearchOutcome {
   alternatives: Alternative[][];
 }
 
-export interface FusionWeights {
-  tokens: number;
-  grams: number;
-  dense: number;
-}
-
-/**
- * Lexical default (no model): tokens carry exact meaning, n-grams catch misspellings and word forms (and the
- * prefixes Swahili puts on its words: "kuripoti" ~ "niripoti"). The weights, the BM25 saturation K1 and
- * PAIR_WEIGHT were chosen together on src/knowledge/answer/testdata/tune.jsonl + dev.jsonl + calibration.jsonl (340
- * answerable questions written apart from the benchmark set) by a grid over K1 {0.9..4}, tokens {0.4..0.7},
- * pairs {0, 0.3, 0.6}: Recall@1 there went from 298 to 306 of 340 (tokens 0.6, K1 1.2, no pairs before; 308 with the later
- * own-language abbreviation rule in text.ts).
- */
-export const LEXICAL_FUSION: FusionWeights = { tokens: 0.4, grams: 0.6, dense: 0 };
-/** With an embedding model, dense similarity joins the fusion (not re-tuned: no real model to measure here). */
-export const DENSE_FUSION: FusionWeights = { tokens: 0.4, grams: 0.25, dense: 0.35 };
-
-/**
- * BM25 saturation. Higher than the usual 1.2: questions are a few words and entries short, so a word said
- * twice in a title and its tags is real evidence of what the entry is about.
- */
-const K1 = 3;
-const B = 0.75;
-/** Weight of two adjacent question words found adjacent in a strong field, against one word's. */
-const PAIR_WEIGHT = 0.3;
-
-/** Body-only matches count this much of a title/tag/summary match in the coverage. */
-const BODY_MATCH = 0.75;
-/** A match only in another language version than the detected language counts this much. */
-const CROSS_LANGUAGE_MATCH = 0.6;
-/** Documents in the detected language get this much more in the ranking (ties between translations). */
-const SAME_LANGUAGE_BOOST = 0.1;
-const FUZZY_CACHE_MAX = 20_000;
-
-/**
- * Postings of every term: documents containing it, with its weighted frequency and the body part of it
- * (BM25F). All lists live in three flat typed arrays (list i spans start[i]..start[i+1]): tens of thousands
- * of small arrays would cost more in object headers than in data, and lengthen every GC pause.
- */
-class PostingsTable {
-  readonly ids = new Map<string, number>();
-  start = new Int32Array(1);
-  docs = new Int32Array(0);
-  tfs = new Float32Array(0);
-  body = new Float32Array(0);
-  title = new Float32Array(0);
-
-  has(key: string): boolean {
-    return this.ids.has(key);
-  }
-
-  df(key: string): number {
-    const i = this.ids.get(key);
-    return i === undefined ? 0 : this.start[i + 1]! - this.start[i]!;
-  }
-
-  keys(): IterableIterator<string> {
-    return this.ids.keys();
-  }
-}
-
-/** Gathers postings in plain arrays, then packs them into a PostingsTable. */
-class PostingsBuilder {
-  private readonly lists = new Map<string, number[]>();
-
-  add(key: string, doc: number, tf: number, body: number, title = 0): void {
-    let l = this.lists.get(key);
-    if (!l) {
-      l = [];
-      this.lists.set(key, l);
-    }
-    l.push(doc, tf, body, title);
-  }
-
-  freeze(): PostingsTable {
-    const table = freezePostings(this.lists.entries(), this.lists.size);
-    this.lists.clear();
-    return table;
-  }
-}
-
-/** Packs posting lists (doc, tf, body, title repeated) into the flat arrays of a PostingsTable. */
-function freezePostings(lists: Iterable<[string, number[]]>, count: number): PostingsTable {
-  const table = new PostingsTable();
-  const all = [...lists];
-  let total = 0;
-  for (const [, l] of all) total += l.length / 4;
-  table.start = new Int32Array(count + 1);
-  table.docs = new Int32Array(total);
-  table.tfs = new Float32Array(total);
-  table.body = new Float32Array(total);
-  table.title = new Float32Array(total);
-  let at = 0;
-  let id = 0;
-  for (const [key, l] of all) {
-    table.ids.set(key, id);
-    table.start[id] = at;
-    for (let i = 0; i < l.length; i += 4) {
-      table.docs[at] = l[i]!;
-      table.tfs[at] = l[i + 1]!;
-      table.body[at] = l[i + 2]!;
-      table.title[at] = l[i + 3]!;
-      at++;
-    }
-    id++;
-  }
-  table.start[id] = at;
-  return table;
-}
-
-/**
- * The character n-gram postings of every document. Gram strings are interned to ids once and a word's grams
- * are cut once for all the documents it is in; per-document counts go to typed arrays. (Maps keyed by gram
- * string per document made this most of the index build time.)
- */
-class GramPostingsBuilder {
-  private readonly ids = new Map<string, number>();
-  private readonly keys: string[] = [];
-  private readonly lists: number[][] = [];
-  private readonly ofWord = new Map<string, Int32Array>();
-  private all = new Float64Array(4096);
-  private inBody = new Float64Array(4096);
-
-  private gramsOf(word: string): Int32Array {
-    let grams = this.ofWord.get(word);
-    if (grams) return grams;
-    grams = Int32Array.from(charNgrams(word, ngramSizes(word)), (g) => {
-      let id = this.ids.get(g);
-      if (id === undefined) {
-        id = this.keys.length;
-        this.ids.set(g, id);
-        this.keys.push(g);
-        this.lists.push([]);
-      }
-      return id;
-    });
-    this.ofWord.set(word, grams);
-    if (this.keys.length > this.all.length) {
-      const size = Math.max(this.all.length * 2, this.keys.length);
-      const all = new Float64Array(size);
-      all.set(this.all);
-      this.all = all;
-      const inBody = new Float64Array(size);
-      inBody.set(this.inBody);
-      this.inBody = inBody;
-    }
-    return grams;
-  }
-
-  /** Adds document `i` (in increasing order); returns its gram lengths in strong fields and body. */
-  add(doc: AnalysedDoc, i: number): { strong: number; body: number } {
-    const touched: number[] = [];
-    let strong = 0;
-    let body = 0;
-    for (const [t, tf] of doc.terms) {
-      if (isGroupToken(t)) continue;
-      const b = doc.body.get(t) ?? 0;
-      const grams = this.gramsOf(t);
-      for (let k = 0; k < grams.length; k++) {
-        const id = grams[k]!;
-        if (this.all[id] === 0) touched.push(id);
-        this.all[id]! += tf;
-        this.inBody[id]! += b;
-      }
-      strong += (tf - b) * grams.length;
-      body += b * grams.length;
-    }
-    for (const id of touched) {
-      this.lists[id]!.push(i, this.all[id]!, this.inBody[id]!, 0);
-      this.all[id] = 0;
-      this.inBody[id] = 0;
-    }
-    return { strong, body };
-  }
-
-  freeze(): PostingsTable {
-    return freezePostings(
-      this.keys.map((k, id) => [k, this.lists[id]!] as [string, number[]]),
-      this.keys.length,
-    );
-  }
-}
-
-/** Scratch rows for `editDistance` (grown on demand): it runs for hundreds of candidates per unknown word. */
-let rowA = new Int32Array(64);
-let rowB = new Int32Array(64);
-let rowC = new Int32Array(64);
-
-/** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const w = b.length + 1;
-  if (rowA.length < w) {
-    rowA = new Int32Array(w * 2);
-    rowB = new Int32Array(w * 2);
-    rowC = new Int32Array(w * 2);
-  }
-  let prev2 = rowA;
-  let prev = rowB;
-  let cur = rowC;
-  for (let j = 0; j < w; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    const ai = a.charCodeAt(i - 1);
-    for (let j = 1; j < w; j++) {
-      const bj = b.charCodeAt(j - 1);
-      const cost = ai === bj ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
-        v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    const t = prev2;
-    prev2 = prev;
-    prev = cur;
-    cur = t;
-  }
-  return prev[b.length]!;
-}
-
-const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
-
 /**
  * BM25 over normalised tokens, synonym groups and adjacent word pairs of the strong fields, fused with BM25 over
  * character 3–4-grams (and cosine over
@@ -279,27 +88,37 @@ export class LexicalIndex {
   readonly docs: IndexDoc[];
   private readonly terms: PostingsTable;
   private readonly grams: PostingsTable;
-  /** Character bigram → ids (into `vocabulary`) of the words containing it: candidates for near spellings. */
-  private readonly bigramVocab = new Map<string, Int32Array>();
-  private readonly vocabulary: string[];
-  /** Scratch counters for `fuzzy` (one per vocabulary word), zeroed after each use. */
-  private readonly sharedCount: Int32Array;
+  /** Idf of each posting list (by list id), computed once. */
+  private readonly termIdf: Float64Array;
+  private readonly gramIdf: Float64Array;
+  /** The indexed words (not group or pair tokens), and their near spellings. */
+  private readonly words: string[];
+  private readonly near: NearSpellings;
+  private readonly partialCache = new Map<string, [string, number][]>();
   private readonly avgBodyLength: number;
   private readonly strongGramNorm: Float64Array;
   private readonly bodyGramNorm: Float64Array;
   /** Per document: 1 / (1 - b + b · len / avglen) for strong fields and body (BM25F). */
   private readonly strongNorm: Float64Array;
   private readonly titleNorm: Float64Array;
+  private readonly questionsNorm: Float64Array;
+  /** Pack id → its documents [lo, hi): packs are indexed one after the other. */
+  private readonly packRanges = new Map<string, { lo: number; hi: number }>();
   /** Document → entry number; entry number → [pack, entry id] and its documents (language versions). */
   private readonly entryOf: Int32Array;
   private readonly entryKeys: [string, string][] = [];
   private readonly docsOfEntry: number[][] = [];
   private readonly bodyNorm: Float64Array;
-  private readonly fuzzyCache = new Map<string, Alternative[]>();
   readonly maxIdf: number;
 
   constructor(docs: IndexDoc[]) {
     this.docs = docs;
+    docs.forEach((d, i) => {
+      const r = this.packRanges.get(d.pack);
+      if (!r) this.packRanges.set(d.pack, { lo: i, hi: i + 1 });
+      else if (r.hi === i) r.hi = i + 1;
+      else throw new Error(`documents of pack ${d.pack} must be contiguous`);
+    });
     const entryIndex = new Map<string, number>();
     this.entryOf = Int32Array.from(docs, (d, i) => {
       const key = `${d.pack}\0${d.entry}`;
@@ -318,42 +137,53 @@ export class LexicalIndex {
     const grams = new GramPostingsBuilder();
     const gramLengths = docs.map((d, i) => {
       for (const [t, tf] of d.analysed.terms)
-        terms.add(t, i, tf, d.analysed.body.get(t) ?? 0, d.analysed.title.get(t) ?? 0);
+        terms.add(
+          t,
+          i,
+          tf,
+          d.analysed.body.get(t) ?? 0,
+          d.analysed.title.get(t) ?? 0,
+          d.analysed.questions.get(t) ?? 0,
+        );
       blen += d.analysed.bodyLength;
       return grams.add(d.analysed, i);
     });
     this.terms = terms.freeze();
     this.grams = grams.freeze();
+    const idfs = (t: PostingsTable) =>
+      Float64Array.from({ length: t.ids.size }, (_, i) => this.idfOf(t.start[i + 1]! - t.start[i]!, docs.length));
+    this.termIdf = idfs(this.terms);
+    this.gramIdf = idfs(this.grams);
     const n = Math.max(1, docs.length);
     this.avgBodyLength = blen / n || 1;
     const avgSg = gramLengths.reduce((a, g) => a + g.strong, 0) / n || 1;
     const avgBg = gramLengths.reduce((a, g) => a + g.body, 0) / n || 1;
-    this.strongGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.strong) / avgSg));
-    this.bodyGramNorm = Float64Array.from(gramLengths, (g) => 1 / (1 - B + (B * g.body) / avgBg));
-    const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength;
+    this.strongGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.strong, avgSg));
+    this.bodyGramNorm = Float64Array.from(gramLengths, (g) => lengthNorm(g.body, avgBg));
+    const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength - d.analysed.questionsLength;
     const avgRest = docs.reduce((a, d) => a + restLen(d), 0) / n || 1;
     const avgTitle = docs.reduce((a, d) => a + d.analysed.titleLength, 0) / n || 1;
-    this.strongNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * restLen(d)) / avgRest));
-    this.titleNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.titleLength) / avgTitle));
-    this.bodyNorm = Float64Array.from(docs, (d) => 1 / (1 - B + (B * d.analysed.bodyLength) / this.avgBodyLength));
-    this.vocabulary = [...this.terms.keys()].filter((t) => !isGroupToken(t));
-    const lists = new Map<string, number[]>();
-    this.vocabulary.forEach((t, id) => {
-      for (const bg of new Set(charNgrams(t, [2]))) {
-        const list = lists.get(bg);
-        if (list) list.push(id);
-        else lists.set(bg, [id]);
-      }
-    });
-    for (const [bg, list] of lists) this.bigramVocab.set(bg, Int32Array.from(list));
-    this.sharedCount = new Int32Array(this.vocabulary.length);
-
+    // Averaged over the documents that have example questions: an entry without any is not a short one.
+    const withQuestions = docs.filter((d) => d.analysed.questionsLength > 0);
+    const avgQuestions = withQuestions.reduce((a, d) => a + d.analysed.questionsLength, 0) / withQuestions.length || 1;
+    this.questionsNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.questionsLength, avgQuestions));
+    this.strongNorm = Float64Array.from(docs, (d) => lengthNorm(restLen(d), avgRest));
+    this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
+    this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
+    this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
+    this.near = new NearSpellings(this.words, (t) => this.idf(t));
     this.maxIdf = this.idfOf(1);
   }
 
   /** Forget cached near-spelling lookups (benchmarks measure cold lookups). */
   clearCaches(): void {
-    this.fuzzyCache.clear();
+    this.near.clear();
+    this.partialCache.clear();
+  }
+
+  /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
+  fuzzy(token: string): Alternative[] {
+    return this.near.find(token);
   }
 
   get size(): number {
@@ -364,59 +194,48 @@ export class LexicalIndex {
     return this.terms.has(t);
   }
 
-  private idfOf(df: number): number {
-    const n = this.docs.length;
+  private idfOf(df: number, n = this.docs.length): number {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
   idf(term: string): number {
-    const df = this.terms.df(term);
-    return df === 0 ? 0 : this.idfOf(df);
+    const li = this.terms.ids.get(term);
+    return li === undefined ? 0 : this.termIdf[li]!;
   }
 
-  /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
-  fuzzy(token: string): Alternative[] {
-    const cached = this.fuzzyCache.get(token);
-    if (cached) return cached;
-    const out: Alternative[] = [];
-    if (token.length >= 4 && !/^\d+$/.test(token)) {
-      const maxEdits = maxEditsFor(token.length);
-      const grams = new Set(charNgrams(token, [2]));
-      // Counting shared bigrams in a typed array: this loop visits thousands of words for a common bigram.
-      const shared = this.sharedCount;
-      const touched: number[] = [];
-      for (const g of grams) {
-        const list = this.bigramVocab.get(g);
-        if (!list) continue;
-        for (let k = 0; k < list.length; k++) {
-          const id = list[k]!;
-          if (shared[id] === 0) touched.push(id);
-          shared[id]!++;
-        }
-      }
-      // Each edit destroys at most two bigrams; a word the token abbreviates shares all of them.
-      const need = Math.max(1, grams.size - 2 * maxEdits);
-      for (const id of touched) {
-        const n = shared[id]!;
-        shared[id] = 0;
-        if (n < need) continue;
-        const t = this.vocabulary[id]!;
-        if (t === token) continue;
-        let sim = 0;
-        if (n >= grams.size && t.length >= token.length + 2 && t.startsWith(token))
-          sim = 0.6 + 0.3 * (token.length / t.length);
-        if (maxEdits > 0 && Math.abs(t.length - token.length) <= maxEdits) {
-          const d = editDistance(token, t, maxEdits);
-          if (d <= maxEdits) sim = Math.max(sim, 1 - d / Math.max(token.length, t.length));
-        }
-        if (sim >= 0.6) out.push({ term: t, weight: sim });
-      }
-      out.sort((a, b) => b.weight - a.weight || this.idf(b.term) - this.idf(a.term));
-      out.splice(4);
+  /**
+   * Idf within one pack's documents, and the largest one there: confidence is measured as if the pack were
+   * indexed alone, as its calibration was (other packs loaded beside it do not move its thresholds).
+   */
+  private packIdf(pack: string | undefined): { idf: (term: string) => number; maxIdf: number } {
+    const r = pack === undefined ? undefined : this.packRanges.get(pack);
+    if (!r || (r.lo === 0 && r.hi === this.docs.length)) return { idf: (t) => this.idf(t), maxIdf: this.maxIdf };
+    const n = r.hi - r.lo;
+    return {
+      idf: (t) => {
+        const df = this.terms.dfIn(t, r.lo, r.hi);
+        return df === 0 ? 0 : this.idfOf(df, n);
+      },
+      maxIdf: this.idfOf(1, n),
+    };
+  }
+
+  private readonly boostCache = new Map<string, Float64Array>();
+
+  /** Per document: the ranking boost of documents in the preferred language (1 for the others). */
+  private boosts(preferLang: string | undefined): Float64Array {
+    const key = preferLang ?? '';
+    let b = this.boostCache.get(key);
+    if (!b) {
+      b = Float64Array.from(this.docs, (d) => (preferLang && d.lang === preferLang ? 1 + SAME_LANGUAGE_BOOST : 1));
+      this.boostCache.set(key, b);
     }
-    if (this.fuzzyCache.size >= FUZZY_CACHE_MAX) this.fuzzyCache.clear();
-    this.fuzzyCache.set(token, out);
-    return out;
+    return b;
+  }
+
+  /** Ids of the packs in the index, in index order. */
+  packs(): string[] {
+    return [...this.packRanges.keys()];
   }
 
   /** What each query unit may match: itself, its synonym groups, and near spellings when it is unknown. */
@@ -438,8 +257,7 @@ export class LexicalIndex {
   ): SearchOutcome {
     const n = this.docs.length;
     const ne = this.entryKeys.length;
-    const boost = (d: number) =>
-      opts.preferLang && this.docs[d]!.lang === opts.preferLang ? 1 + SAME_LANGUAGE_BOOST : 1;
+    const boost = this.boosts(opts.preferLang);
     const alternatives = this.alternatives(q);
     // A question unit scores a document by its best alternative (word, synonym or near spelling); an entry
     // scores as its best language version. Adding a unit's best over the versions instead (so a code-mixed
@@ -459,18 +277,20 @@ export class LexicalIndex {
         if (li === undefined) continue;
         const from = T.start[li]!;
         const to = T.start[li + 1]!;
-        const idf = this.idfOf(to - from) * a.weight;
+        const idf = this.termIdf[li]! * a.weight;
         for (let i = from; i < to; i++) {
           const d = T.docs[i]!;
           const bodyTf = T.body[i]!;
           const titleTf = T.title[i]!;
-          // BM25F over title, the other strong fields (tags, summary, topic) and body: each length-normalised
-          // on its own, then one saturation.
+          const questionsTf = T.questions[i]!;
+          // BM25F over title, example questions, the other strong fields (tags, summary, topic) and body: each
+          // length-normalised on its own, then one saturation.
           const tf =
             titleTf * this.titleNorm[d]! +
-            (T.tfs[i]! - bodyTf - titleTf) * this.strongNorm[d]! +
+            questionsTf * this.questionsNorm[d]! +
+            (T.tfs[i]! - bodyTf - titleTf - questionsTf) * this.strongNorm[d]! +
             bodyTf * this.bodyNorm[d]!;
-          const s = (idf * tf * (K1 + 1)) / (tf + K1);
+          const s = idf * saturate(tf);
           if (best[d] === 0) touched.push(d);
           if (s > best[d]!) best[d] = s;
         }
@@ -487,7 +307,7 @@ export class LexicalIndex {
       if (li === undefined) continue;
       const from = G.start[li]!;
       const to = G.start[li + 1]!;
-      const idf = this.idfOf(to - from);
+      const idf = this.gramIdf[li]!;
       for (let i = from; i < to; i++) {
         const d = G.docs[i]!;
         const bodyTf = G.body[i]!;
@@ -498,8 +318,8 @@ export class LexicalIndex {
     const entryGrams = new Float64Array(ne);
     for (let d = 0; d < n; d++) {
       const e = this.entryOf[d]!;
-      entryTokens[e] = Math.max(entryTokens[e]!, docTokens[d]! * boost(d));
-      entryGrams[e] = Math.max(entryGrams[e]!, docGrams[d]! * boost(d));
+      entryTokens[e] = Math.max(entryTokens[e]!, docTokens[d]! * boost[d]!);
+      entryGrams[e] = Math.max(entryGrams[e]!, docGrams[d]! * boost[d]!);
     }
     const fusion = opts.fusion ?? (opts.queryVector ? DENSE_FUSION : LEXICAL_FUSION);
     const entryDense = new Float64Array(ne);
@@ -508,7 +328,7 @@ export class LexicalIndex {
         const v = this.docs[d]!.vector;
         if (!v) continue;
         const e = this.entryOf[d]!;
-        entryDense[e] = Math.max(entryDense[e]!, Math.max(0, dot(v, opts.queryVector)) * boost(d));
+        entryDense[e] = Math.max(entryDense[e]!, Math.max(0, dot(v, opts.queryVector)) * boost[d]!);
       }
     }
     const maxT = max(entryTokens);
@@ -526,18 +346,23 @@ export class LexicalIndex {
       let doc = docs[0]!;
       let docScore = -1;
       for (const d of docs) {
-        const v = ((maxT > 0 ? docTokens[d]! / maxT : 0) + (maxG > 0 ? docGrams[d]! / maxG : 0)) * boost(d);
+        const v = ((maxT > 0 ? docTokens[d]! / maxT : 0) + (maxG > 0 ? docGrams[d]! / maxG : 0)) * boost[d]!;
         if (v > docScore) {
           docScore = v;
           doc = d;
         }
       }
       const [pack, entry] = this.entryKeys[e]!;
-      hits.push({ pack, entry, score: fused, doc, docs: [...docs] });
+      hits.push({ pack, entry, score: fused, doc, docs });
     }
     hits.sort((a, b) => b.score - a.score);
     const top = hits[0];
-    const cov = top ? this.coverage(alternatives, q, top.docs, opts.preferLang) : { coverage: 0, matched: 0 };
+    for (const h of hits.slice(0, EVIDENCE_HITS)) {
+      const c = this.coverage(alternatives, q, h.docs, opts.preferLang, h.pack);
+      h.coverage = c.coverage;
+      h.matched = c.matched;
+    }
+    const cov = { coverage: top?.coverage ?? 0, matched: top?.matched ?? 0 };
     let tokenScore = 0;
     if (top) for (const d of top.docs) tokenScore = Math.max(tokenScore, docTokens[d]!);
     const limit = opts.limit ?? 10;
@@ -552,21 +377,42 @@ export class LexicalIndex {
    * body only, by similarity for a near spelling, and partly when a long stretch of it is inside an entry
    * word (Swahili verb forms: "amezaliwa" ~ "kuzaliwa"). Matches only in another language than a confidently
    * detected one count less ("capital" in a French entry is not the English "capital"). Unknown words weigh
-   * like rare ones: a question about something the packs never mention stays uncovered.
+   * like rare ones: a question about something the packs never mention stays uncovered. Idf is the pack's own
+   * (`pack`, see packIdf).
    */
   coverage(
     alternatives: Alternative[][],
     q: AnalysedQuery,
     docIdx: number[],
     preferLang?: string,
+    pack?: string,
   ): { coverage: number; matched: number } {
+    const units = this.unitMatches(alternatives, q, docIdx, preferLang, pack);
     let total = 0;
     let got = 0;
-    alternatives.forEach((alts, i) => {
+    for (const u of units) {
+      total += u.weight;
+      got += u.weight * u.match;
+    }
+    const { maxIdf } = this.packIdf(pack);
+    return { coverage: total === 0 ? 0 : got / total, matched: maxIdf > 0 ? got / maxIdf : 0 };
+  }
+
+  /** Per question unit: its weight (idf in the pack, or that of a rare word when unknown) and match (0..1). */
+  unitMatches(
+    alternatives: Alternative[][],
+    q: AnalysedQuery,
+    docIdx: number[],
+    preferLang?: string,
+    pack?: string,
+  ): UnitMatch[] {
+    const { idf, maxIdf } = this.packIdf(pack);
+    return alternatives.map((alts, i) => {
       const token = q.units[i]!.token;
       let weight = 0;
-      for (const a of alts) if (a.weight === 1) weight = Math.max(weight, this.idf(a.term));
-      if (weight === 0) weight = this.maxIdf * (token.length >= 3 ? 0.8 : 0.4);
+      for (const a of alts) if (a.weight === 1) weight = Math.max(weight, idf(a.term));
+      const known = weight > 0;
+      if (!known) weight = maxIdf * (token.length >= 3 ? 0.8 : 0.4);
       let match = 0;
       for (const d of docIdx) {
         const doc = this.docs[d]!;
@@ -580,75 +426,58 @@ export class LexicalIndex {
           match = Math.max(match, langFactor * this.partialMatch(token, doc.analysed));
         }
       }
-      total += weight;
-      got += weight * match;
+      return { token, weight, known, match, maxIdf };
     });
-    return { coverage: total === 0 ? 0 : got / total, matched: this.maxIdf > 0 ? got / this.maxIdf : 0 };
   }
 
   /** Credit for an unknown word sharing a long stretch (≥ 5 letters, most of the word) with an entry word. */
   private partialMatch(token: string, doc: AnalysedDoc): number {
     let best = 0;
-    // A common stretch of 5 letters contains one of these: a cheap native test before the quadratic one.
-    const pieces: string[] = [];
-    for (let i = 0; i + 5 <= token.length; i++) pieces.push(token.slice(i, i + 5));
-    for (const t of doc.terms.keys()) {
-      if (t.length < 5 || isGroupToken(t)) continue;
-      if (!pieces.some((p) => t.includes(p))) continue;
-      const l = longestCommonSubstring(token, t);
-      if (l >= 5 && l / token.length >= 0.6) {
-        best = Math.max(best, 0.8 * (l / token.length) * (doc.strong.has(t) ? 1 : BODY_MATCH));
-      }
+    for (const [t, share] of this.partialCandidates(token)) {
+      if (!doc.terms.has(t)) continue;
+      best = Math.max(best, 0.8 * share * (doc.strong.has(t) ? 1 : BODY_MATCH));
     }
     return best;
   }
-}
 
-/**
- * A near spelling is weaker evidence than the word itself: similarity 0.75 → 0.5, 0.9 → 0.8. For a word of
- * five letters or fewer, one edit often makes another word ("mtamu" sweet / "mtama" sorghum, "wali" rice /
- * "walio"): half that. Measured on tune.jsonl + dev.jsonl + calibration.jsonl: off-topic questions answered
- * 6 → 4 of 32, right answers held back 19 → 20 of 306.
- */
-function fuzzyCredit(similarity: number, wordLength: number): number {
-  const credit = Math.max(0, Math.min(1, (similarity - 0.5) * 2));
-  return wordLength <= 5 ? credit / 2 : credit;
-}
+  private fiveGramIndex: Map<string, number[]> | undefined;
 
-export function longestCommonSubstring(a: string, b: string): number {
-  let best = 0;
-  const row = new Int32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = 0;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = a[i - 1] === b[j - 1] ? diag + 1 : 0;
-      if (row[j]! > best) best = row[j]!;
-      diag = tmp;
+  /** 5-letter piece → ids (into `words`) of the words of five letters or more containing it (built on first use). */
+  private fiveGrams(): Map<string, number[]> {
+    if (!this.fiveGramIndex) {
+      const index = new Map<string, number[]>();
+      this.words.forEach((t, id) => {
+        for (let i = 0; i + 5 <= t.length; i++) {
+          const g = t.slice(i, i + 5);
+          const list = index.get(g);
+          if (!list) index.set(g, [id]);
+          else if (list[list.length - 1] !== id) list.push(id);
+        }
+      });
+      this.fiveGramIndex = index;
     }
+    return this.fiveGramIndex;
   }
-  return best;
-}
 
-/**
- * Term frequency → score for strong fields and body. BM25F: length-normalise each field, add, saturate once
- * (measured on src/knowledge/answer/testdata/dev.jsonl against one bag of words, and against MiniSearch's sum of
- * per-field BM25: Recall@1 0.944 vs 0.933 and 0.911).
- */
-function fieldScore(strongTf: number, strongNorm: number, bodyTf: number, bodyNorm: number): number {
-  const tf = strongTf * strongNorm + bodyTf * bodyNorm;
-  return (tf * (K1 + 1)) / (tf + K1);
-}
-
-function max(a: Float64Array): number {
-  let m = 0;
-  for (const v of a) if (v > m) m = v;
-  return m;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  const len = Math.min(a.length, b.length);
-  for (let i = 0; i < len; i++) s += a[i]! * b[i]!;
-  return s;
+  /** Index words sharing a stretch of ≥ 5 letters (and ≥ 60 % of it, prefix aside) with `token`, with that share (cached). */
+  private partialCandidates(token: string): [string, number][] {
+    const cached = this.partialCache.get(token);
+    if (cached) return cached;
+    const out: [string, number][] = [];
+    // A common stretch of 5 letters contains one of the token's 5-letter pieces: candidates come from them.
+    const seen = new Set<number>();
+    for (let i = 0; i + 5 <= token.length; i++) {
+      for (const id of this.fiveGrams().get(token.slice(i, i + 5)) ?? []) seen.add(id);
+    }
+    for (const id of seen) {
+      const t = this.words[id]!;
+      const l = longestCommonSubstring(token, t);
+      // Measured against the word without a Swahili subject/tense prefix: "nime-tapeliwa" ~ "utapeli".
+      const share = Math.min(1, l / (token.length - prefixLength(token)));
+      if (l >= 5 && share >= 0.6) out.push([t, share]);
+    }
+    if (this.partialCache.size >= 20_000) this.partialCache.clear();
+    this.partialCache.set(token, out);
+    return out;
+  }
 }

@@ -11,6 +11,8 @@ export interface AnswerStrings {
   /** Label of the full citation on WhatsApp. */
   source: string;
   seeAlso: string;
+  /** Offering choices (see AnswerResult.choices); languages without them use English. */
+  choices?: { didYouMean: string; replyWithNumber: string; noneOfThese: string };
 }
 
 const STRINGS: Record<string, AnswerStrings> = {
@@ -27,6 +29,7 @@ const STRINGS: Record<string, AnswerStrings> = {
     src: 'Src',
     source: 'Source',
     seeAlso: 'See also',
+    choices: { didYouMean: 'Did you mean:', replyWithNumber: 'Reply with the number.', noneOfThese: 'None of these' },
   },
   sw: {
     notFound: 'Samahani, bado sina jibu la swali hilo. Jaribu maneno mengine, au uliza kuhusu mada nyingine.',
@@ -41,6 +44,11 @@ const STRINGS: Record<string, AnswerStrings> = {
     src: 'Chanzo',
     source: 'Chanzo',
     seeAlso: 'Angalia pia',
+    choices: {
+      didYouMean: 'Ulimaanisha:',
+      replyWithNumber: 'Jibu kwa namba.',
+      noneOfThese: 'Hakuna kati ya haya',
+    },
   },
   fr: {
     notFound:
@@ -56,6 +64,11 @@ const STRINGS: Record<string, AnswerStrings> = {
     src: 'Src',
     source: 'Source',
     seeAlso: 'Voir aussi',
+    choices: {
+      didYouMean: 'Vouliez-vous dire :',
+      replyWithNumber: 'Répondez avec le numéro.',
+      noneOfThese: 'Aucun de ceux-ci',
+    },
   },
   ha: {
     notFound: 'Yi hakuri, ba ni da amsar wannan tukuna. Gwada wasu kalmomi, ko ka tambayi wani batu.',
@@ -87,6 +100,11 @@ export function answerStrings(lang: string): AnswerStrings {
 /** "(in English)" in the user's language, naming the language the answer is written in. */
 export function inLanguageNote(userLang: string, answerLang: string): string {
   return answerStrings(userLang).inLanguage[answerLang] ?? STRINGS.en!.inLanguage[answerLang] ?? `(${answerLang})`;
+}
+
+/** The words of a clarifying question in `lang` (English where the language has none yet). */
+export function choiceStrings(lang: string): NonNullable<AnswerStrings['choices']> {
+  return answerStrings(lang).choices ?? STRINGS.en!.choices!;
 }
 
 export function hasStrings(lang: string): boolean {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { loadConfig } from '../../platform/config/index.js';
 import { type BarazaAnswerer, createAnswerer } from '../answer/index.js';
+import { loadPack } from './load.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const FIXTURE = path.join(ROOT, 'tests/fixtures/packs/health-pack-folder');
@@ -90,10 +91,10 @@ describe('hot reload of packs', () => {
   });
 
   it('adds a pack dropped into the folder and drops a removed one', async () => {
-    const files = (await readdir(path.join(ROOT, 'packs/financial-literacy/entries'))).filter((f) => f.endsWith('.md'));
     await cp(path.join(ROOT, 'packs/financial-literacy'), path.join(dir, 'money'), { recursive: true });
     // The copy lands file by file; the library settles on the whole pack.
-    await until(() => answerer.status().packs.find((p) => p.id === 'financial-literacy')?.entries === files.length);
+    const files = (await loadPack(path.join(ROOT, 'packs/financial-literacy'))).pack!.entries.length;
+    await until(() => answerer.status().packs.find((p) => p.id === 'financial-literacy')?.entries === files, 20_000);
     expect((await ask('should i share my mpesa pin')).citations[0]?.pack).toBe('financial-literacy');
     await rm(path.join(dir, 'money'), { recursive: true, force: true });
     await until(() => answerer.status().packs.length === 1);

@@ -20,12 +20,13 @@ interface AskOptions {
   verbose?: boolean;
 }
 
-/** The JSON of DESIGN.md, exactly these keys. */
+/** The JSON of DESIGN.md, exactly these keys (`choices` only when the user is asked to pick). */
 export function answerJson(r: AnswerResult): Record<string, unknown> {
   return {
     answer: r.answer,
     lang: r.lang,
     citations: r.citations.map((c) => ({ pack: c.pack, entry: c.entry, title: c.title, source: c.source })),
+    ...(r.choices?.length ? { choices: r.choices.map((c) => ({ pack: c.pack, entry: c.entry, title: c.title })) } : {}),
     confidence: r.confidence,
     ...(r.segments !== undefined ? { segments: r.segments } : {}),
     ...(r.encoding !== undefined ? { encoding: r.encoding } : {}),
@@ -38,7 +39,9 @@ function human(r: AnswerResult, channel: Channel): string {
   else facts.push(`${r.answer.length} characters (${channel})`);
   const cites = r.citations.length
     ? r.citations.map((c, i) => `  [${i + 1}] ${c.pack}/${c.entry}: ${c.title} (${c.source})`).join('\n')
-    : '  (no answer found: recorded as a knowledge gap by workers)';
+    : r.choices?.length
+      ? `  (choices offered: ${r.choices.map((c) => `${c.pack}/${c.entry}`).join(', ')}; recorded as a knowledge gap by workers)`
+      : '  (no answer found: recorded as a knowledge gap by workers)';
   return `${r.answer}\n\n${cites}\n  ${facts.join(' · ')}\n`;
 }
 
@@ -93,7 +96,7 @@ export function register(program: Command): void {
         .choices(['ussd', 'sms', 'whatsapp'])
         .default('sms'),
     )
-    .option('--json', 'print { answer, lang, citations, confidence, segments?, encoding? }')
+    .option('--json', 'print { answer, lang, citations, choices?, confidence, segments?, encoding? }')
     .option('--verbose', 'log pack loading to stderr')
     .addHelpText(
       'after',

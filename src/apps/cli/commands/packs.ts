@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { calibratePack, describeCalibration } from '../../../knowledge/answer/calibration.js';
 import { embedderId, loadEmbedderIfAvailable } from '../../../knowledge/answer/dense.js';
 import { buildPackDocs } from '../../../knowledge/answer/engine.js';
 import { serialisePackIndex, writePackIndex } from '../../../knowledge/answer/index-store.js';
@@ -134,10 +135,15 @@ export function register(program: Command): void {
             },
           });
           base += pack.entries.length * (embedder ? 2 : 1);
+          bar?.update(base, { pack: id, phase: 'calibrating' });
+          // Confidence thresholds from the pack itself: its pseudo-questions against the off-topic probes.
+          const calibration = await calibratePack(pack, docs);
           bar?.update(base, { pack: id, phase: 'writing' });
-          const file = await writePackIndex(indexDir, serialisePackIndex(pack, docs, model));
+          const file = await writePackIndex(indexDir, serialisePackIndex(pack, docs, model, calibration));
           const ms = Math.round(performance.now() - started);
-          const line = `built ${id}@${pack.manifest.version}: ${plural(docs.length, 'document')}, ${embedder ? `dense (${model})` : 'lexical'} → ${shown(file)} in ${ms} ms\n`;
+          const line =
+            `built ${id}@${pack.manifest.version}: ${plural(docs.length, 'document')}, ${embedder ? `dense (${model})` : 'lexical'} → ${shown(file)} in ${ms} ms\n` +
+            `  calibration ${describeCalibration(calibration)}\n`;
           if (tty) done.push(line);
           else process.stdout.write(line);
         }

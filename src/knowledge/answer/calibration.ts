@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import type { LoadedPack } from '../packs/types.js';
+import { type DecisionFeatures, type DecisionThresholds, decide, RUNNER_UP_FLOOR } from './decide.js';
+import { loadOffTopicProbes } from './lang-data.js';
+import type { IndexDoc } from './lexical.js';
+import { pseudoQuestions } from './pseudo-questions.js';
+import { retrieve } from './retrieve.js';
+import { assembleSnapshot } from './snapshot.js';
+
+/*
+ * Per-pack confidence calibration. Every deployment brings its own pack, so no evidence threshold is fixed in
+ * code: when a pack is indexed (packs build, in-memory build, hot reload) it is asked two sets of questions,
+ * on its own index:
+ *  - pseudo-questions made from its entries with SMS noise (pseudo-questions.ts): what its users ask;
+ *  - the off-topic probes that ship with Baraza in every supported language (data/offtopic/<lang>.txt):
+ *    greetings, weather, football, phones, prices... what it must not answer.
+ * The thresholds follow from the probes' evidence: "don't know" below the level that lets through at most
+ * `targets.choices` of the probes (they may at most get choices), a direct answer only from the level that
+ * lets through at most `targets.answer` of them. The pseudo-questions set how close a runner-up must be to
+ * make the best entry "not clearly best" (choices instead of an answer), and their rates are reported so an
+ * editor sees how the pack will behave (`packs build` prints them).
+ */
+
+/** Bump when the calibration procedure changes: stored calibrations of other versions are redone. */
+export const CALIBRATION_VERSION = 1;
+
+/** Off-topic false-accept targets, as shares of the probes. */
+export interface CalibrationTargets {
+  /**
+   * At most this share of the probes may get anything but "I don't know" (choices or an answer).
+   * @defaultValue 0.1
+   */
+  choices: number;
+  /**
+   * At most this share of the probes may get a direct answer.
+   * @defaultValue 0.05
+   */
+  answer: number;
+}
+
+export const DEFAULT_TARGETS: CalibrationTargets = { choices: 0.1, answer: 0.05 };
+
+export interface PseudoQuestionRates {
+  n: number;
+  /** Answered with the entry it was made from. */
+  answeredRight: number;
+  answeredWrong: number;
+  /** Choices that include the entry. */
+  choicesWithRight: number;
+  choicesWithoutRight: number;
+  declined: number;
+}
+
+export interface ProbeRates {
+  n: number;
+  answered: number;
+  choices: number;
+  declined: number;
+}
+
+export interface PackCalibration {
+  version: number;
+  pack: string;
+  contentHash: string;
+  /** Hash of the probes used: new probes recalibrate. */
+  probes: string;
+  targets: CalibrationTargets;
+  thresholds: DecisionThresholds;
+  pseudo: PseudoQuestionRates;
+  probeRates: ProbeRates;
+}
+
+/** One measured question: what the decision sees, and where the right entry ranked (-1: not among them). */
+export interface CalibrationSample {
+  features: DecisionFeatures;
+  rightRank: number;
+}
+
+export interface CalibrationSamples {
+  pseudo: CalibrationSample[];
+  probes: CalibrationSample[];
+}
+
+let probesCache: { probes: string[]; hash: string } | undefined;
+
+/** The shipped off-topic probes, every language together (read once). */
+export function offTopicProbes(): { probes: string[]; hash: string } {
+  if (!probesCache) {
+    const probes = Object.values(loadOffTopicProbes()).flat();
+    probesCache = { probes, hash: createHash('sha256').update(probes.join('\n')).digest('hex').slice(0, 12) };
+  }
+  return probesCache;
+}
+
+/** Ask a pack (indexed alone) its pseudo-questions and the probes. */
+export async function measurePack(
+  pack: LoadedPack,
+  docs: IndexDoc[],
+  probes = offTopicProbes().probes,
+): Promise<CalibrationSamples> {
+  const snap = assembleSnapshot([pack], docs);
+  const pseudo: CalibrationSample[] = [];
+  for (const q of pseudoQuestions(pack)) {
+    const r = await retrieve(snap, q.q, { limit: 5 });
+    pseudo.push({ features: r.features, rightRank: r.hits.findIndex((h) => h.entry === q.entry) });
+  }
+  const off: CalibrationSample[] = [];
+  for (const q of probes) {
+    const r = await retrieve(snap, q, { limit: 5 });
+    off.push({ features: r.features, rightRank: -1 });
+  }
+  return { pseudo, probes: off };
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))]!;
+
+/** Just above the (k+1)-th largest value: the level that lets at most k of `values` reach it. */
+function levelAdmitting(values: number[], k: number): number {
+  const desc = [...values].sort((a, b) => b - a);
+  if (k < 0) return (desc[0] ?? 0) + 1e-6;
+  if (k >= desc.length) return 0;
+  return desc[k]! + 1e-6;
+}
+
+/** The "don't know" level is at least the evidence this share of the pseudo-questions stays below. */
+const PSEUDO_FLOOR = 0.02;
+
+/** Share of the runner-up cases (right entry second or third) that the close-runner-up rule turns into choices. */
+const RUNNER_UP_CAUGHT = 0.8;
+
+/** Thresholds from measured samples for given false-accept targets. */
+export function deriveThresholds(s: CalibrationSamples, targets: CalibrationTargets): DecisionThresholds {
+  const n = s.probes.length;
+  // Probes ruled out whatever the thresholds (out-of-scope requests), or let through whatever they are
+  // (short questions naming a subject of the pack, which always get choices).
+  const open = s.probes.filter((p) => p.features.outOfScope.length === 0 && p.features.candidates.length > 0);
+  const short = open.filter((p) => p.features.short && p.features.candidates[0]!.namesSubject);
+  const rest = open.filter((p) => !(p.features.short && p.features.candidates[0]!.namesSubject));
+  const evidence = (p: CalibrationSample) => p.features.candidates[0]!.evidence;
+  // A small pack shares few words with the probes, so the probes alone could put the level near zero: it never
+  // goes below what nearly all of the pack's own pseudo-questions reach.
+  const floor = quantile(
+    s.pseudo
+      .filter((p) => p.features.candidates.length > 0)
+      .map(evidence)
+      .sort((a, b) => a - b),
+    PSEUDO_FLOOR,
+  );
+  const choices = Math.max(floor, levelAdmitting(rest.map(evidence), Math.floor(targets.choices * n) - short.length));
+  const answer = Math.max(choices, levelAdmitting(open.map(evidence), Math.floor(targets.answer * n)));
+  // Right entry ranked second or third: how close it scored to the best one.
+  const ratios = s.pseudo
+    .filter((p) => p.rightRank >= 1 && p.rightRank < 3)
+    .map((p) => p.features.candidates[p.rightRank]?.score ?? 0)
+    .sort((a, b) => a - b);
+  const closeRunnerUp =
+    ratios.length >= 5 ? Math.min(0.95, Math.max(RUNNER_UP_FLOOR, quantile(ratios, 1 - RUNNER_UP_CAUGHT))) : 0.9;
+  return { choices, answer, closeRunnerUp };
+}
+
+/** What the thresholds do to the samples (reported by `packs build` and the benchmark). */
+export function rates(
+  s: CalibrationSamples,
+  t: DecisionThresholds,
+): { pseudo: PseudoQuestionRates; probeRates: ProbeRates } {
+  const pseudo: PseudoQuestionRates = {
+    n: s.pseudo.length,
+    answeredRight: 0,
+    answeredWrong: 0,
+    choicesWithRight: 0,
+    choicesWithoutRight: 0,
+    declined: 0,
+  };
+  for (const p of s.pseudo) {
+    const d = decide(p.features, t);
+    if (d.kind === 'decline') pseudo.declined++;
+    else if (d.kind === 'answer') {
+      if (p.rightRank === 0) pseudo.answeredRight++;
+      else pseudo.answeredWrong++;
+    } else if (d.picks.includes(p.rightRank)) pseudo.choicesWithRight++;
+    else pseudo.choicesWithoutRight++;
+  }
+  const probeRates: ProbeRates = { n: s.probes.length, answered: 0, choices: 0, declined: 0 };
+  for (const p of s.probes) {
+    const d = decide(p.features, t);
+    if (d.kind === 'answer') probeRates.answered++;
+    else if (d.kind === 'choices') probeRates.choices++;
+    else probeRates.declined++;
+  }
+  return { pseudo, probeRates };
+}
+
+const cache = new Map<string, PackCalibration>();
+const CACHE_MAX = 64;
+
+/**
+ * The calibration of a pack from its analysed documents (cached by content: an unchanged pack reloaded, or
+ * built again by tests, is not measured twice; a changed pack has another content hash and is recalibrated).
+ */
+export async function calibratePack(
+  pack: LoadedPack,
+  docs: IndexDoc[],
+  targets: CalibrationTargets = DEFAULT_TARGETS,
+): Promise<PackCalibration> {
+  const { probes, hash } = offTopicProbes();
+  const key = `${CALIBRATION_VERSION}:${pack.manifest.id}:${pack.contentHash}:${hash}:${targets.choices}:${targets.answer}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const samples = await measurePack(pack, docs, probes);
+  const thresholds = deriveThresholds(samples, targets);
+  const calibration: PackCalibration = {
+    version: CALIBRATION_VERSION,
+    pack: pack.manifest.id,
+    contentHash: pack.contentHash,
+    probes: hash,
+    targets,
+    thresholds,
+    ...rates(samples, thresholds),
+  };
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, calibration);
+  return calibration;
+}
+
+/** A stored calibration is used when it was made by this procedure, for this content and these probes. */
+export function isCurrentCalibration(c: PackCalibration | undefined, pack: LoadedPack): c is PackCalibration {
+  return (
+    c !== undefined &&
+    c.version === CALIBRATION_VERSION &&
+    c.contentHash === pack.contentHash &&
+    c.probes === offTopicProbes().hash
+  );
+}
+
+const pct = (x: number, n: number) => `${n === 0 ? 0 : Math.round((1000 * x) / n) / 10}%`;
+
+/** One line for `packs build`: thresholds, then what they do to the pseudo-questions and the probes. */
+export function describeCalibration(c: PackCalibration): string {
+  const t = c.thresholds;
+  const p = c.pseudo;
+  const o = c.probeRates;
+  return (
+    `${c.pack}: don't know < ${t.choices.toFixed(2)} <= choices < ${t.answer.toFixed(2)} <= answer` +
+    ` (runner-up >= ${t.closeRunnerUp.toFixed(2)} of the best: choices); ` +
+    `pseudo-questions ${p.n}: right answer ${pct(p.answeredRight, p.n)}, right among choices ${pct(p.choicesWithRight, p.n)}, ` +
+    `wrong answer ${pct(p.answeredWrong, p.n)}, don't know ${pct(p.declined, p.n)}; ` +
+    `off-topic probes ${o.n}: declined ${pct(o.declined, o.n)}, choices ${pct(o.choices, o.n)}, answered ${pct(o.answered, o.n)}`
+  );
+}

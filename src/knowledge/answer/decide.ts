@@ -1,0 +1,72 @@
+/**
+ * What to do with a ranking: answer with the best entry, ask the user to pick among a few, or say honestly
+ * that the packs do not know. Pure: the retrieval features of one question and the thresholds of the best
+ * entry's pack (its calibration, see calibration.ts) decide.
+ */
+
+/** One candidate entry as the decision sees it. */
+export interface Candidate {
+  /** Fused ranking score relative to the question's best (0..1]. */
+  score: number;
+  /** coverage × matched of this entry, in its own pack's idf (see LexicalIndex.coverage). */
+  evidence: number;
+  /** Every word of a short question is in this entry's title, tags, topic, summary or example questions. */
+  namesSubject: boolean;
+}
+
+export interface DecisionFeatures {
+  /** The best few entries, best first, already without those an out-of-scope request rules out. */
+  candidates: Candidate[];
+  /** Out-of-scope requests (live prices, weather...) that no candidate covers: decline. */
+  outOfScope: string[];
+  /** One or two content words, each a word the best entry is about ("maize", "mahindi", "mammite"). */
+  short: boolean;
+}
+
+/** The thresholds a decision needs (PackCalibration carries them, with how they were derived). */
+export interface DecisionThresholds {
+  /** Evidence below which the packs do not know (nothing is offered). */
+  choices: number;
+  /** Evidence from which a clearly best entry is given as the answer. */
+  answer: number;
+  /** A runner-up scoring at least this (relative to the best) makes the best one not clearly best. */
+  closeRunnerUp: number;
+}
+
+export type DecisionKind = 'answer' | 'choices' | 'decline';
+
+export interface Decision {
+  kind: DecisionKind;
+  /** Indices into `candidates`: the answer (one), or the choices (one to MAX_CHOICES, best first). */
+  picks: number[];
+  /** Why, for logs and the gap list. */
+  reason: 'clear' | 'close-runner-up' | 'weak-evidence' | 'short-question' | 'out-of-scope' | 'no-evidence';
+}
+
+export const MAX_CHOICES = 3;
+
+/** A runner-up below this share of the best score is never close (calibration keeps closeRunnerUp above it). */
+export const RUNNER_UP_FLOOR = 0.6;
+
+export function decide(f: DecisionFeatures, t: DecisionThresholds): Decision {
+  const c = f.candidates;
+  const top = c[0];
+  if (!top) return { kind: 'decline', picks: [], reason: f.outOfScope.length > 0 ? 'out-of-scope' : 'no-evidence' };
+  if (f.outOfScope.length > 0) return { kind: 'decline', picks: [], reason: 'out-of-scope' };
+  const close = c
+    .slice(1, MAX_CHOICES)
+    .map((h, i) => ({ h, i: i + 1 }))
+    .filter(({ h }) => h.score >= t.closeRunnerUp && h.evidence >= t.choices);
+  if (top.evidence >= t.answer && close.length === 0) return { kind: 'answer', picks: [0], reason: 'clear' };
+  if (f.short && top.namesSubject) {
+    // A subject named in a word or two ("maize", "kuku"): the entries about it, never "I don't know".
+    const about = c.flatMap((h, i) => (h.namesSubject ? [i] : [])).slice(0, MAX_CHOICES);
+    return { kind: 'choices', picks: about, reason: 'short-question' };
+  }
+  if (top.evidence < t.choices) return { kind: 'decline', picks: [], reason: 'weak-evidence' };
+  return {
+    kind: 'choices',
+    picks: [0, ...close.map((x) => x.i)],
+    reason: close.length > 0 ? 'close-runner-up' : 'weak-evidence',
+  };
+}

@@ -1,0 +1,177 @@
+export interface Alternative {
+  term: string;
+  /** 1 for the word itself and its synonyms, the string similarity for a fuzzy match. */
+  weight: number;
+}
+
+const FUZZY_CACHE_MAX = 20_000;
+
+/** Scratch rows for `editDistance` (grown on demand): it runs for hundreds of candidates per unknown word. */
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+let rowC = new Int32Array(64);
+
+/** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const w = b.length + 1;
+  if (rowA.length < w) {
+    rowA = new Int32Array(w * 2);
+    rowB = new Int32Array(w * 2);
+    rowC = new Int32Array(w * 2);
+  }
+  let prev2 = rowA;
+  let prev = rowB;
+  let cur = rowC;
+  for (let j = 0; j < w; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j < w; j++) {
+      const bj = b.charCodeAt(j - 1);
+      const cost = ai === bj ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
+        v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    const t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[b.length]!;
+}
+
+const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
+
+/** Character trigrams of a word with boundary marks (" ab", "abc", ..., "yz "): one edit changes at most three. */
+function trigrams(word: string): Set<string> {
+  const padded = ` ${word} `;
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
+  return out;
+}
+
+/**
+ * Near spellings of a vocabulary: the words within a few edits of a token, or that it abbreviates. Candidates
+ * come from shared character trigrams (far fewer words share a trigram than a bigram: this is most of the
+ * cost of a question with unknown words), then a bounded edit distance decides.
+ */
+export class NearSpellings {
+  /**
+   * Character trigram → ids (into `vocabulary`) of the words containing it, ordered by word length, so a lookup
+   * visits only the words of about the token's length: candidates for near spellings.
+   */
+  private readonly gramVocab = new Map<string, Int32Array>();
+  private readonly lengths: Int32Array;
+  /** Word ids in alphabetical order: the words a token abbreviates are one range of it. */
+  private readonly alphabetical: Int32Array;
+  /** Scratch counters for `find` (one per vocabulary word), zeroed after each use. */
+  private readonly sharedCount: Int32Array;
+  private readonly fuzzyCache = new Map<string, Alternative[]>();
+
+  constructor(
+    private readonly vocabulary: string[],
+    /** Ties between equally near words go to the rarer one. */
+    private readonly idf: (term: string) => number,
+  ) {
+    this.lengths = Int32Array.from(vocabulary, (t) => t.length);
+    const byLength = vocabulary.map((_, id) => id).sort((a, b) => this.lengths[a]! - this.lengths[b]!);
+    const lists = new Map<string, number[]>();
+    for (const id of byLength) {
+      for (const g of trigrams(vocabulary[id]!)) {
+        const list = lists.get(g);
+        if (list) list.push(id);
+        else lists.set(g, [id]);
+      }
+    }
+    for (const [g, list] of lists) this.gramVocab.set(g, Int32Array.from(list));
+    this.alphabetical = Int32Array.from(
+      vocabulary.map((_, id) => id).sort((a, b) => (vocabulary[a]! < vocabulary[b]! ? -1 : 1)),
+    );
+    this.sharedCount = new Int32Array(vocabulary.length);
+  }
+
+  /** Forget cached lookups (benchmarks measure cold lookups). */
+  clear(): void {
+    this.fuzzyCache.clear();
+  }
+
+  /** First index in `list` (ordered by word length) of a word at least `len` long. */
+  private fromLength(list: Int32Array, len: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lengths[list[mid]!]! < len) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
+  find(token: string): Alternative[] {
+    const cached = this.fuzzyCache.get(token);
+    if (cached) return cached;
+    const out: Alternative[] = [];
+    if (token.length >= 4 && !/^\d+$/.test(token)) {
+      const maxEdits = maxEditsFor(token.length);
+      const sims = new Map<number, number>();
+      // Words the token abbreviates ("fertiliz" for "fertilizer"): a range of the alphabetical order.
+      let lo = 0;
+      let hi = this.alphabetical.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.vocabulary[this.alphabetical[mid]!]! < token) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < this.alphabetical.length; k++) {
+        const id = this.alphabetical[k]!;
+        const t = this.vocabulary[id]!;
+        if (!t.startsWith(token)) break;
+        if (t.length >= token.length + 2) sims.set(id, 0.6 + 0.3 * (token.length / t.length));
+      }
+      if (maxEdits > 0) {
+        const grams = trigrams(token);
+        // Counting shared trigrams in a typed array, over the words of about the token's length only.
+        const shared = this.sharedCount;
+        const touched: number[] = [];
+        const minLen = token.length - maxEdits;
+        const maxLen = token.length + maxEdits;
+        for (const g of grams) {
+          const list = this.gramVocab.get(g);
+          if (!list) continue;
+          for (let k = this.fromLength(list, minLen); k < list.length; k++) {
+            const id = list[k]!;
+            if (this.lengths[id]! > maxLen) break;
+            if (shared[id] === 0) touched.push(id);
+            shared[id]!++;
+          }
+        }
+        // An edit destroys at most three trigrams (q-gram lemma). A word of six letters or more that shares a
+        // single trigram with the token is two edits away at best, and then hardly ever the word meant ("mavuno"
+        // harvest / "mafunzo" training): at least two shared trigrams, which spares most edit distances.
+        const need = Math.max(token.length >= 6 ? 2 : 1, grams.size - 3 * maxEdits);
+        for (const id of touched) {
+          const n = shared[id]!;
+          shared[id] = 0;
+          if (n < need) continue;
+          const t = this.vocabulary[id]!;
+          if (t === token) continue;
+          const d = editDistance(token, t, maxEdits);
+          if (d <= maxEdits) sims.set(id, Math.max(sims.get(id) ?? 0, 1 - d / Math.max(token.length, t.length)));
+        }
+      }
+      for (const [id, sim] of sims) if (sim >= 0.6) out.push({ term: this.vocabulary[id]!, weight: sim });
+      out.sort((a, b) => b.weight - a.weight || this.idf(b.term) - this.idf(a.term));
+      out.splice(4);
+    }
+    if (this.fuzzyCache.size >= FUZZY_CACHE_MAX) this.fuzzyCache.clear();
+    this.fuzzyCache.set(token, out);
+    return out;
+  }
+}
