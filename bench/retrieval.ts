@@ -28,7 +28,7 @@ import type { PackCalibration } from '../src/knowledge/answer/calibration.js';
 import { buildSnapshot, trainLanguageModel } from '../src/knowledge/answer/engine.js';
 import { retrieve } from '../src/knowledge/answer/index.js';
 import { clearSnapshotCaches } from '../src/knowledge/answer/snapshot.js';
-import { STOPWORDS } from '../src/knowledge/answer/text.js';
+import { STOPWORDS } from '../src/knowledge/language/text.js';
 import { ISO1_TO_FRANC } from '../src/knowledge/packs/languages.js';
 import { loadPack } from '../src/knowledge/packs/load.js';
 import type { LoadedPack } from '../src/knowledge/packs/types.js';

@@ -10,7 +10,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 type Room = 'core' | 'platform' | 'knowledge' | 'channels' | 'dialogue' | 'apps';
 
 /** Which rooms each room may import from (besides itself). Mirrors the table in docs/ARCHITECTURE.md. */
-export const ALLOWED: Record<Room, Room[]> = {
+const ALLOWED: Record<Room, Room[]> = {
   core: [],
   platform: ['core'],
   knowledge: ['platform', 'core'],
@@ -19,7 +19,7 @@ export const ALLOWED: Record<Room, Room[]> = {
   apps: ['dialogue', 'channels', 'knowledge', 'platform', 'core'],
 };
 
-export function roomOf(rel: string): Room | undefined {
+function roomOf(rel: string): Room | undefined {
   if (rel.startsWith('channels/')) return 'channels';
   const m = /^src\/(core|platform|knowledge|dialogue|apps)\//.exec(rel);
   if (m) return m[1] as Room;

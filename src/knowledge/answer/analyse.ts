@@ -3,11 +3,12 @@ import {
   expandAbbreviations,
   isEthiopic,
   isStopword,
+  isStopwordMember,
   normalise,
   stem,
   stripGreetings,
   words,
-} from './text.js';
+} from '../language/text.js';
 
 /** A synonym group token never collides with a word: words have no "~". */
 const GROUP_PREFIX = '~';
@@ -99,11 +100,6 @@ export class SynonymTable {
 }
 
 /** A synonym member that is a single stopword of `lang` (never matched on its own). */
-export function isStopwordMember(member: string, lang: string): boolean {
-  const w = words(normalise(member));
-  return w.length === 1 && isStopword(w[0]!, [lang]);
-}
-
 /** Tokens of a synonym member or any text, stemmed, stopwords kept (phrases like "mbolea ya chumvi"). */
 export function phraseTokens(text: string): string[] {
   return words(normalise(text)).map(stem);

@@ -19,7 +19,7 @@ import { createAnswerer } from './index.js';
 import { indexPath, serialisePackIndex, writePackIndex } from './index-store.js';
 import { writeSmallPack } from './testdata/small-pack.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 
 const sample = (evidence: number, extra: Partial<Candidate> = {}, rightRank = -1): CalibrationSample => ({
   features: { candidates: [{ score: 1, evidence, namesSubject: false, ...extra }], outOfScope: [], short: false },

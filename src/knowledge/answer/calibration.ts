@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { loadOffTopicProbes } from '../language/lang-data.js';
 import type { LoadedPack } from '../packs/types.js';
 import { type DecisionFeatures, type DecisionThresholds, decide, RUNNER_UP_FLOOR } from './decide.js';
-import { loadOffTopicProbes } from './lang-data.js';
 import type { IndexDoc } from './lexical.js';
 import { pseudoQuestions } from './pseudo-questions.js';
 import { retrieve } from './retrieve.js';

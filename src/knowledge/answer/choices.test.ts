@@ -7,7 +7,7 @@ import { decide } from './decide.js';
 import { type BarazaAnswerer, createAnswerer, listGaps } from './index.js';
 import { writeSmallPack } from './testdata/small-pack.js';
 
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
+const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 
 /** An entry that really covers live prices: a pack like this one may answer "price of honey today". */
 const HONEY_PRICES = [

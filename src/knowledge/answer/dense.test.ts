@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../platform/config/index.js';
+import { normalise, words } from '../language/text.js';
 import { loadPack } from '../packs/load.js';
 import type { Embedder } from './dense.js';
 import { buildPackDocs } from './engine.js';
 import { createAnswerer } from './index.js';
 import { readPackIndex, serialisePackIndex, writePackIndex } from './index-store.js';
-import { normalise, words } from './text.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 const HEALTH = path.join(ROOT, 'tests/fixtures/packs/health-pack-folder');

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { OUT_OF_SCOPE, SMS_ABBREVIATIONS, STOPWORDS } from '../language/text.js';
 import type { LoadedPack } from '../packs/types.js';
 import type { PackCalibration } from './calibration.js';
 import { FIELD_WEIGHTS } from './docs.js';
 import type { IndexDoc } from './lexical.js';
-import { OUT_OF_SCOPE, SMS_ABBREVIATIONS, STOPWORDS } from './text.js';
 
 /** Bump when the stored layout changes. */
 export const INDEX_FORMAT = 4;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Answerer, AnswerRequest, AnswerResult, Catalogue, Choice, Citation } from '../../core/answers.js';
 import type { Config } from '../../platform/config/index.js';
 import type { KeyValueStore } from '../../platform/store/index.js';
+import { normalise, stem, words } from '../language/text.js';
 import { type LibraryStatus, PackLibrary } from '../packs/library.js';
 import type { LoadedPack } from '../packs/types.js';
 import { isGroupToken } from './analyse.js';
@@ -20,7 +21,6 @@ import {
 import { buildSnapshot, type Snapshot } from './engine.js';
 import { recordGap } from './gaps.js';
 import { type Retrieval, retrieve } from './retrieve.js';
-import { normalise, stem, words } from './text.js';
 
 export type {
   Answerer,

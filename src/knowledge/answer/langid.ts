@@ -1,4 +1,4 @@
-import { charNgrams, normalise, SMS_ABBREVIATIONS, STOPWORDS, words } from './text.js';
+import { charNgrams, normalise, SMS_ABBREVIATIONS, STOPWORDS, words } from '../language/text.js';
 
 /*
  * Language identification of short, noisy SMS text.

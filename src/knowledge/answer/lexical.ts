@@ -1,3 +1,4 @@
+import { prefixLength } from '../language/text.js';
 import { type AnalysedDoc, type AnalysedQuery, isGroupToken } from './analyse.js';
 import { type Alternative, NearSpellings } from './near-spelling.js';
 import { GramPostingsBuilder, PostingsBuilder, type PostingsTable } from './postings.js';
@@ -17,7 +18,6 @@ import {
   SAME_LANGUAGE_BOOST,
   saturate,
 } from './scoring.js';
-import { prefixLength } from './text.js';
 
 export type { Alternative } from './near-spelling.js';
 export { editDistance } from './near-spelling.js';

@@ -1,5 +1,5 @@
+import { charNgrams } from '../language/text.js';
 import { type AnalysedDoc, isGroupToken, ngramSizes } from './analyse.js';
-import { charNgrams } from './text.js';
 
 /**
  * Postings of every term: documents containing it, with its weighted frequency and the body part of it

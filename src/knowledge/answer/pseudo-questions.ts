@@ -1,6 +1,6 @@
+import { isStopword, normalise, SMS_ABBREVIATIONS, words } from '../language/text.js';
 import type { LoadedPack, PackEntry } from '../packs/types.js';
 import { stripMarkdown } from './docs.js';
-import { isStopword, normalise, SMS_ABBREVIATIONS, words } from './text.js';
 
 /**
  * Questions made from a pack's own entries, written the way SMS users write: the calibration's positives (see

@@ -1,10 +1,10 @@
-import { normalise, OUT_OF_SCOPE, words } from './text.js';
+import { normalise, OUT_OF_SCOPE, words } from '../language/text.js';
 
 /**
  * Requests that no knowledge pack answers unless it covers them: live prices, exchange rates, weather
  * forecasts, news, sports results. "what is the price of maize today" shares "maize" with a farming pack, but
  * no entry there says what maize sells for today, so it is declined rather than answered with a maize entry.
- * The cues are data (src/answer/data/<lang>/out-of-scope.json), per language.
+ * The cues are data (src/knowledge/language/data/<lang>/out-of-scope.json), per language.
  */
 export interface OutOfScopeIntent {
   name: string;

@@ -11,7 +11,7 @@ import {
   type YAMLMap,
   type Node as YamlNode,
 } from 'yaml';
-import { isStopwordMember } from '../answer/analyse.js';
+import { isStopwordMember } from '../language/text.js';
 import { checkLanguageCode } from './languages.js';
 import type { PackEntry, PackIssue, PackLoadResult, PackManifest } from './types.js';
 

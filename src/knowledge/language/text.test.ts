@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { analyseQuery, SynonymTable } from './analyse.js';
+import { analyseQuery, SynonymTable } from '../answer/analyse.js';
 import { charNgrams, expandAbbreviations, normalise, stem, stripGreetings, words } from './text.js';
 
 describe('normalise and words', () => {

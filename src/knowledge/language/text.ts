@@ -181,3 +181,9 @@ export function charNgrams(token: string, sizes: readonly number[] = [3, 4]): st
 export function isEthiopic(text: string): boolean {
   return /\p{Script=Ethiopic}/u.test(text);
 }
+
+/** A one-word synonym that is a function word of its language ("avec" in French) would match everything. */
+export function isStopwordMember(member: string, lang: string): boolean {
+  const w = words(normalise(member));
+  return w.length === 1 && isStopword(w[0]!, [lang]);
+}

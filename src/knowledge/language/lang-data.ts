@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assetPath } from '../../platform/paths.js';
 
 /**
- * Language data of the analyser, one folder per language under src/answer/data/<lang>/ (`any/` holds what
+ * Language data of the analyser, one folder per language under src/knowledge/language/data/<lang>/ (`any/` holds what
  * applies to every language):
  * - `stopwords.txt`: function words, one per line;
  * - `sms-spellings.json`: SMS spelling → words ("hw" → "how");
@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
  * Off-topic probes for calibration are in data/offtopic/<lang>.txt. Lines starting with # are comments.
  * Read once, synchronously, when the module loads: a few kilobytes, and the analyser needs them at once.
  */
-export const DATA_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
+/** Shipped language data, found from the package root so compiled code (dist/) reads the same files. */
+export const DATA_DIR = assetPath('src', 'knowledge', 'language', 'data');
 
 /** The folders of data/ that name a language (not `any`, not `offtopic`). */
 export function dataLanguages(dir = DATA_DIR): string[] {
