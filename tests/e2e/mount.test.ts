@@ -16,6 +16,15 @@ import { type ChannelHarness, type IncomingCase, runIncomingCases } from '../sup
 import { testEnv } from './gateway.js';
 
 const TWILIO_TOKEN = 'mount-twilio-token';
+
+/** A recorded Meta webhook with its messages' timestamps set to now. */
+function sentNow(body: string): string {
+  const payload = JSON.parse(body);
+  for (const entry of payload.entry)
+    for (const change of entry.changes)
+      for (const m of change.value.messages ?? []) m.timestamp = String(Math.floor(Date.now() / 1000));
+  return JSON.stringify(payload);
+}
 const META_SECRET = 'mount-meta-secret';
 
 interface Host {
@@ -28,7 +37,8 @@ interface Host {
 /** A host app with its own routes and 404, and Baraza under /baraza; the caller's queue consumer records inbound. */
 async function startHost(): Promise<Host> {
   const gateway = await createGateway({
-    env: testEnv({ WHATSAPP_APP_SECRET: META_SECRET, LOG_LEVEL: 'silent' }),
+    // The simulator page is served beside provider secrets only in simulator mode.
+    env: testEnv({ WHATSAPP_APP_SECRET: META_SECRET, LOG_LEVEL: 'silent', SEND_MODE: 'simulator' }),
     // Settings given in code win over the environment's.
     config: { twilio: { authToken: TWILIO_TOKEN } },
     workers: false,
@@ -121,7 +131,8 @@ runIncomingCases<MetaCase>('Meta WhatsApp through the mount: signed over the raw
   prepare: signMeta(META_SECRET),
   cases: pick(webhookCases, 'delivered status', 'forged signature', 'malformed JSON').concat({
     label: 'text message',
-    body: webhookCases.find((c) => c.label === 'text message')!.body,
+    // Sent now: the gateway runs on the real clock and drops messages older than Meta's retry window.
+    body: sentNow(webhookCases.find((c) => c.label === 'text message')!.body as string),
     status: 200,
     inbound: { channel: 'whatsapp', provider: 'meta', from: '+254712345678', text: 'When should I plant beans?' },
   }),
