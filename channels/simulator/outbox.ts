@@ -3,7 +3,7 @@ import type { ProviderSender, SendReceipt } from '../../src/core/outbound.js';
 import { analyseSms } from '../../src/core/shaping/index.js';
 import type { KeyValueStore } from '../../src/platform/store/index.js';
 
-/** What `GET /simulator/api/outbox?to=` lists (DESIGN.md); buttons/list let the simulator render WhatsApp menus. */
+/** What `GET /simulator/api/outbox?to=` lists (README, HTTP routes); buttons/list let the simulator render WhatsApp menus. */
 export interface OutboxItem {
   channel: 'sms' | 'whatsapp';
   provider: string;

@@ -113,7 +113,7 @@ describe('USSD dialogue over the real packs and locales', () => {
     { weight: 2, arbitrary: hostileText },
   );
 
-  /** DESIGN.md: a screen holds USSD_MAX_CHARS in GSM-7 (extension characters count 2), half of it in UCS-2. */
+  /** A screen holds USSD_MAX_CHARS in GSM-7 (extension characters count 2), half of it in UCS-2. */
   const screenFits = (text: string, maxChars: number) => {
     const encoding = encodingOf(text);
     return unitsIn(text, encoding) <= (encoding === 'GSM-7' ? maxChars : Math.floor(maxChars / 2));

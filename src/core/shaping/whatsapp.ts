@@ -1,7 +1,7 @@
 import type { ListRow, ReplyButton } from '../messages/index.js';
 import { truncateText } from './split.js';
 
-/** WhatsApp Cloud API limits (facts from Meta's documentation; DESIGN.md "Channel budgets"). */
+/** WhatsApp Cloud API limits (facts from Meta's documentation). */
 export const WHATSAPP_LIMITS = {
   text: 4096,
   buttons: 3,

@@ -1,4 +1,4 @@
-/** A knowledge pack as loaded from `pack.yaml` and `entries/<entry-id>.<lang>.md` (format fixed in DESIGN.md). */
+/** A knowledge pack as loaded from `pack.yaml` and `entries/<entry-id>.<lang>.md` (format in README.md, "Knowledge packs"). */
 export interface PackManifest {
   /** Authoritative id (not the folder name). */
   id: string;

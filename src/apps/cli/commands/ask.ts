@@ -20,7 +20,7 @@ interface AskOptions {
   verbose?: boolean;
 }
 
-/** The JSON of DESIGN.md, exactly these keys (`choices` only when the user is asked to pick). */
+/** The JSON README documents for `ask --json`, exactly these keys (`choices` only when the user is asked to pick). */
 export function answerJson(r: AnswerResult): Record<string, unknown> {
   return {
     answer: r.answer,
