@@ -1,15 +1,16 @@
 /**
  * Shared plumbing of the benchmarks: a private Redis, the product's gateway and worker as real processes
- * (`node --import tsx src/main.ts <role>`), bare baseline processes, a keep-alive HTTP client, percentiles and
+ * (`node dist/src/main.js <role>`), bare baseline processes compiled to JavaScript, a keep-alive HTTP client, percentiles and
  * resident-memory samples. Everything runs on this machine; nothing here fakes a figure.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
+import { buildSync } from 'esbuild';
 import { Redis } from 'ioredis';
 
 export const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -131,7 +132,7 @@ function spawnLogged(name: string, args: string[], env: Record<string, string>):
   };
 }
 
-/** The product as operators run it: `node --import tsx src/main.ts gateway|worker`. */
+/** The product as operators run it: `node dist/src/main.js gateway|worker` (`npm run bench` builds dist/ first). */
 export function spawnBaraza(
   role: 'gateway' | 'worker',
   env: Record<string, string>,
@@ -139,12 +140,28 @@ export function spawnBaraza(
   // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the product under the bench load.
   nodeArgs: string[] = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 ): Proc {
-  return spawnLogged(`baraza-${label}`, [...nodeArgs, '--import', 'tsx', 'src/main.ts', role], env);
+  return spawnLogged(`baraza-${label}`, [...nodeArgs, 'dist/src/main.js', role], env);
 }
 
-/** A baseline script under bench/bare/ (same runtime: node + tsx). */
+/**
+ * A baseline script under bench/bare/, compiled to plain JavaScript first (esbuild, no bundling) so it runs on
+ * the same runtime as the product: node with no TypeScript loader in the process.
+ */
 export function spawnBare(script: string, env: Record<string, string>, label: string): Proc {
-  return spawnLogged(`bare-${label}`, ['--import', 'tsx', path.join('bench', 'bare', script)], env);
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'baraza-bare-'));
+  buildSync({
+    entryPoints: [path.join(ROOT, 'bench', 'bare', script)],
+    outdir,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
+  // Resolve the baseline's packages from the project's node_modules.
+  const compiled = path.join(ROOT, 'bench', 'bare', `.${script.replace(/\.ts$/, '')}.compiled.mjs`);
+  copyFileSync(path.join(outdir, script.replace(/\.ts$/, '.mjs')), compiled);
+  return spawnLogged(`bare-${label}`, [compiled], env);
 }
 
 export function tail(file: string, lines = 15): string {

@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Every Baraza metric, named `baraza_*`, on one registry per process. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'baraza_process_' });
+  // prom-client's own names already start with process_ or nodejs_: the prefix only adds baraza_.
+  collectDefaultMetrics({ register: registry, prefix: 'baraza_' });
   const m = {
     registry,
     inbound: new Counter({
