@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../../src/platform/context.js';
+import { sameSecret } from '../../src/platform/secrets.js';
 import { ForbiddenError } from '../shared/errors.js';
 
 /**
@@ -26,13 +26,6 @@ export function addressAllowed(list: BlockList, ip: string): boolean {
   const type = isIP(addr);
   if (type === 0) return false;
   return list.check(addr, type === 6 ? 'ipv6' : 'ipv4');
-}
-
-/** Constant-time comparison that does not leak the secret's length either. */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** Middleware in front of every Africa's Talking route (`route` labels its rejections in the metrics). */

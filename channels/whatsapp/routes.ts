@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import type { AppContext } from '../../src/platform/context.js';
 import { recordStatus, statusKey as sharedStatusKey } from '../../src/platform/delivery-status.js';
 import { acceptInbound } from '../../src/platform/inbound.js';
+import { sameSecret } from '../../src/platform/secrets.js';
 import { updateProfile } from '../../src/platform/subscribers.js';
 import { readBody } from '../shared/body.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../shared/errors.js';
 import { newRouter } from '../shared/http.js';
 import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
-import { checkSignature, SIGNATURE_HEADER, type SignatureCheck, safeEqualText } from './signature.js';
+import { checkSignature, SIGNATURE_HEADER, type SignatureCheck } from './signature.js';
 
 export const WHATSAPP_ROUTE = '/channels/whatsapp';
 /** Meta's statuses live beside the other providers' (`status:meta:<wamid>`), never stepping backwards. */
@@ -32,7 +33,7 @@ const verify =
       throw new ForbiddenError('hub.mode must be "subscribe"', { route, reason: 'hub.mode' });
     }
     const token = q['hub.verify_token'];
-    if (typeof token !== 'string' || !safeEqualText(token, expected)) {
+    if (typeof token !== 'string' || !sameSecret(token, expected)) {
       throw new ForbiddenError('hub.verify_token does not match', { route, reason: 'hub.verify_token' });
     }
     const challenge = q['hub.challenge'];

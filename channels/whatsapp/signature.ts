@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../src/platform/secrets.js';
 
 export const SIGNATURE_HEADER = 'x-hub-signature-256';
 
@@ -19,14 +20,6 @@ export function checkSignature(
   if (value === undefined || value === '') return 'missing';
   const m = /^sha256=([0-9a-fA-F]{64})$/.exec(value.trim());
   if (!m) return 'malformed';
-  const given = Buffer.from(m[1]!, 'hex');
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
-  return timingSafeEqual(given, expected) ? 'ok' : 'mismatch';
-}
-
-/** Equal-length digests first, so neither the content nor the length of the secret leaks through timing. */
-export function safeEqualText(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  const expected = createHmac('sha256', appSecret).update(rawBody).digest('hex');
+  return sameSecret(m[1]!.toLowerCase(), expected) ? 'ok' : 'mismatch';
 }

@@ -1,15 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../../channels/shared/errors.js';
+import { sameSecret } from '../../platform/secrets.js';
 
 export const ADMIN_REALM = 'Baraza admin';
-
-/** Equal-length digests first, so neither the content nor the length of a credential leaks through timing. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 /** `Authorization: Basic <base64(user:password)>` → the pair, or undefined when absent or malformed. */
 export function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
@@ -27,8 +20,8 @@ export function credentialsMatch(
   given: { user: string; password: string },
   expected: { user: string; password: string },
 ): boolean {
-  const userOk = constantTimeEqual(given.user, expected.user);
-  const passwordOk = constantTimeEqual(given.password, expected.password);
+  const userOk = sameSecret(given.user, expected.user);
+  const passwordOk = sameSecret(given.password, expected.password);
   return userOk && passwordOk;
 }
 

@@ -1,4 +1,4 @@
-export { adminGuard, constantTimeEqual, credentialsMatch, parseBasicAuth } from './auth.js';
+export { adminGuard, credentialsMatch, parseBasicAuth } from './auth.js';
 export {
   DEFAULT_GROUP_THRESHOLD,
   formatCounts,
