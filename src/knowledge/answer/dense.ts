@@ -1,24 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../platform/config/index.js';
+import type { Embedder, Translator as TextTranslator } from '../models/index.js';
 
 /**
- * What retrieval needs from an embedding model (the models runtime in src/knowledge/models/ implements it). Vectors are
- * L2-normalised; the model's own recipe (prefixes, pooling) lives behind these two calls.
+ * What retrieval and composition need from the optional models are the models runtime's own interfaces (one
+ * Embedder, one Translator): src/knowledge/models implements them; tests pass small doubles of the same shape.
  */
-export interface Embedder {
-  /** Model id, e.g. "Xenova/multilingual-e5-small": stored with passage vectors so a changed model rebuilds. */
-  readonly id?: string;
-  readonly modelId?: string;
-  embedPassages(texts: string[]): Promise<Float32Array[]>;
-  embedQueries(texts: string[]): Promise<Float32Array[]>;
-  close?(): Promise<void>;
-}
-
-/** What answer composition needs from a translation model (optional tier). Codes are ISO 639-1/3. */
-export interface TextTranslator {
-  /** The translation, or undefined when the model cannot give one (the caller keeps the original). */
-  translate(text: string, from: string, to: string): Promise<string | undefined>;
-}
+export type { Embedder, Translator as TextTranslator } from '../models/index.js';
 
 /** What answer composition needs from a generative model (optional tier, src/knowledge/models/generator.ts). */
 export interface TextCondenser {
@@ -33,7 +21,7 @@ export interface TextCondenser {
 }
 
 export function embedderId(e: Embedder, config: Config): string {
-  return e.id ?? e.modelId ?? config.models.embedding ?? 'embedder';
+  return e.id || config.models.embedding || 'embedder';
 }
 
 // A variable specifier: the models runtime is optional at build time and is looked up only when used.

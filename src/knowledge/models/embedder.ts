@@ -9,12 +9,15 @@ import {
   withLocalModels,
 } from './runtime.js';
 
+/** An embedding model as retrieval uses it; the model's recipe (prefixes, pooling) lives behind the two calls. */
 export interface Embedder {
-  id: string;
-  dims: number;
+  /** Model id, e.g. "Xenova/multilingual-e5-small": stored with passage vectors so a changed model rebuilds. */
+  readonly id: string;
+  readonly dims?: number;
   /** One L2-normalised vector per text, prefixed and pooled per the model's recipe. */
   embedQueries(texts: string[]): Promise<Float32Array[]>;
   embedPassages(texts: string[]): Promise<Float32Array[]>;
+  close?(): Promise<void>;
 }
 
 interface EmbeddingTensor {

@@ -8,8 +8,9 @@ export interface TranslateOptions {
   deadlineMs?: number;
 }
 
+/** A translation model as answer composition uses it (ISO 639 codes); the optional tier of the answer module. */
 export interface Translator {
-  id: string;
+  readonly id?: string;
   /**
    * `text` from one ISO 639 language to another, or undefined when the model does not serve one of the two
    * languages, produces nothing, or runs past the deadline. Same language in and out returns the text.
