@@ -4,7 +4,6 @@
  * disabled); `baraza models pull` is the one place that downloads.
  */
 export { type Embedder, loadEmbedder } from './embedder.js';
-export { cosine, type Fused, fuseRankings, type Scored } from './fusion.js';
 export { type CondenseInput, type Generator, type GeneratorOptions, loadGenerator } from './generator.js';
 export { checkGenerated, cleanGenerated, unsupportedTerms } from './guard.js';
 export { loadPrompt, renderPrompt } from './prompts.js';
