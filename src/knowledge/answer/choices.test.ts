@@ -25,6 +25,25 @@ const HONEY_PRICES = [
   'Prices change every week. Ask two buyers before you sell, and sell capped honey only.',
 ];
 
+/**
+ * An entry that talks about prices without giving any (how to read a buyer's offer): its tags and summary say
+ * "market price" and "today", yet it covers no live-price request.
+ */
+const HONEY_SELLING = [
+  '---',
+  'id: honey-selling',
+  'lang: en',
+  'title: "How do I compare offers from honey buyers?"',
+  'topic: animals',
+  'tags: [honey buyers, market price, price per kg]',
+  'summary: "No prices today here: turn each buyer offer into a price per kg after jar and transport costs."',
+  'source: "Test cooperative marketing guide - https://example.org/selling"',
+  'questions:',
+  '  - "two honey buyers offer different prices which is better"',
+  '---',
+  'Ask each buyer the price per kg, who pays for jars and transport, and when they pay. Compare per kg.',
+];
+
 const answererFor = (dirs: string[], store?: MemoryStore) =>
   createAnswerer({
     config: loadConfig({
@@ -133,6 +152,28 @@ describe('asking instead of guessing (a pack Baraza was never tuned on)', () => 
   it('lets a pack that covers prices answer a price question', async () => {
     const r = await answerer.answer({ question: 'what is the price of honey today', channel: 'sms' });
     expect(r.citations[0]?.entry).toBe('honey-prices');
+  });
+});
+
+describe('a pack that explains prices but gives none', () => {
+  let small: TempPack;
+  let answerer: BarazaAnswerer;
+
+  beforeAll(async () => {
+    small = await writeSmallPack({ 'honey-selling.en.md': HONEY_SELLING });
+    answerer = await answererFor([small.dir]);
+  });
+  afterAll(async () => {
+    await answerer.close();
+    await small.remove();
+  });
+
+  it("declines today's price, and answers how to compare offers", async () => {
+    const live = await answerer.answer({ question: 'what is the price of honey today', channel: 'sms' });
+    expect(live.citations).toEqual([]);
+    expect(live.choices).toBeUndefined();
+    const offers = await answerer.answer({ question: 'how do i compare two honey buyers offers', channel: 'sms' });
+    expect(offers.citations[0]?.entry).toBe('honey-selling');
   });
 });
 

@@ -40,7 +40,7 @@ export function stripMarkdown(md: string): string {
 export function packDocs(pack: LoadedPack, synonyms: SynonymTable): IndexDoc[] {
   return pack.entries.map((e) => {
     const fields = entryFields(e, pack.manifest.topicTitles[e.topic]?.[e.lang]);
-    const covered = intentsCovered(fields.filter((f) => f.strong).map((f) => f.text));
+    const covered = intentsCovered([e.title, ...(e.questions ?? [])], e.lang);
     return {
       pack: pack.manifest.id,
       entry: e.id,

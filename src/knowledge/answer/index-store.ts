@@ -14,7 +14,7 @@ export const INDEX_FORMAT = 4;
 export const ANALYSER_VERSION = createHash('sha256')
   .update(
     JSON.stringify({
-      v: 5,
+      v: 6,
       stop: Object.fromEntries(Object.entries(STOPWORDS).map(([k, v]) => [k, [...v].sort()])),
       abbr: SMS_ABBREVIATIONS,
       scope: OUT_OF_SCOPE,

@@ -1,4 +1,4 @@
-import { normalise, OUT_OF_SCOPE, words } from '../language/text.js';
+import { expandAbbreviations, normalise, OUT_OF_SCOPE, words } from '../language/text.js';
 
 /**
  * Requests that no knowledge pack answers unless it covers them: live prices, exchange rates, weather
@@ -48,13 +48,17 @@ export function outOfScopeIntents(questionWords: string[], intents = OUT_OF_SCOP
 }
 
 /**
- * The intents an entry (one language version) covers: every group has a cue found as a phrase in one of its
- * strong fields (title, a tag, the summary, an example question), so a market-prices entry titled "Maize
- * prices this week" covers live prices, and a loan entry that says "on time" does not cover the clock.
+ * The intents an entry (one language version) covers: those that one of the requests it says it answers (its
+ * title or an example question), read like a user's question, expresses with every group of cues. So "Maize
+ * prices this week" covers live prices, and an entry that explains how to read a buyer's offer does not, however
+ * often its tags, summary or body say "market price" or "no prices today": words scattered over an entry's fields
+ * are what it talks about, not what it answers.
  */
-export function intentsCovered(strongFields: string[], intents = OUT_OF_SCOPE_INTENTS): string[] {
-  const fields = strongFields.map((f) => words(normalise(f)));
-  return intents
-    .filter((it) => it.groups.every((cues) => cues.some((seq) => fields.some((f) => containsSeq(f, seq)))))
-    .map((it) => it.name);
+export function intentsCovered(requests: string[], lang: string, intents = OUT_OF_SCOPE_INTENTS): string[] {
+  const covered = new Set<string>();
+  for (const request of requests) {
+    for (const it of outOfScopeIntents(expandAbbreviations(words(normalise(request)), [lang]), intents))
+      covered.add(it.name);
+  }
+  return intents.filter((it) => covered.has(it.name)).map((it) => it.name);
 }
