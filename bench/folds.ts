@@ -38,10 +38,10 @@ import {
 } from './quality.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
-export const DATA_DIR = path.join(ROOT, 'bench/data');
+const DATA_DIR = path.join(ROOT, 'bench/data');
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
-export const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
+const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
   [0.01, 0.03, 0.05].filter((answer) => answer <= choices).map((answer) => ({ choices, answer })),
 );
 
@@ -74,7 +74,7 @@ function thresholdsFor(fold: Fold, targets: CalibrationTargets): (pack: string) 
 }
 
 /** The targets that do best on the other folds' sets (summed objective); the defaults when there are none. */
-export async function selectTargets(others: Fold[]): Promise<{ targets: CalibrationTargets; score?: number }> {
+async function selectTargets(others: Fold[]): Promise<{ targets: CalibrationTargets; score?: number }> {
   if (others.length === 0) return { targets: DEFAULT_TARGETS };
   let best: { targets: CalibrationTargets; score: number } | undefined;
   for (const targets of TARGET_GRID) {
@@ -86,7 +86,7 @@ export async function selectTargets(others: Fold[]): Promise<{ targets: Calibrat
 }
 
 /** MiniSearch as a new user would set it up: the entry's text fields, every default left alone. */
-export function defaultMiniSearch(pack: LoadedPack): (q: string) => string[] {
+function defaultMiniSearch(pack: LoadedPack): (q: string) => string[] {
   const ms = new MiniSearch({
     fields: ['title', 'tags', 'summary', 'questions', 'topic', 'body'],
     storeFields: ['entry'],
@@ -118,7 +118,7 @@ export function defaultMiniSearch(pack: LoadedPack): (q: string) => string[] {
 }
 
 /** MiniSearch's figures: it never declines unless nothing matches, and never offers choices. */
-export function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): QualityFigures {
+function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): QualityFigures {
   const results: Outcome[] = questions.map((q, i) => {
     const r = ranked[i] ?? [];
     return { q, kind: r.length > 0 ? 'answer' : 'decline', entries: r.slice(0, 1), ranked: r };
@@ -166,7 +166,7 @@ async function latencies(
   return best;
 }
 
-export async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult> {
+async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult> {
   const { targets } = await selectTargets(others);
   const thresholds = deriveThresholds(fold.samples, targets);
   const results = await outcomes(fold.snap, fold.questions, () => thresholds);

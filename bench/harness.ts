@@ -13,8 +13,8 @@ import { Queue } from 'bullmq';
 import { buildSync } from 'esbuild';
 import { Redis } from 'ioredis';
 
-export const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-export const LOG_DIR = path.join(os.tmpdir(), 'baraza-bench-logs');
+const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const LOG_DIR = path.join(os.tmpdir(), 'baraza-bench-logs');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -164,7 +164,7 @@ export function spawnBare(script: string, env: Record<string, string>, label: st
   return spawnLogged(`bare-${label}`, [compiled], env);
 }
 
-export function tail(file: string, lines = 15): string {
+function tail(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -322,7 +322,7 @@ export const ratio = (value: number, baseline: number, digits = 2) =>
 // --- memory ---
 
 /** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS). */
-export function rssMiB(pid: number): number {
+function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);

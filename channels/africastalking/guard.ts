@@ -8,7 +8,7 @@ import { ForbiddenError } from '../shared/errors.js';
  * Africa's Talking does not sign its callbacks. When AT_WEBHOOK_TOKEN is set, every AT route requires
  * `?token=<it>`; when AT_ALLOWED_IPS is set, only those addresses or CIDR ranges may call.
  */
-export function allowedAddresses(entries: readonly string[]): BlockList | undefined {
+function allowedAddresses(entries: readonly string[]): BlockList | undefined {
   if (entries.length === 0) return undefined;
   const list = new BlockList();
   for (const entry of entries) {
@@ -20,7 +20,7 @@ export function allowedAddresses(entries: readonly string[]): BlockList | undefi
   return list;
 }
 
-export function addressAllowed(list: BlockList, ip: string): boolean {
+function addressAllowed(list: BlockList, ip: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
   const addr = mapped ?? ip;
   const type = isIP(addr);

@@ -5,7 +5,7 @@ import { fitSms } from '../../src/core/shaping/index.js';
 import type { Config } from '../../src/platform/config/index.js';
 
 /** The SDK sets no timeout of its own; a hung request must not hold a worker slot forever. */
-export const AT_SEND_TIMEOUT_MS = 10_000;
+const AT_SEND_TIMEOUT_MS = 10_000;
 
 /**
  * Per-recipient status codes of AT's send response (a 201 can still carry a refusal).

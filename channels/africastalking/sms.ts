@@ -60,7 +60,7 @@ export const AT_STATUS_MAP: Readonly<Record<string, DeliveryStatus>> = {
 };
 
 /** Failure reasons meaning the number refuses our messages (the subscriber opted out at the operator). */
-export const AT_OPT_OUT_REASONS: readonly string[] = ['UserInBlackList', 'UserInBlacklist'];
+const AT_OPT_OUT_REASONS: readonly string[] = ['UserInBlackList', 'UserInBlacklist'];
 
 /** Maps a parsed inbound SMS callback to our message model (pure; throws InvalidPhoneNumberError). */
 export function toInboundMessage(

@@ -12,8 +12,8 @@ import inboundSms from './testdata/sms-inbound.json' with { type: 'json' };
 import firstHop from './testdata/ussd-first-hop.json' with { type: 'json' };
 
 /** A fixture's form fields (its `_comment` is ours, not Africa's Talking's). */
-export const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-export const without = (fields: Record<string, string>, name: string) => {
+const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
+const without = (fields: Record<string, string>, name: string) => {
   const { [name]: _drop, ...rest } = fields;
   return rest;
 };
@@ -165,7 +165,7 @@ export const ussdBadInputCases: IncomingCase[] = [
 // Outgoing: what the sender asks of AT's bulk SMS API, and what it makes of the answer.
 
 export const AT_LIVE_API = 'https://api.africastalking.com';
-export const AT_CONTENT_API = 'https://content.africastalking.com';
+const AT_CONTENT_API = 'https://content.africastalking.com';
 export const AT_TEST_API_KEY = 'test-api-key';
 
 export interface AtOutgoingCase extends OutgoingCase {

@@ -54,7 +54,7 @@ export class NotFoundError extends HttpError {
   }
 }
 
-export class PayloadTooLargeError extends HttpError {
+class PayloadTooLargeError extends HttpError {
   override readonly name = 'PayloadTooLargeError';
   constructor(limitBytes: number) {
     super(413, `request body is larger than ${limitBytes} bytes`);

@@ -17,8 +17,8 @@ export interface OutboxItem {
   list?: OutboundMessage['list'];
 }
 
-export const OUTBOX_MAX_ITEMS = 200;
-export const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const OUTBOX_MAX_ITEMS = 200;
+const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const outboxKey = (to: string) => `outbox:${to}`;
 
 /** Sends into the store-backed outbox, so any gateway sharing the store can list it. */

@@ -18,9 +18,9 @@ import { newRouter, requireForm } from '../shared/http.js';
 
 /** Where the gateway mounts the Twilio routes. */
 export const TWILIO_ROOT = '/channels/twilio';
-export const TWILIO_MESSAGING_ROUTE = '/channels/twilio/messaging';
+const TWILIO_MESSAGING_ROUTE = '/channels/twilio/messaging';
 export const TWILIO_STATUS_ROUTE = '/channels/twilio/status';
-export const SIGNATURE_HEADER = 'x-twilio-signature';
+const SIGNATURE_HEADER = 'x-twilio-signature';
 /** The webhook is acknowledged at once; the reply goes through the REST API from the outbound queue. */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
@@ -65,7 +65,7 @@ export const statusSchema = z.object({
 });
 
 /** Twilio message statuses in our words (data). */
-export const TWILIO_STATUS_MAP: Readonly<Record<string, DeliveryStatus>> = {
+const TWILIO_STATUS_MAP: Readonly<Record<string, DeliveryStatus>> = {
   accepted: 'queued',
   scheduled: 'queued',
   queued: 'queued',
@@ -86,14 +86,14 @@ const isWhatsapp = (address: string) => /^whatsapp:/i.test(address);
  * the request's own protocol and host (X-Forwarded-* when the app trusts its proxy). The path is the original
  * one, mount path included, so the check holds when a host app mounts the gateway under a path.
  */
-export function signedUrl(req: Request, publicBaseUrl: string | undefined): string {
+function signedUrl(req: Request, publicBaseUrl: string | undefined): string {
   if (publicBaseUrl) return publicBaseUrl.replace(/\/+$/, '') + req.originalUrl;
   return `${req.protocol}://${req.host}${req.originalUrl}`;
 }
 
-export type SignatureCheck = 'ok' | 'missing' | 'mismatch';
+type SignatureCheck = 'ok' | 'missing' | 'mismatch';
 
-export function checkTwilioSignature(
+function checkTwilioSignature(
   authToken: string,
   header: string | string[] | undefined,
   url: string,

@@ -5,7 +5,7 @@ import { fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/co
 import type { Config } from '../../src/platform/config/index.js';
 import { TWILIO_OPT_OUT_CODE, TWILIO_STATUS_ROUTE } from './routes.js';
 
-export const TWILIO_SEND_TIMEOUT_MS = 10_000;
+const TWILIO_SEND_TIMEOUT_MS = 10_000;
 
 /** WhatsApp free-form message outside the 24-hour window (Twilio 63016): only a template can go out. */
 const WINDOW_CLOSED_CODES = new Set(['63016']);

@@ -19,8 +19,8 @@ import whatsappImage from './testdata/whatsapp-image.json' with { type: 'json' }
 import whatsappInbound from './testdata/whatsapp-inbound.json' with { type: 'json' };
 import whatsappLocation from './testdata/whatsapp-location.json' with { type: 'json' };
 
-export const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-export const without = (fields: Record<string, string>, name: string) => {
+const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
+const without = (fields: Record<string, string>, name: string) => {
   const { [name]: _drop, ...rest } = fields;
   return rest;
 };
@@ -30,9 +30,9 @@ export const STATUS = '/channels/twilio/status';
 export const TWILIO_TEST_TOKEN = 'twilio-test-auth-token';
 
 export const sms = fixture(smsInbound);
-export const wa = fixture(whatsappInbound);
-export const delivered = fixture(statusDelivered);
-export const optOut = fixture(statusOptOut);
+const wa = fixture(whatsappInbound);
+const delivered = fixture(statusDelivered);
+const optOut = fixture(statusOptOut);
 
 export interface TwilioCase extends IncomingCase {
   /** Sign for this URL instead of the one the request goes to (or for what this makes of that URL). */

@@ -25,7 +25,7 @@ const MAX_TEXT = 4096;
 
 const replySchema = z.object({ id: z.string().min(1).max(256), title: short }).passthrough();
 
-export const messageSchema = z
+const messageSchema = z
   .object({
     from: z.string().min(1).max(32),
     // A blank id would make every blank-id message a duplicate of the first (dedupe is on the id).
@@ -61,9 +61,9 @@ export const messageSchema = z
   })
   .passthrough();
 
-export type MetaMessage = z.infer<typeof messageSchema>;
+type MetaMessage = z.infer<typeof messageSchema>;
 
-export const statusSchema = z
+const statusSchema = z
   .object({
     id: providerId,
     status: z.string().min(1).max(32),
@@ -91,7 +91,7 @@ export const statusSchema = z
   })
   .passthrough();
 
-export type MetaStatus = z.infer<typeof statusSchema>;
+type MetaStatus = z.infer<typeof statusSchema>;
 
 /**
  * The envelope is checked strictly enough to name what is wrong; messages and statuses are kept raw here and
@@ -155,7 +155,7 @@ const secondsToIso = (s: string | undefined): string | undefined => {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 };
 
-export function toInbound(
+function toInbound(
   raw: MetaMessage,
   opts: { receivedAt: string; to?: string; defaultCountry: string },
 ): InboundMessage | { skipped: string } {
@@ -218,7 +218,7 @@ const STATUS_MAP: Record<string, DeliveryStatus> = {
   failed: 'failed',
 };
 
-export function toStatus(raw: MetaStatus, opts: { receivedAt: string; defaultCountry: string }): StatusEvent {
+function toStatus(raw: MetaStatus, opts: { receivedAt: string; defaultCountry: string }): StatusEvent {
   let subscriber: string | undefined;
   try {
     subscriber = raw.recipient_id ? normaliseSubscriber(raw.recipient_id, opts.defaultCountry) : undefined;

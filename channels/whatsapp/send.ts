@@ -14,10 +14,10 @@ import type { KeyValueStore } from '../../src/platform/store/index.js';
 import { loadProfile } from '../../src/platform/subscribers.js';
 
 /** Graph API limits beyond the channel budgets in src/core/shaping (interactive body, template parameters). */
-export const GRAPH_LIMITS = { interactiveBody: 1024, templateParam: 1000 } as const;
+const GRAPH_LIMITS = { interactiveBody: 1024, templateParam: 1000 } as const;
 
 /** Meta error codes that decide what the outbound worker does. */
-export const META_ERRORS = {
+const META_ERRORS = {
   invalidToken: 190,
   reEngagement: 131047,
   /** Throttling: app, account or pair rate limits. */
@@ -28,7 +28,7 @@ export const META_ERRORS = {
   userStopped: 131050,
 } as const;
 
-export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
+const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 
 export interface MetaSenderOptions {
   whatsapp: Config['whatsapp'];
@@ -38,7 +38,7 @@ export interface MetaSenderOptions {
 }
 
 /** Template parameters may not hold newlines, tabs or more than four spaces in a row (Meta error 132018). */
-export function templateParam(text: string): string {
+function templateParam(text: string): string {
   return truncateText(
     text
       .replace(/[\r\n\t]+/g, ' ')
@@ -51,7 +51,7 @@ export function templateParam(text: string): string {
 type GraphBody = Record<string, unknown>;
 
 /** The exact Graph API body for a message; `template` set means the window is closed. */
-export function graphBody(msg: OutboundMessage, template?: OutboundMessage['template']): GraphBody {
+function graphBody(msg: OutboundMessage, template?: OutboundMessage['template']): GraphBody {
   const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: msg.to.replace(/^\+/, '') };
   if (template) {
     return {
@@ -104,7 +104,7 @@ interface GraphError {
 }
 
 /** Maps a Graph API failure onto what the outbound worker should do. */
-export function classifyGraphError(status: number, error: GraphError | undefined): ProviderSendError {
+function classifyGraphError(status: number, error: GraphError | undefined): ProviderSendError {
   const code = error?.code;
   const detail = error?.error_data?.details ?? error?.message ?? `HTTP ${status}`;
   const base = { status, ...(code !== undefined ? { code: String(code) } : {}) };

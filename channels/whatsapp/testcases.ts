@@ -240,7 +240,7 @@ export const verificationCases: MetaCase[] = [
 export const GRAPH_API = 'https://graph.facebook.com';
 export const GRAPH_MESSAGES_PATH = '/v21.0/106540352242922/messages';
 export const META_TEST_TOKEN = 'EAAG-test-token';
-export const SENT_WAMID = 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQUFBQUFBQUFBQUFBAA==';
+const SENT_WAMID = 'wamid.HBgMMjU0NzEyMzQ1Njc4FQIAERgSQUFBQUFBQUFBQUFBAA==';
 
 /** Graph's answer to an accepted message. */
 export const graphAccepted = (id = SENT_WAMID) => ({

@@ -11,12 +11,12 @@ import { getJson, setJson } from './store/index.js';
 import { updateProfile } from './subscribers.js';
 
 /** Delivery statuses are kept a week, for operators and the simulator. */
-export const STATUS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const STATUS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export const statusKey = (provider: string, providerMessageId: string) => `status:${provider}:${providerMessageId}`;
 
 /** Reports can arrive out of order (a late "sent" after "delivered"): never step a stored status backwards. */
-export const STATUS_RANK: Readonly<Record<DeliveryStatus, number>> = {
+const STATUS_RANK: Readonly<Record<DeliveryStatus, number>> = {
   unknown: 0,
   queued: 1,
   sent: 2,

@@ -21,7 +21,7 @@ export function gatewayMessageId(
 }
 
 /** Dedupe marks are per provider, channel and id, as long as the provider's replay window (see replayWindow). */
-export const dedupeKey = (msg: Pick<InboundMessage, 'id' | 'provider' | 'channel' | 'providerMessageId'>) =>
+const dedupeKey = (msg: Pick<InboundMessage, 'id' | 'provider' | 'channel' | 'providerMessageId'>) =>
   `dedupe:${gatewayMessageId(msg)}`;
 
 /** `dropped`: a replay older than the provider's retry window, or an id too long to be the provider's. */

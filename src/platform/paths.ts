@@ -24,7 +24,7 @@ function findPackageRoot(from: string): string {
   }
 }
 
-export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 /** A file or folder shipped with the package, e.g. `assetPath('locales')`. */
 export const assetPath = (...parts: string[]): string => path.join(PACKAGE_ROOT, ...parts);

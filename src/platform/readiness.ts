@@ -16,7 +16,7 @@ export interface RedisHealthOptions {
 export const READINESS_FAILURES_BEFORE_UNREADY = 3;
 export const READINESS_GRACE_MS = 20_000;
 
-export type RedisHealthState = 'ok' | 'degraded' | 'unavailable';
+type RedisHealthState = 'ok' | 'degraded' | 'unavailable';
 
 export interface RedisHealthStatus {
   state: RedisHealthState;

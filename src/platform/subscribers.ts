@@ -31,7 +31,7 @@ export const TRANSIENT_PROFILE_TTL_MS = 24 * 60 * 60 * 1000;
 const key = (phone: string) => `sub:${phone}`;
 
 /** Whether the profile records something the subscriber did, which must outlive a day (an opt-out above all). */
-export function keepsProfile(p: SubscriberProfile): boolean {
+function keepsProfile(p: SubscriberProfile): boolean {
   return (
     p.optedOut !== undefined ||
     (p.lang !== undefined && !p.langDetected) ||
@@ -40,7 +40,7 @@ export function keepsProfile(p: SubscriberProfile): boolean {
   );
 }
 
-export function profileTtlMs(p: SubscriberProfile): number {
+function profileTtlMs(p: SubscriberProfile): number {
   return keepsProfile(p) ? PROFILE_TTL_MS : TRANSIENT_PROFILE_TTL_MS;
 }
 

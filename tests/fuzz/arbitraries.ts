@@ -61,7 +61,7 @@ export const phoneish: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A form field as express.urlencoded may hand it over: usually text, sometimes repeated (an array). */
-export const formValue: fc.Arbitrary<unknown> = fc.oneof(
+const formValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileText },
   { weight: 3, arbitrary: phoneish },
   { weight: 1, arbitrary: fc.array(fc.string(), { minLength: 2, maxLength: 3 }) },

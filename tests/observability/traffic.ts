@@ -87,7 +87,7 @@ export async function outbox(
 }
 
 /** Prometheus text → `name{labels}` → value (labels sorted as exposed). */
-export function parseMetrics(text: string): Map<string, number> {
+function parseMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;

@@ -15,7 +15,7 @@ export const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -185,7 +185,7 @@ export interface BarazaProcess {
 }
 
 /** The environment every spawned process gets; the caller's own REDIS_URL or secrets never leak in. */
-export function baseEnv(extra: Record<string, string>): Record<string, string> {
+function baseEnv(extra: Record<string, string>): Record<string, string> {
   const inherit = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
   const env: Record<string, string> = {};
   for (const k of inherit) if (process.env[k] !== undefined) env[k] = process.env[k]!;

@@ -123,7 +123,7 @@ export function sendTwilio(
   });
 }
 
-export interface OutboxEntry {
+interface OutboxEntry {
   channel: string;
   text: string;
   kind?: string;
@@ -131,7 +131,7 @@ export interface OutboxEntry {
 }
 
 /** What the simulator outbox holds for a number (SEND_MODE=simulator): every message "sent" to it. */
-export async function outbox(base: string, to: string): Promise<OutboxEntry[]> {
+async function outbox(base: string, to: string): Promise<OutboxEntry[]> {
   const r = await call(`${base}/simulator/api/outbox?to=${encodeURIComponent(to)}`);
   if (r.status !== 200) throw new Error(`outbox ${r.status}: ${r.body}`);
   return JSON.parse(r.body) as OutboxEntry[];

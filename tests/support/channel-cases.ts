@@ -11,7 +11,7 @@ import type { AppContext } from '../../src/platform/context.js';
 import { loadStatus } from '../../src/platform/delivery-status.js';
 import { loadProfile } from '../../src/platform/subscribers.js';
 
-export const FORM = 'application/x-www-form-urlencoded';
+const FORM = 'application/x-www-form-urlencoded';
 
 /** A running gateway with the provider's routes, and what reached its inbound queue. */
 export interface ChannelHarness {
@@ -33,7 +33,7 @@ export interface ChannelRequest {
   fields?: Record<string, string>;
 }
 
-export interface ChannelResponse {
+interface ChannelResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
@@ -87,13 +87,13 @@ export interface IncomingTable<C extends IncomingCase> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends one request as the provider would. */
-export async function sendChannelRequest(base: string, req: ChannelRequest): Promise<ChannelResponse> {
+async function sendChannelRequest(base: string, req: ChannelRequest): Promise<ChannelResponse> {
   const res = await fetch(base + req.path, { method: req.method, headers: req.headers, body: req.body });
   return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body: await res.text() };
 }
 
 /** The request a case describes, before provider plumbing. */
-export function caseRequest(c: IncomingCase, table: { path: string; contentType?: string }): ChannelRequest {
+function caseRequest(c: IncomingCase, table: { path: string; contentType?: string }): ChannelRequest {
   const method = c.method ?? 'POST';
   const req: ChannelRequest = { method, path: c.path ?? table.path, headers: { ...c.headers } };
   if (c.body === undefined) return req;

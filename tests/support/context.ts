@@ -24,7 +24,7 @@ export class LogCapture extends Writable {
 }
 
 /** A catalogue with nothing in it, for tests that never browse packs. */
-export const emptyCatalogue: Catalogue = {
+const emptyCatalogue: Catalogue = {
   packs: () => [],
   topicTitle: (_p, topic) => topic,
   entries: () => [],

@@ -2,10 +2,10 @@ import type { RequestHandler } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../../channels/shared/errors.js';
 import { sameSecret } from '../../platform/secrets.js';
 
-export const ADMIN_REALM = 'Baraza admin';
+const ADMIN_REALM = 'Baraza admin';
 
 /** `Authorization: Basic <base64(user:password)>` → the pair, or undefined when absent or malformed. */
-export function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
+function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
   if (!header) return undefined;
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!m) return undefined;
@@ -16,7 +16,7 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
 }
 
 /** Both fields are always compared, so a wrong user name takes as long as a wrong password. */
-export function credentialsMatch(
+function credentialsMatch(
   given: { user: string; password: string },
   expected: { user: string; password: string },
 ): boolean {

@@ -17,12 +17,12 @@ export interface GapLike {
   nearest?: string;
 }
 
-export interface GapVariant {
+interface GapVariant {
   text: string;
   count: number;
 }
 
-export interface GapGroup {
+interface GapGroup {
   /** The most frequent wording in the group. */
   representative: string;
   count: number;
@@ -126,7 +126,7 @@ export function questionSimilarity(a: string[], b: string[]): number {
   return matched / (ua.length + ub.length - matched);
 }
 
-export const DEFAULT_GROUP_THRESHOLD = 0.5;
+const DEFAULT_GROUP_THRESHOLD = 0.5;
 
 const bump = (rec: Record<string, number>, key: string | undefined) => {
   const k = key || 'unknown';

@@ -26,7 +26,7 @@ form.filters label{display:flex;flex-direction:column;font-size:.8rem}
 `;
 
 /** `root` is where the gateway is mounted ('' at the root of the app, '/baraza' under a host app's path). */
-export function layout(title: string, body: string, root = ''): string {
+function layout(title: string, body: string, root = ''): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Baraza admin</title><style>${STYLE}</style></head>

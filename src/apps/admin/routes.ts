@@ -21,14 +21,14 @@ import { type GapLike, groupGaps } from './gap-groups.js';
 import { adminIndexPage, escapeHtml, gapsPage, type QueueSummary, queuesPage } from './pages.js';
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
-export const DEAD_LETTERS_SHOWN = 50;
+const DEAD_LETTERS_SHOWN = 50;
 
 export interface AdminOptions {
   /** Where the gaps come from (tests inject); defaults to the store list the answer module writes (listGaps). */
   loadGaps?: (store: KeyValueStore) => Promise<GapLike[]>;
 }
 
-export async function queueSummary(ctx: AppContext): Promise<QueueSummary> {
+async function queueSummary(ctx: AppContext): Promise<QueueSummary> {
   const queues = await Promise.all(
     QUEUES.map(async (name) => {
       const q = ctx.queues.queue(name);

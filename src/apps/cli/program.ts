@@ -9,9 +9,9 @@ const DEFAULT_EXAMPLES: Record<string, readonly string[]> = {
 };
 
 /** Usage errors (unknown option, bad choice, missing argument) exit 2; failures of the work itself exit 1. */
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
-export async function buildProgram(): Promise<Command> {
+async function buildProgram(): Promise<Command> {
   const program = new Command()
     .name('baraza')
     .description('Baraza: answers from knowledge packs over USSD, SMS and WhatsApp')

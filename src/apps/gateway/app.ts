@@ -8,7 +8,7 @@ import type { QueueName } from '../../platform/queue/index.js';
 import { requestLimiter } from './limiter.js';
 
 /** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
-export interface Surface {
+interface Surface {
   /** Mount path under the gateway, e.g. `/channels/twilio`. */
   path: string;
   router: Router;
@@ -17,7 +17,7 @@ export interface Surface {
 /** Builds a surface from the shared context (the gateway calls each once). */
 export type SurfaceFactory = (ctx: AppContext) => Surface | Promise<Surface>;
 
-export interface ReadinessProbe {
+interface ReadinessProbe {
   /** Packs loaded and serving. */
   packs(): { ok: boolean; detail: string };
 }
@@ -94,7 +94,7 @@ export async function buildGatewayRouter(ctx: AppContext, opts: GatewayRouterOpt
 }
 
 /** The gateway process's own app: the router at '/', TRUSTED_PROXIES deciding whose X-Forwarded-* to believe. */
-export function gatewayApp(router: Router, trustProxy: boolean | string[]): Express {
+function gatewayApp(router: Router, trustProxy: boolean | string[]): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

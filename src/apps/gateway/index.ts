@@ -16,10 +16,10 @@ import {
   type SurfaceFactory,
 } from './app.js';
 
-export type { GatewayRouter, GatewayServer, Surface, SurfaceFactory } from './app.js';
+export type { GatewayRouter, GatewayServer } from './app.js';
 
 /** Every route surface of the gateway, each mounted at its own path (channels, simulator, admin). */
-export function gatewaySurfaces(): SurfaceFactory[] {
+function gatewaySurfaces(): SurfaceFactory[] {
   const menus = loadUssdMenus();
   return [
     (ctx) => ({ path: AT_ROOT, router: africasTalkingRouter(ctx, createUssdDialogue(ctx, menus)) }),
@@ -31,7 +31,7 @@ export function gatewaySurfaces(): SurfaceFactory[] {
 }
 
 /** The router carrying every route, on a runtime that already exists. */
-export function createGatewayRouter(rt: Runtime): Promise<GatewayRouter> {
+function createGatewayRouter(rt: Runtime): Promise<GatewayRouter> {
   return buildGatewayRouter(rt, { surfaces: gatewaySurfaces(), readiness: { packs: rt.packsStatus } });
 }
 
@@ -72,7 +72,7 @@ export type MountableGateway = GatewayRouter & { runtime: Runtime };
 
 const isGroup = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function withOverrides(config: Config, overrides: ConfigOverrides = {}): Config {
+function withOverrides(config: Config, overrides: ConfigOverrides = {}): Config {
   const merged: Record<string, unknown> = { ...config };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

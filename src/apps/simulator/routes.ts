@@ -12,15 +12,15 @@ import { assetPath } from '../../platform/paths.js';
 
 export const SIMULATOR_PUBLIC_DIR = assetPath('src', 'apps', 'simulator', 'public');
 /** AT closes an idle USSD session after this long; the handset pane does the same. */
-export const USSD_IDLE_TIMEOUT_MS = 180_000;
+const USSD_IDLE_TIMEOUT_MS = 180_000;
 /** Largest body the signing helper accepts (a WhatsApp webhook the page builds is a few hundred bytes). */
-export const MAX_SIGN_BODY = 16 * 1024;
+const MAX_SIGN_BODY = 16 * 1024;
 
 /** The files the page loads; nothing else under the folder is served. */
 const ASSETS: ReadonlySet<string> = new Set(['app.js', 'sim-core.js', 'style.css']);
 
 /** What the page needs to talk to this gateway as the providers would. */
-export interface SimulatorSettings {
+interface SimulatorSettings {
   ussdCode: string;
   ussdMaxChars: number;
   ussdIdleTimeoutMs: number;
@@ -34,7 +34,7 @@ export interface SimulatorSettings {
   defaultCountry: string;
 }
 
-export function simulatorSettings(ctx: AppContext): SimulatorSettings {
+function simulatorSettings(ctx: AppContext): SimulatorSettings {
   const c = ctx.config;
   return {
     ussdCode: '*384*12#',
@@ -51,7 +51,7 @@ export function simulatorSettings(ctx: AppContext): SimulatorSettings {
 }
 
 /** `to` query → E.164, or the 400 message naming the field. */
-export function parseOutboxQuery(query: unknown, defaultCountry: string): { to: string } | { error: string } {
+function parseOutboxQuery(query: unknown, defaultCountry: string): { to: string } | { error: string } {
   const raw = (query as Record<string, unknown> | undefined)?.to;
   if (typeof raw !== 'string' || raw.trim() === '') return { error: "query 'to' is required (an E.164 phone number)" };
   try {

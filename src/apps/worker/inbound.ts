@@ -9,7 +9,7 @@ export type InboundOutcome = { text: string; lang: string; delivered: 'screen' |
 /** Messaging (SMS/WhatsApp) handling is injected so the worker core stays channel-agnostic. */
 export type MessageHandler = (ctx: AppContext, msg: InboundMessage) => Promise<OutboundMessage[]>;
 
-export async function enqueueOutbound(ctx: AppContext, messages: OutboundMessage[]): Promise<void> {
+async function enqueueOutbound(ctx: AppContext, messages: OutboundMessage[]): Promise<void> {
   const outbound = ctx.queues.queue<OutboundMessage>('outbound');
   for (const m of messages) {
     await outbound.add('send', m, { jobId: m.id, priority: m.kind === 'tip' ? PRIORITY.bulk : PRIORITY.interactive });
@@ -20,7 +20,7 @@ export async function enqueueOutbound(ctx: AppContext, messages: OutboundMessage
  * A USSD question: answer for the screen, then race the gateway for delivery (see ussd-delivery.ts).
  * Re-running the job (a killed worker) gives the same result and at most one SMS (deterministic outbound id).
  */
-export async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise<InboundOutcome> {
+async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise<InboundOutcome> {
   const started = ctx.now();
   const result = await ctx.answerer.answer({
     question: msg.text,
@@ -68,7 +68,7 @@ function recordAnswerMetrics(ctx: AppContext, msg: InboundMessage, confidence: n
  * What a webhook puts on the inbound queue. Anything else (a bad deploy, a hand-added job) is a poison message:
  * retrying cannot fix it, so it goes straight to the dead letters instead of failing five times.
  */
-export const inboundJobSchema = z
+const inboundJobSchema = z
   .object({
     id: z.string().min(1).max(512),
     channel: z.enum(['ussd', 'sms', 'whatsapp']),
@@ -84,7 +84,7 @@ export const inboundJobSchema = z
   .passthrough();
 
 /** Data of an inbound job, or UnrecoverableJobError naming the first bad field (never its value: it may be PII). */
-export function parseInboundJob(data: unknown): InboundMessage {
+function parseInboundJob(data: unknown): InboundMessage {
   const parsed = inboundJobSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

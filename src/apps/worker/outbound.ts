@@ -11,7 +11,7 @@ import type { AppContext } from '../../platform/context.js';
 import { type QueueJob, UnrecoverableJobError } from '../../platform/queue/index.js';
 import { loadProfile, updateProfile } from '../../platform/subscribers.js';
 
-export const SENT_MARK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const SENT_MARK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const sentKey = (id: string) => `sent:${id}`;
 
 export type SenderRegistry = Partial<Record<Provider, ProviderSender>>;
@@ -51,7 +51,7 @@ const recipient = z
  * be able to send from the operator's sender id by writing a job. Unknown fields, a channel the provider does
  * not have, an id that does not match its kind, or a number we could not have written are refused.
  */
-export const outboundJobSchema = z
+const outboundJobSchema = z
   .object({
     id: z.string().min(1).max(600),
     channel: z.enum(['sms', 'whatsapp']),
@@ -109,7 +109,7 @@ export const outboundJobSchema = z
   });
 
 /** Data of an outbound job, or UnrecoverableJobError naming the first bad field (never its value: it may be PII). */
-export function parseOutboundJob(data: unknown): OutboundMessage {
+function parseOutboundJob(data: unknown): OutboundMessage {
   const parsed = outboundJobSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -124,7 +124,7 @@ export type OutboundOutcome =
   | { status: 'skipped'; reason: 'already-sent' | 'opted-out' };
 
 /** Live senders for providers with credentials; everything else (or SEND_MODE=simulator) goes to the outbox. */
-export function pickSender(ctx: AppContext, live: SenderRegistry, msg: OutboundMessage): ProviderSender {
+function pickSender(ctx: AppContext, live: SenderRegistry, msg: OutboundMessage): ProviderSender {
   const sender = ctx.config.sendMode === 'live' ? live[msg.provider] : undefined;
   if (sender && (sender.canSend?.(msg) ?? true)) return sender;
   return simulatorSender(ctx.store, msg.provider, ctx.now);

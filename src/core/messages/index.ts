@@ -4,7 +4,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 export type Channel = 'ussd' | 'sms' | 'whatsapp';
 export type Provider = 'africastalking' | 'twilio' | 'meta' | 'simulator';
 
-export interface InteractiveReply {
+interface InteractiveReply {
   kind: 'button' | 'list';
   id: string;
   title: string;
@@ -54,7 +54,7 @@ const DAY = 24 * HOUR;
  * How long each provider may deliver the same message again: Meta retries a webhook for up to 7 days; Twilio
  * and Africa's Talking retry on timeouts within minutes (two days leaves a wide margin).
  */
-export const PROVIDER_RETRY_WINDOW_MS: Readonly<Record<Provider, number>> = Object.freeze({
+const PROVIDER_RETRY_WINDOW_MS: Readonly<Record<Provider, number>> = Object.freeze({
   meta: 7 * DAY,
   twilio: 2 * DAY,
   africastalking: 2 * DAY,
@@ -126,14 +126,14 @@ export interface StatusEvent {
   at: string;
 }
 
-export interface OptOutEvent {
+interface OptOutEvent {
   kind: 'opt-out' | 'opt-in';
   provider: Provider;
   subscriber: string;
   at: string;
 }
 
-export type ChannelEvent = StatusEvent | OptOutEvent;
+type ChannelEvent = StatusEvent | OptOutEvent;
 
 export class InvalidPhoneNumberError extends Error {
   override readonly name = 'InvalidPhoneNumberError';

@@ -7,7 +7,7 @@
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 /** Basic table: one septet each (3GPP TS 23.038 default alphabet; ESC 0x1B excluded). */
-export const GSM7_BASIC =
+const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
   '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 
@@ -18,7 +18,7 @@ const BASIC = new Set(GSM7_BASIC);
 const EXTENSION = new Set(GSM7_EXTENSION);
 
 /** Septets a character takes in GSM-7 (1 or 2), or undefined when it is not in the alphabet. */
-export function gsmSeptets(ch: string): 1 | 2 | undefined {
+function gsmSeptets(ch: string): 1 | 2 | undefined {
   if (BASIC.has(ch)) return 1;
   if (EXTENSION.has(ch)) return 2;
   return undefined;
@@ -38,7 +38,7 @@ export function isGsm7(text: string): boolean {
 }
 
 /** The characters that force UCS-2, in order of appearance (for operators and tests). */
-export function nonGsmCharacters(text: string): string[] {
+function nonGsmCharacters(text: string): string[] {
   return graphemes(text).filter((g) => !isGsm7(g));
 }
 
@@ -108,7 +108,7 @@ export interface SmsAnalysis {
 }
 
 /** Counts atoms into parts the way the handset and Twilio's calculator do (greedy, atoms never split). */
-export function countParts(units: number[], capacity: number): number {
+function countParts(units: number[], capacity: number): number {
   let parts = 1;
   let used = 0;
   for (const u of units) {

@@ -4,7 +4,7 @@ import { isGsm7, isGsm7Char } from './gsm.js';
  * Typographic characters with a plain GSM-7 equivalent. Applied for every language: one curly quote pasted
  * from a word processor would otherwise turn the whole message UCS-2 and cut its capacity by more than half.
  */
-export const TYPOGRAPHIC_REPLACEMENTS: Readonly<Record<string, string>> = {
+const TYPOGRAPHIC_REPLACEMENTS: Readonly<Record<string, string>> = {
   // quotes and apostrophes
   '\u2018': "'",
   '\u2019': "'",
@@ -134,9 +134,9 @@ const LETTER_FALLBACKS: Readonly<Record<string, string>> = {
  * Ç Ø ø Å å Ä Ö Ñ Ü ä ö ñ ü à É ß) when that turns the whole message GSM-7. `keep`: never strip (Ethiopic
  * script has no GSM-7 form; stripping would only damage it).
  */
-export type DiacriticsPolicy = 'strip-if-gsm' | 'keep';
+type DiacriticsPolicy = 'strip-if-gsm' | 'keep';
 
-export const DIACRITICS_POLICY: Readonly<Record<string, DiacriticsPolicy>> = {
+const DIACRITICS_POLICY: Readonly<Record<string, DiacriticsPolicy>> = {
   en: 'strip-if-gsm',
   sw: 'strip-if-gsm',
   fr: 'strip-if-gsm',
@@ -147,9 +147,9 @@ export const DIACRITICS_POLICY: Readonly<Record<string, DiacriticsPolicy>> = {
 };
 
 /** Languages not listed fall back to this: stripping only ever happens when it yields GSM-7. */
-export const DEFAULT_DIACRITICS_POLICY: DiacriticsPolicy = 'strip-if-gsm';
+const DEFAULT_DIACRITICS_POLICY: DiacriticsPolicy = 'strip-if-gsm';
 
-export function diacriticsPolicy(lang: string | undefined): DiacriticsPolicy {
+function diacriticsPolicy(lang: string | undefined): DiacriticsPolicy {
   const base = (lang ?? '').toLowerCase().split(/[-_]/)[0] ?? '';
   return DIACRITICS_POLICY[base] ?? DEFAULT_DIACRITICS_POLICY;
 }
@@ -157,7 +157,7 @@ export function diacriticsPolicy(lang: string | undefined): DiacriticsPolicy {
 const MARK = /\p{M}/u;
 const MARKS = /\p{M}+/gu;
 
-export function replaceTypographic(text: string): string {
+function replaceTypographic(text: string): string {
   let out = '';
   for (const ch of text) {
     const r = TYPOGRAPHIC_REPLACEMENTS[ch];
@@ -168,7 +168,7 @@ export function replaceTypographic(text: string): string {
 }
 
 /** Removes the diacritics GSM-7 cannot carry; characters with no Latin base are left as they are. */
-export function stripDiacritics(text: string): string {
+function stripDiacritics(text: string): string {
   let out = '';
   for (const ch of text.normalize('NFC')) {
     if (isGsm7Char(ch)) {

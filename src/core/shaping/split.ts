@@ -11,7 +11,7 @@ import {
 import { normaliseForSms } from './normalise.js';
 
 /** What a truncated SMS ends with: GSM-7 dots, since "…" alone would force UCS-2. */
-export const SMS_ELLIPSIS = '...';
+const SMS_ELLIPSIS = '...';
 
 /**
  * A word break is taken only when it keeps at least this share of the budget; otherwise the chunk is cut
@@ -38,7 +38,7 @@ const join = (atoms: SmsAtom[], from: number, to: number) => {
  * ending exactly on a word end breaks there. Atoms are whole graphemes or whole escape pairs, so an
  * extension character or an emoji is never split.
  */
-export function nextChunkEnd(atoms: SmsAtom[], start: number, budget: number, trimmed = false): number {
+function nextChunkEnd(atoms: SmsAtom[], start: number, budget: number, trimmed = false): number {
   let used = 0;
   let end = start;
   while (end < atoms.length && used + atoms[end]!.units <= budget) {
@@ -82,7 +82,7 @@ function boundAtoms(atoms: SmsAtom[], maxUnits: number, encoding: SmsEncoding): 
 }
 
 /** `(2/3) `: what each part of a split message starts with. */
-export const partMarker = (index: number, total: number) => `(${index}/${total}) `;
+const partMarker = (index: number, total: number) => `(${index}/${total}) `;
 const MARKER_PATTERN = /^\(\d+\/\d+\) /;
 
 /** Removes a part marker; joining the stripped parts of an untruncated split gives back the text. */

@@ -11,7 +11,7 @@ import { chooseLanguage, loadProfile, type SubscriberProfile, updateProfile } fr
 import { handleTipsKeyword } from '../tips/index.js';
 import { handleWhatsappSpecial } from '../whatsapp/menus.js';
 
-export type KeywordKind = 'stop' | 'start' | 'help' | 'language';
+type KeywordKind = 'stop' | 'start' | 'help' | 'language';
 
 export interface MessagingVocabulary {
   /** Normalised keyword → its kind and the language it belongs to. */
@@ -27,7 +27,7 @@ export type MessagingCommand =
   | { kind: 'question'; text: string };
 
 /** Upper/lower case, accents and punctuation do not matter: "Arrêt!" and "ARRET" are the same keyword. */
-export function normaliseKeyword(text: string): string {
+function normaliseKeyword(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
@@ -80,11 +80,11 @@ export function parseMessagingCommand(text: string, vocab: MessagingVocabulary):
 }
 
 /** Fixed window of one minute per subscriber, counted in the shared store (every worker sees the same count). */
-export const RATE_WINDOW_MS = 60_000;
+const RATE_WINDOW_MS = 60_000;
 const rateKey = (phone: string, window: number) => `ratelimit:messages:${phone}:${window}`;
 
 /** 'ok', 'notify' (first message over the limit in this window: tell them once) or 'drop' (silently). */
-export async function checkRateLimit(ctx: AppContext, phone: string): Promise<'ok' | 'notify' | 'drop'> {
+async function checkRateLimit(ctx: AppContext, phone: string): Promise<'ok' | 'notify' | 'drop'> {
   const limit = ctx.config.limits.questionsPerMinute;
   const window = Math.floor(ctx.now() / RATE_WINDOW_MS);
   const count = await ctx.store.incr(rateKey(phone, window), RATE_WINDOW_MS + 5_000);

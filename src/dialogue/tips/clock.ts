@@ -2,7 +2,7 @@ import ct from 'countries-and-timezones';
 import { countryOf } from '../../core/messages/index.js';
 
 /** Tips go out between 07:00 and 21:00 in the subscriber's time zone; 21:00–07:00 is quiet. */
-export const DELIVERY_HOURS = { start: 7, end: 21 } as const;
+const DELIVERY_HOURS = { start: 7, end: 21 } as const;
 
 /** The subscriber's IANA time zone from the number's country (the first listed zone), else the default country's. */
 export function timeZoneFor(phone: string, defaultCountry: string): string {

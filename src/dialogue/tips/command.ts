@@ -26,7 +26,7 @@ export function normaliseKeyword(text: string): string {
 }
 
 /** Longer texts are questions that happen to start with "tips", not commands. */
-export const MAX_COMMAND_WORDS = 5;
+const MAX_COMMAND_WORDS = 5;
 
 /**
  * `TIPS`, `TIPS <topic>`, `TIPS STOP`, `STOP TIPS` and their localised forms; undefined for anything else.

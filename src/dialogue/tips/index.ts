@@ -15,10 +15,6 @@ import { inDeliveryHours, localClock, timeZoneFor } from './clock.js';
 import { normaliseKeyword, parseTipsCommand, resolveTopic, type TipsVocabulary, type TopicChoice } from './command.js';
 import { pickNextTip, type Subscription, sentId } from './pick.js';
 
-export { DELIVERY_HOURS, inDeliveryHours, localClock, timeZoneFor } from './clock.js';
-export { parseTipsCommand, resolveTopic, type TipsCommand } from './command.js';
-export { pickNextTip } from './pick.js';
-
 export const TIPS_SUBSCRIBERS_KEY = 'tips:subscribers';
 /**
  * The subscriber set lives as long as a kept profile, refreshed by every subscription and every tick, so it
@@ -27,11 +23,11 @@ export const TIPS_SUBSCRIBERS_KEY = 'tips:subscribers';
  */
 export const TIPS_SUBSCRIBERS_TTL_MS = PROFILE_TTL_MS;
 /** Members read per SSCAN page: a tick never holds the whole set in memory. */
-export const TICK_PAGE_SIZE = 500;
-export const TIPS_SCHEDULER_ID = 'tips';
+const TICK_PAGE_SIZE = 500;
+const TIPS_SCHEDULER_ID = 'tips';
 export const TIPS_TICK_JOB = 'tips-tick';
 /** Every 15 minutes: a subscriber's tip arrives within a quarter of an hour of 07:00 local. */
-export const TIPS_TICK_EVERY_MS = 15 * 60 * 1000;
+const TIPS_TICK_EVERY_MS = 15 * 60 * 1000;
 /** Where tips go when a profile predates `tipsVia`. */
 const DEFAULT_VIA = { channel: 'sms', provider: 'africastalking' } as const;
 
@@ -41,7 +37,7 @@ const aliasCache = new WeakMap<Translator, { signature: string; aliases: Map<str
 const list = (s: string) => s.split(',').map(normaliseKeyword).filter(Boolean);
 
 /** Keywords and pack aliases of every UI language, from locales/<lang>/tips.json. */
-export function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
+function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
   let v = vocabularies.get(i18n);
   if (!v) {
     v = { subscribe: new Map(), stop: new Map(), packAliases: new Map() };
@@ -185,7 +181,7 @@ export async function scheduleTips(ctx: AppContext, everyMs = TIPS_TICK_EVERY_MS
   await ctx.queues.queue('scheduled').upsertScheduler(TIPS_SCHEDULER_ID, everyMs, TIPS_TICK_JOB, {});
 }
 
-export type TipSkip = 'opted-out' | 'quiet-hours' | 'already-today' | 'window-closed' | 'no-subscription';
+type TipSkip = 'opted-out' | 'quiet-hours' | 'already-today' | 'window-closed' | 'no-subscription';
 
 export interface TickReport {
   sent: number;

@@ -22,7 +22,7 @@ function interleave<T>(lists: T[][]): T[] {
 }
 
 /** Entries a subscription draws from, in delivery order. */
-export function subscriptionEntries(catalogue: Catalogue, sub: Subscription, lang: string): TipChoice[] {
+function subscriptionEntries(catalogue: Catalogue, sub: Subscription, lang: string): TipChoice[] {
   const pack = catalogue.packs().find((p) => p.id === sub.pack);
   if (!pack) return [];
   const topics = sub.topic === 'any' ? pack.topics : pack.topics.filter((t) => t === sub.topic);

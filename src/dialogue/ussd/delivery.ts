@@ -6,7 +6,7 @@
  */
 import type { KeyValueStore } from '../../platform/store/index.js';
 
-export const CLAIM_TTL_MS = 60 * 60 * 1000;
+const CLAIM_TTL_MS = 60 * 60 * 1000;
 
 const answerKey = (jobId: string) => `ussd:answer:${jobId}`;
 const claimKey = (jobId: string) => `ussd:claim:${jobId}`;

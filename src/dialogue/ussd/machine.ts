@@ -5,7 +5,7 @@
 import type { Catalogue } from '../../core/answers.js';
 import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../../core/shaping/index.js';
 
-export interface MenuItem {
+interface MenuItem {
   label: string;
   action: 'ask' | 'topics' | 'language' | 'exit';
   pack?: string;
@@ -41,7 +41,7 @@ export interface UssdDeps {
   t: (lang: string, key: string, vars?: Record<string, unknown>) => string;
 }
 
-export type UssdEffect = { kind: 'question'; text: string } | { kind: 'set-language'; lang: string } | undefined;
+type UssdEffect = { kind: 'question'; text: string } | { kind: 'set-language'; lang: string } | undefined;
 
 export interface UssdStep {
   state: UssdState;
@@ -64,7 +64,7 @@ const MORE = '9';
 const BACK = '0';
 
 /** A screen fits when its units do: GSM-7 holds maxChars (extension characters count 2), UCS-2 half of it. */
-export function fitsUssdScreen(text: string, maxChars: number): boolean {
+function fitsUssdScreen(text: string, maxChars: number): boolean {
   const encoding = encodingOf(text);
   return unitsIn(text, encoding) <= (encoding === 'GSM-7' ? maxChars : Math.floor(maxChars / 2));
 }

@@ -22,9 +22,9 @@ import {
   type UssdStep,
 } from './machine.js';
 
-export const USSD_SESSION_TTL_MS = 180_000;
+const USSD_SESSION_TTL_MS = 180_000;
 /** A dropped session can be resumed this long after its last hop. */
-export const USSD_RESUME_WINDOW_MS = 5 * 60_000;
+const USSD_RESUME_WINDOW_MS = 5 * 60_000;
 
 interface LastSession {
   sessionId: string;
@@ -35,7 +35,7 @@ const sessionKey = (id: string) => `ussd:session:${id}`;
 const lastKey = (phone: string) => `ussd:last:${phone}`;
 
 /** Time kept back from the deadline for the claim, rendering and the network. */
-export function safetyMarginMs(deadlineMs: number): number {
+function safetyMarginMs(deadlineMs: number): number {
   return Math.max(50, Math.min(500, Math.round(deadlineMs * 0.08)));
 }
 

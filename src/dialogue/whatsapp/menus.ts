@@ -37,7 +37,7 @@ export function parseActionId(id: string): MenuAction | undefined {
   }
 }
 
-export const normaliseWords = (text: string): string[] =>
+const normaliseWords = (text: string): string[] =>
   text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
@@ -50,7 +50,7 @@ export const normaliseWords = (text: string): string[] =>
  * A message that is only a greeting or "menu" (any UI language) opens the main menu; a greeting followed by a
  * question ("habari, nipande mahindi lini?") is a question. Returns the language the greeting is in.
  */
-export function greetingLanguage(ctx: Pick<AppContext, 'i18n'>, text: string): string | undefined {
+function greetingLanguage(ctx: Pick<AppContext, 'i18n'>, text: string): string | undefined {
   const words = normaliseWords(text);
   if (words.length === 0 || words.length > 3 || text.includes('?')) return undefined;
   const phrase = words.join(' ');
@@ -111,7 +111,7 @@ function reply(turn: Turn, text: string, extra: Pick<OutboundMessage, 'buttons' 
   });
 }
 
-export function mainMenu(turn: Turn, catalogue: Catalogue): void {
+function mainMenu(turn: Turn, catalogue: Catalogue): void {
   const packs = catalogue.packs();
   const items = [
     { id: 'menu:ask', title: turn.t('whatsapp:menu.ask') },
@@ -163,7 +163,7 @@ async function entriesOf(turn: Turn, catalogue: Catalogue, packId: string, topic
 }
 
 /** The full entry, with its full source: WhatsApp has room for what SMS and USSD cannot carry. */
-export function entryText(turn: Pick<Turn, 't'>, entry: NonNullable<ReturnType<Catalogue['entry']>>): string {
+function entryText(turn: Pick<Turn, 't'>, entry: NonNullable<ReturnType<Catalogue['entry']>>): string {
   const footer = [
     turn.t('whatsapp:entry.source', { source: entry.source }),
     ...(entry.fallback ? [turn.t('whatsapp:entry.fallback')] : []),

@@ -101,7 +101,7 @@ export class SynonymTable {
 
 /** A synonym member that is a single stopword of `lang` (never matched on its own). */
 /** Tokens of a synonym member or any text, stemmed, stopwords kept (phrases like "mbolea ya chumvi"). */
-export function phraseTokens(text: string): string[] {
+function phraseTokens(text: string): string[] {
   return words(normalise(text)).map(stem);
 }
 
@@ -110,11 +110,11 @@ export function isGroupToken(t: string): boolean {
 }
 
 /** Two content words next to each other (stopwords between them skipped), as an index term: "~~fond urgence". */
-export function pairToken(a: string, b: string): string {
+function pairToken(a: string, b: string): string {
   return `${GROUP_PREFIX}${GROUP_PREFIX}${a} ${b}`;
 }
 
-export function isPairToken(t: string): boolean {
+function isPairToken(t: string): boolean {
   return t.startsWith(GROUP_PREFIX + GROUP_PREFIX);
 }
 
@@ -124,7 +124,7 @@ export function ngramSizes(token: string): readonly number[] {
 }
 
 /** One content token of a question with what it may match. */
-export interface QueryUnit {
+interface QueryUnit {
   /** The (stemmed) token as typed, after abbreviation expansion. */
   token: string;
   /** Synonym groups covering it. */

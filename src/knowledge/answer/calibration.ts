@@ -22,7 +22,7 @@ import { assembleSnapshot } from './snapshot.js';
  */
 
 /** Bump when the calibration procedure changes: stored calibrations of other versions are redone. */
-export const CALIBRATION_VERSION = 1;
+const CALIBRATION_VERSION = 1;
 
 /** Off-topic false-accept targets, as shares of the probes. */
 export interface CalibrationTargets {

@@ -13,7 +13,7 @@ interface PackView {
 }
 
 /** Pick the entry version for a language: itself, else the pack default, else any (flagged as fallback). */
-export function pickVersion(
+function pickVersion(
   versions: Map<string, PackEntry>,
   lang: string,
   defaultLang: string,

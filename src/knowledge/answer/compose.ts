@@ -74,7 +74,7 @@ export function deriveShortSource(source: string, max = 24): string {
 }
 
 /** Sentences of a Markdown body: list items and lines count as sentences. */
-export function sentences(body: string): string[] {
+function sentences(body: string): string[] {
   const out: string[] = [];
   for (const rawLine of stripMarkdown(body).split(/\n+/)) {
     const line = rawLine.replace(/^\s*(?:[-*+•]|\d+[.)])\s+/, '').trim();
@@ -91,7 +91,7 @@ export function sentences(body: string): string[] {
  * Extractive summary: the sentences that best answer the question (then the earliest ones), in their
  * original order, as many as `fits` allows. Always returns something: the first sentence, cut, at worst.
  */
-export function extractiveSummary(body: string, score: SentenceScorer, fits: (text: string) => boolean): string {
+function extractiveSummary(body: string, score: SentenceScorer, fits: (text: string) => boolean): string {
   const all = sentences(body);
   if (all.length === 0) return '';
   const ranked = all
@@ -111,7 +111,7 @@ export function extractiveSummary(body: string, score: SentenceScorer, fits: (te
 }
 
 /** Longest word-boundary prefix of `text` (plus "...") that `fits`. */
-export function cutToFit(text: string, fits: (t: string) => boolean): string {
+function cutToFit(text: string, fits: (t: string) => boolean): string {
   if (fits(text)) return text;
   const cuts = [...text.matchAll(/\s+/g)].map((m) => m.index!).filter((i) => i > 0);
   let lo = 0;
@@ -155,7 +155,7 @@ function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolea
 }
 
 /** WhatsApp formatting from Markdown: *bold*, bullets, no headings syntax. */
-export function markdownToWhatsapp(md: string): string {
+function markdownToWhatsapp(md: string): string {
   return md
     .replace(/\*\*(.+?)\*\*/g, '*$1*')
     .replace(/__(.+?)__/g, '*$1*')

@@ -33,7 +33,7 @@ export interface DecisionThresholds {
   closeRunnerUp: number;
 }
 
-export type DecisionKind = 'answer' | 'choices' | 'decline';
+type DecisionKind = 'answer' | 'choices' | 'decline';
 
 export interface Decision {
   kind: DecisionKind;
@@ -43,7 +43,7 @@ export interface Decision {
   reason: 'clear' | 'close-runner-up' | 'weak-evidence' | 'short-question' | 'out-of-scope' | 'no-evidence';
 }
 
-export const MAX_CHOICES = 3;
+const MAX_CHOICES = 3;
 
 /** A runner-up below this share of the best score is never close (calibration keeps closeRunnerUp above it). */
 export const RUNNER_UP_FLOOR = 0.6;

@@ -11,7 +11,7 @@ export function humaniseTopic(topic: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function entryFields(entry: PackEntry, topicLabel: string | undefined): WeightedField[] {
+function entryFields(entry: PackEntry, topicLabel: string | undefined): WeightedField[] {
   const fields: WeightedField[] = [
     { text: entry.title, weight: FIELD_WEIGHTS.title, strong: true, title: true },
     ...entry.tags.map((t) => ({ text: t, weight: FIELD_WEIGHTS.tags, strong: true })),

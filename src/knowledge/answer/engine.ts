@@ -6,7 +6,7 @@ import { readPackIndex } from './index-store.js';
 import type { IndexDoc } from './lexical.js';
 import { assembleSnapshot, buildPackDocs, type Snapshot } from './snapshot.js';
 
-export { assembleSnapshot, buildPackDocs, type Snapshot, trainLanguageModel } from './snapshot.js';
+export { buildPackDocs, type Snapshot, trainLanguageModel } from './snapshot.js';
 
 export interface BuildOptions {
   indexDir?: string;

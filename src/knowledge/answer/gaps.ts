@@ -4,7 +4,7 @@ import type { KeyValueStore } from '../../platform/store/index.js';
 /** Store list key of knowledge gaps (questions the packs could not answer well), newest last. */
 export const GAPS_KEY = 'gaps';
 /** Oldest gaps are dropped beyond this many. */
-export const GAPS_MAX = 10_000;
+const GAPS_MAX = 10_000;
 
 export interface KnowledgeGap {
   question: string;

@@ -8,10 +8,10 @@ import { FIELD_WEIGHTS } from './docs.js';
 import type { IndexDoc } from './lexical.js';
 
 /** Bump when the stored layout changes. */
-export const INDEX_FORMAT = 4;
+const INDEX_FORMAT = 4;
 
 /** Stored indexes are reused only when built by the same analysis rules (stopwords, weights, stemming). */
-export const ANALYSER_VERSION = createHash('sha256')
+const ANALYSER_VERSION = createHash('sha256')
   .update(
     JSON.stringify({
       v: 6,
@@ -111,7 +111,7 @@ export function serialisePackIndex(
   };
 }
 
-export function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
+function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
   return stored.docs.map((d) => {
     const terms = new Map(d.terms.map(([t, tf]) => [t, tf] as [string, number]));
     const body = new Map(d.terms.filter(([, , b]) => b > 0).map(([t, , b]) => [t, b] as [string, number]));

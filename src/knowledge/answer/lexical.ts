@@ -20,8 +20,8 @@ import {
 } from './scoring.js';
 
 export type { Alternative } from './near-spelling.js';
-export { editDistance } from './near-spelling.js';
-export { DENSE_FUSION, type FusionWeights, LEXICAL_FUSION } from './scoring.js';
+
+export type { FusionWeights } from './scoring.js';
 
 /** One indexed document: an entry in one language. */
 export interface IndexDoc {
@@ -61,7 +61,7 @@ export interface UnitMatch {
 }
 
 /** Hits whose coverage search measures (the decision measures close runners-up itself). */
-export const EVIDENCE_HITS = 1;
+const EVIDENCE_HITS = 1;
 
 export interface SearchOutcome {
   hits: EntryHit[];

@@ -12,7 +12,7 @@ let rowB = new Int32Array(64);
 let rowC = new Int32Array(64);
 
 /** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
-export function editDistance(a: string, b: string, max: number): number {
+function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const w = b.length + 1;
   if (rowA.length < w) {

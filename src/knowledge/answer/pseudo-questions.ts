@@ -17,7 +17,7 @@ export interface PseudoQuestion {
 }
 
 /** mulberry32: a small, well-known seeded generator (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -29,7 +29,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** FNV-1a of a string: the seed of an entry's generator. */
-export function hashSeed(text: string): number {
+function hashSeed(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

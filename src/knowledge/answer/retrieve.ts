@@ -69,7 +69,7 @@ function namesSubject(index: LexicalIndex, alternatives: Alternative[][], hit: E
 }
 
 /** The decision's view of a ranking: out-of-scope requests, candidates with their evidence, short questions. */
-export function decisionFeatures(
+function decisionFeatures(
   index: LexicalIndex,
   query: AnalysedQuery,
   alternatives: Alternative[][],

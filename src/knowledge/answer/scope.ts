@@ -31,7 +31,7 @@ function compile(table: Record<string, Record<string, string[][]>>): OutOfScopeI
 }
 
 /** The intents of every language merged by name: questions mix languages ("bei ya maize today"). */
-export const OUT_OF_SCOPE_INTENTS: OutOfScopeIntent[] = compile(OUT_OF_SCOPE);
+const OUT_OF_SCOPE_INTENTS: OutOfScopeIntent[] = compile(OUT_OF_SCOPE);
 
 function containsSeq(tokens: string[], seq: string[]): boolean {
   for (let i = 0; i + seq.length <= tokens.length; i++) {

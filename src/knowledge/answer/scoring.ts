@@ -25,8 +25,8 @@ export const DENSE_FUSION: FusionWeights = { tokens: 0.4, grams: 0.25, dense: 0.
  * BM25 saturation. Higher than the usual 1.2: questions are a few words and entries short, so a word said
  * twice in a title and its tags is real evidence of what the entry is about.
  */
-export const K1 = 3;
-export const B = 0.75;
+const K1 = 3;
+const B = 0.75;
 /** Weight of two adjacent question words found adjacent in a strong field, against one word's. */
 export const PAIR_WEIGHT = 0.3;
 

@@ -107,6 +107,6 @@ export function choiceStrings(lang: string): NonNullable<AnswerStrings['choices'
   return answerStrings(lang).choices ?? STRINGS.en!.choices!;
 }
 
-export function hasStrings(lang: string): boolean {
+function hasStrings(lang: string): boolean {
   return lang in STRINGS;
 }

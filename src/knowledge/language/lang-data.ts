@@ -15,10 +15,10 @@ import { assetPath } from '../../platform/paths.js';
  * Read once, synchronously, when the module loads: a few kilobytes, and the analyser needs them at once.
  */
 /** Shipped language data, found from the package root so compiled code (dist/) reads the same files. */
-export const DATA_DIR = assetPath('src', 'knowledge', 'language', 'data');
+const DATA_DIR = assetPath('src', 'knowledge', 'language', 'data');
 
 /** The folders of data/ that name a language (not `any`, not `offtopic`). */
-export function dataLanguages(dir = DATA_DIR): string[] {
+function dataLanguages(dir = DATA_DIR): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && /^[a-z]{2,3}$/.test(d.name) && d.name !== 'any')
     .map((d) => d.name)
@@ -26,7 +26,7 @@ export function dataLanguages(dir = DATA_DIR): string[] {
 }
 
 /** Non-empty lines of a text data file, without # comments; [] when the file does not exist. */
-export function readLines(file: string): string[] {
+function readLines(file: string): string[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split(/\r?\n/)

@@ -68,10 +68,10 @@ export const STOPWORDS: Record<string, Set<string>> = DATA.stopwords;
  * Greetings and pleasantries (data/<lang>/greetings.txt): conversational, never the topic ("habari za asubuhi"
  * is "good morning", not a question about mornings). Removed from questions as whole phrases before analysis.
  */
-export const GREETINGS: string[] = DATA.greetings;
+const GREETINGS: string[] = DATA.greetings;
 
 /** Word prefixes (data/<lang>/prefixes.txt), longest first. */
-export const PREFIXES: string[] = DATA.prefixes;
+const PREFIXES: string[] = DATA.prefixes;
 
 /** Length of the longest listed prefix of `token` that leaves at least `keep` letters. */
 export function prefixLength(token: string, keep = 4): number {

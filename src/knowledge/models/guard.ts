@@ -25,7 +25,7 @@ const STOPWORDS = new Set(
 );
 
 /** Lower case, no diacritics: "Mbolea", "mbolea" and "réponse"/"reponse" compare equal. */
-export function fold(word: string): string {
+function fold(word: string): string {
   return word
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { assetPath } from '../../platform/paths.js';
 
 /** prompts/ at the project root (templates for the generative tier, e.g. condense.sw.txt). */
-export const DEFAULT_PROMPTS_DIR = assetPath('prompts');
+const DEFAULT_PROMPTS_DIR = assetPath('prompts');
 
 const cache = new Map<string, string | null>();
 

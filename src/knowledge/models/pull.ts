@@ -39,7 +39,7 @@ export class ModelPullError extends Error {
   }
 }
 
-export interface PullProgress {
+interface PullProgress {
   file: string;
   received: number;
   /** Bytes expected, when the server says. */
@@ -64,7 +64,7 @@ export interface PullOptions {
   fetchImpl?: typeof fetch;
 }
 
-export interface PulledFile {
+interface PulledFile {
   file: string;
   bytes: number;
   sha256: string;
@@ -102,7 +102,7 @@ function hostLabel(remoteHost: string): string {
   return remoteHost.replace(/\/+$/, '');
 }
 
-export function fileUrl(remoteHost: string, modelId: string, revision: string, file: string): string {
+function fileUrl(remoteHost: string, modelId: string, revision: string, file: string): string {
   const segments = [...modelId.split('/'), 'resolve', revision, ...file.split('/')].map(encodeURIComponent);
   return `${hostLabel(remoteHost)}/${segments.join('/')}`;
 }

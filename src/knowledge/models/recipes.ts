@@ -13,7 +13,7 @@ export type ModelDtype = 'fp32' | 'q8' | 'q4';
  * which can move) and the SHA-256 of every file it fetches, configuration and tokenizer files included. Kept
  * here, in code, so a hub or mirror that serves something else is caught, whatever it says about its files.
  */
-export interface ModelPin {
+interface ModelPin {
   /** 40-hex commit id of the hub repository. */
   revision: string;
   /** SHA-256 (64 hex) per file path, for every entry of `files` and `optionalFiles`. */
@@ -100,7 +100,7 @@ export const NLLB_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** M2M100 uses ISO 639-1 codes directly; these are the ones we serve that it knows. */
-export const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
+const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
   en: 'en',
   sw: 'sw',
   fr: 'fr',
@@ -250,7 +250,7 @@ export function findRecipe(id: string): ModelRecipe | undefined {
   return MODEL_RECIPES.find((r) => r.id === id);
 }
 
-export function supportedIds(task?: ModelTask): string[] {
+function supportedIds(task?: ModelTask): string[] {
   return MODEL_RECIPES.filter((r) => task === undefined || r.task === task).map((r) => r.id);
 }
 

@@ -17,17 +17,17 @@ export function modelDir(modelsDir: string, id: string): string {
 }
 
 /** Required files of the recipe that are not on disk (empty when the model is installed). */
-export function missingFiles(modelsDir: string, recipe: ModelRecipe): string[] {
+function missingFiles(modelsDir: string, recipe: ModelRecipe): string[] {
   const dir = modelDir(modelsDir, recipe.id);
   return recipe.files.filter((f) => !existsSync(path.join(dir, f)));
 }
 
-export function isInstalled(modelsDir: string, recipe: ModelRecipe): boolean {
+function isInstalled(modelsDir: string, recipe: ModelRecipe): boolean {
   return missingFiles(modelsDir, recipe).length === 0;
 }
 
 /** First supported model of the task that is installed, in MODEL_RECIPES order (real models before fixtures). */
-export function firstInstalled(modelsDir: string, task: ModelTask): ModelRecipe | undefined {
+function firstInstalled(modelsDir: string, task: ModelTask): ModelRecipe | undefined {
   return MODEL_RECIPES.find((r) => r.task === task && isInstalled(modelsDir, r));
 }
 

@@ -48,7 +48,7 @@ export const ISO1_TO_FRANC: Record<string, string> = {
 };
 
 /** Human language names for the "(in English)" notes and CLI messages. */
-export const LANGUAGE_NAMES: Record<string, string> = {
+const LANGUAGE_NAMES: Record<string, string> = {
   en: 'English',
   sw: 'Kiswahili',
   fr: 'Français',

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { findPackDirs, loadPack } from './load.js';
 import { formatIssue, type LoadedPack } from './types.js';
 
-export interface PackSummary {
+interface PackSummary {
   id: string;
   dir: string;
   title: string;

@@ -16,10 +16,10 @@ import { checkLanguageCode } from './languages.js';
 import type { PackEntry, PackIssue, PackLoadResult, PackManifest } from './types.js';
 
 /** Beyond this an editor's summary no longer fits one GSM-7 SMS. */
-export const SUMMARY_MAX_CHARS = 160;
+const SUMMARY_MAX_CHARS = 160;
 /** Titles are menu lines on a USSD screen and WhatsApp list rows. */
-export const TITLE_MAX_CHARS = 90;
-export const SOURCE_SHORT_MAX_CHARS = 24;
+const TITLE_MAX_CHARS = 90;
+const SOURCE_SHORT_MAX_CHARS = 24;
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 const ENTRY_FILE = /^([^.]+)\.([^.]+)\.md$/;
@@ -48,7 +48,7 @@ const ENTRY_KEYS = new Set([
   'reviewed_by',
 ]);
 /** Example questions are indexed as strong evidence; a long one is more likely a paragraph pasted by mistake. */
-export const QUESTION_MAX_CHARS = 200;
+const QUESTION_MAX_CHARS = 200;
 
 /** A YAML document with a way to name the line of any key. */
 class YamlSource {

@@ -42,7 +42,7 @@ export interface LoadedPack {
   contentHash: string;
 }
 
-export type IssueSeverity = 'error' | 'warning';
+type IssueSeverity = 'error' | 'warning';
 
 export interface PackIssue {
   /** Path as given to the validator (pack dir joined with the file). */
@@ -64,7 +64,7 @@ export function formatIssue(issue: PackIssue): string {
   return `${issue.file}:${issue.line}: ${issue.severity === 'warning' ? 'warning: ' : ''}${issue.message}`;
 }
 
-export class PackLoadError extends Error {
+class PackLoadError extends Error {
   override readonly name = 'PackLoadError';
   constructor(
     readonly dir: string,

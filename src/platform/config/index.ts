@@ -260,7 +260,7 @@ export function atInboundAuth(at: {
  * Beside any of them, start-up refuses the development PII_SALT and the simulator stays off unless
  * SEND_MODE=simulator.
  */
-export const LIVE_CREDENTIAL_VARIABLES = [
+const LIVE_CREDENTIAL_VARIABLES = [
   'AT_API_KEY',
   'AT_WEBHOOK_TOKEN',
   'TWILIO_AUTH_TOKEN',

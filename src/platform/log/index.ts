@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Keys whose values are secrets or personal data wherever they appear in a log object. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'phone',
   'from',
   'to',

@@ -38,12 +38,12 @@ type Waiter = (outcome: JobOutcome<unknown>) => void;
  * ids are `<provider>:<id>`. A reversible encoding keeps them unique: `%` and `:` are escaped, and an id that
  * would still read as an integer gets a `%I` mark (never produced by the escaping).
  */
-export function toBullJobId(id: string): string {
+function toBullJobId(id: string): string {
   const escaped = id.replace(/%/g, '%25').replace(/:/g, '%3A');
   return `${Number.parseInt(escaped, 10)}` === escaped ? `%I${escaped}` : escaped;
 }
 
-export function fromBullJobId(id: string): string {
+function fromBullJobId(id: string): string {
   const body = id.startsWith('%I') ? id.slice(2) : id;
   return body.replace(/%3A/g, ':').replace(/%25/g, '%');
 }
@@ -280,7 +280,7 @@ class BullTaskQueue<T, R> implements TaskQueue<T, R> {
 }
 
 /** Job lock of a worker: a killed worker's job is taken over by another within about 1.5 times this. */
-export const DEFAULT_LOCK_MS = 10_000;
+const DEFAULT_LOCK_MS = 10_000;
 
 interface BullTuning {
   /** First retry delay of jobs added without their own (doubles each attempt); DEFAULT_BACKOFF_MS otherwise. */

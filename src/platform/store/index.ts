@@ -1,4 +1,4 @@
 export { MemoryStore } from './memory.js';
-export { RedisStore, redisOptions, StoreUnavailableError } from './redis.js';
-export type { KeyValueStore, SetOptions } from './types.js';
+export { RedisStore, StoreUnavailableError } from './redis.js';
+export type { KeyValueStore } from './types.js';
 export { getJson, setJson } from './types.js';

@@ -7,7 +7,7 @@ export class StoreUnavailableError extends Error {
 }
 
 /** Fail fast instead of queueing commands while Redis is away, so webhooks can answer 503 within deadlines. */
-export function redisOptions(extra: RedisOptions = {}): RedisOptions {
+function redisOptions(extra: RedisOptions = {}): RedisOptions {
   return {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
