@@ -1,2 +1,1 @@
-
 export { simulatorRouter } from './routes.js';

@@ -5,7 +5,7 @@ import { loadPrompt, renderPrompt } from './prompts.js';
 import { type GenerationRecipe, recipeFor } from './recipes.js';
 import { assertInstalled, chooseModelId, loadFailure, localOptions, withLocalModels } from './runtime.js';
 
-interface CondenseInput {
+export interface CondenseInput {
   question: string;
   /** The retrieved text; the output may only restate it. */
   passage: string;

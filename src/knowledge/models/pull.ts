@@ -39,7 +39,7 @@ export class ModelPullError extends Error {
   }
 }
 
-interface PullProgress {
+export interface PullProgress {
   file: string;
   received: number;
   /** Bytes expected, when the server says. */
@@ -64,7 +64,7 @@ export interface PullOptions {
   fetchImpl?: typeof fetch;
 }
 
-interface PulledFile {
+export interface PulledFile {
   file: string;
   bytes: number;
   sha256: string;

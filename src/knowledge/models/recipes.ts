@@ -100,7 +100,7 @@ export const NLLB_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** M2M100 uses ISO 639-1 codes directly; these are the ones we serve that it knows. */
-const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
+export const M2M100_LANG_CODES: Readonly<Record<string, string>> = Object.freeze({
   en: 'en',
   sw: 'sw',
   fr: 'fr',
@@ -250,7 +250,7 @@ export function findRecipe(id: string): ModelRecipe | undefined {
   return MODEL_RECIPES.find((r) => r.id === id);
 }
 
-function supportedIds(task?: ModelTask): string[] {
+export function supportedIds(task?: ModelTask): string[] {
   return MODEL_RECIPES.filter((r) => task === undefined || r.task === task).map((r) => r.id);
 }
 

@@ -22,7 +22,7 @@ function missingFiles(modelsDir: string, recipe: ModelRecipe): string[] {
   return recipe.files.filter((f) => !existsSync(path.join(dir, f)));
 }
 
-function isInstalled(modelsDir: string, recipe: ModelRecipe): boolean {
+export function isInstalled(modelsDir: string, recipe: ModelRecipe): boolean {
   return missingFiles(modelsDir, recipe).length === 0;
 }
 

@@ -3,7 +3,7 @@ import type { Config } from '../../platform/config/index.js';
 import { recipeFor, type TranslationRecipe, translationCode } from './recipes.js';
 import { assertInstalled, chooseModelId, loadFailure, localOptions, withLocalModels } from './runtime.js';
 
-interface TranslateOptions {
+export interface TranslateOptions {
   /** Time budget in milliseconds for this call; past it the result is dropped (undefined). */
   deadlineMs?: number;
 }
