@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     );
   }
   for (const warning of startupWarnings(config)) log.warn(warning);
-  const rt = await createRuntime(config, { log });
+  // A gateway-only process shows menus and queues questions; it needs the packs' catalogue, not their index.
+  const rt = await createRuntime(config, { log, answers: role !== 'gateway' });
 
   const closers: (() => Promise<void>)[] = [];
   if (role === 'all' || role === 'worker') {

@@ -18,6 +18,12 @@ export interface RuntimeOptions {
   answerer?: Answerer & { close?: () => Promise<void>; status?: () => { ok: boolean; detail: string } };
   store?: KeyValueStore;
   queues?: QueueBackend;
+  /**
+   * Whether this process answers questions. A gateway-only process (`npm run gateway`) shows menus from the
+   * catalogue and leaves answers to the workers, so it builds no retrieval index and loads no model.
+   * @defaultValue true
+   */
+  answers?: boolean;
 }
 
 export interface Runtime extends AppContext {
@@ -45,7 +51,15 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const metrics = createMetrics();
   const i18n = await createTranslator(assetPath('locales'));
   const inner: NonNullable<RuntimeOptions['answerer']> =
-    opts.answerer ?? (await (await import('../knowledge/answer/index.js')).createAnswerer({ config, store, log }));
+    opts.answerer ??
+    (await (
+      await import('../knowledge/answer/index.js')
+    ).createAnswerer({
+      config,
+      store,
+      log,
+      retrieval: opts.answers !== false,
+    }));
   // Counted where the answer module records a gap: unanswered, or answered with low confidence.
   const answerer: NonNullable<RuntimeOptions['answerer']> = {
     ...inner,

@@ -177,3 +177,18 @@ describe('catalogue', () => {
     expect(s.detail).toMatch(/3 pack\(s\) loaded/);
   });
 });
+
+describe('a process that only shows menus (the gateway role)', () => {
+  it('has the catalogue of every pack but builds no index and refuses to answer', async () => {
+    const menusOnly = await createAnswerer({ config, watch: false, retrieval: false });
+    try {
+      expect(menusOnly.catalogue.packs().map((p) => p.id)).toEqual(answerer.catalogue.packs().map((p) => p.id));
+      expect(menusOnly.snapshot()).toBeUndefined();
+      await expect(menusOnly.answer({ question: 'hw far apart shud i plant maize', channel: 'sms' })).rejects.toThrow(
+        /workers answer/,
+      );
+    } finally {
+      await menusOnly.close();
+    }
+  });
+});

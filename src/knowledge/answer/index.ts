@@ -77,6 +77,17 @@ export interface CreateAnswererOptions {
   /** Generative condensing of entries without an editor summary; default: GENERATION_MODEL via src/knowledge/models. */
   condenser?: TextCondenser | null;
   debounceMs?: number;
+  /**
+   * Build the retrieval index and load models. A gateway process only shows menus from the catalogue (workers
+   * answer), so it passes false and spends neither the index's memory nor its start-up time.
+   * @defaultValue true
+   */
+  retrieval?: boolean;
+}
+
+/** The gateway process was asked a question: answering is the workers' job there. */
+export class RetrievalDisabledError extends Error {
+  override readonly name = 'RetrievalDisabledError';
 }
 
 export interface AnswererStatus extends LibraryStatus {
@@ -105,23 +116,30 @@ export function channelBudget(config: Config): ChannelBudget {
  */
 export async function createAnswerer(opts: CreateAnswererOptions): Promise<BarazaAnswerer> {
   const { config, log } = opts;
-  const embedder = opts.embedder === null ? undefined : (opts.embedder ?? (await loadEmbedderIfAvailable(config, log)));
+  const retrieval = opts.retrieval !== false;
+  const embedder =
+    opts.embedder === null || !retrieval ? undefined : (opts.embedder ?? (await loadEmbedderIfAvailable(config, log)));
   const translator =
-    opts.translator === null ? undefined : (opts.translator ?? (await loadTranslatorIfAvailable(config, log)));
+    opts.translator === null || !retrieval
+      ? undefined
+      : (opts.translator ?? (await loadTranslatorIfAvailable(config, log)));
   const condenser =
-    opts.condenser === null ? undefined : (opts.condenser ?? (await loadCondenserIfAvailable(config, log)));
+    opts.condenser === null || !retrieval
+      ? undefined
+      : (opts.condenser ?? (await loadCondenserIfAvailable(config, log)));
   const embedId = embedder ? embedderId(embedder, config) : undefined;
   const budget = channelBudget(config);
   const dirs = opts.packs ?? config.packsDirs;
   const emptyCatalogue = new PackCatalogue([]);
 
   // Snapshot and catalogue are swapped together: one reference, read once per question.
-  const library = await PackLibrary.open<{ snap: Snapshot; catalogue: PackCatalogue }>({
+  const library = await PackLibrary.open<{ snap?: Snapshot; catalogue: PackCatalogue }>({
     dirs,
     log,
     watch: opts.watch,
     debounceMs: opts.debounceMs,
     build: async (packs: LoadedPack[]) => {
+      if (!retrieval) return { catalogue: new PackCatalogue(packs) };
       const snap = await buildSnapshot(packs, {
         indexDir: opts.useStoredIndex === false ? undefined : path.resolve(config.indexDir),
         embedder,
@@ -160,6 +178,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
   }
 
   async function answer(req: AnswerRequest): Promise<AnswerResult> {
+    if (!retrieval) throw new RetrievalDisabledError('this process serves menus only; workers answer questions');
     const started = Date.now();
     const served = library.current();
     const snap = served?.snap;
