@@ -123,20 +123,6 @@ export function sendTwilio(
   });
 }
 
-interface OutboxEntry {
-  channel: string;
-  text: string;
-  kind?: string;
-  to: string;
-}
-
-/** What the simulator outbox holds for a number (SEND_MODE=simulator): every message "sent" to it. */
-async function outbox(base: string, to: string): Promise<OutboxEntry[]> {
-  const r = await call(`${base}/simulator/api/outbox?to=${encodeURIComponent(to)}`);
-  if (r.status !== 200) throw new Error(`outbox ${r.status}: ${r.body}`);
-  return JSON.parse(r.body) as OutboxEntry[];
-}
-
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }

@@ -126,15 +126,6 @@ export interface StatusEvent {
   at: string;
 }
 
-interface OptOutEvent {
-  kind: 'opt-out' | 'opt-in';
-  provider: Provider;
-  subscriber: string;
-  at: string;
-}
-
-type ChannelEvent = StatusEvent | OptOutEvent;
-
 export class InvalidPhoneNumberError extends Error {
   override readonly name = 'InvalidPhoneNumberError';
 }

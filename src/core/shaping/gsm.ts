@@ -37,11 +37,6 @@ export function isGsm7(text: string): boolean {
   return true;
 }
 
-/** The characters that force UCS-2, in order of appearance (for operators and tests). */
-function nonGsmCharacters(text: string): string[] {
-  return graphemes(text).filter((g) => !isGsm7(g));
-}
-
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**

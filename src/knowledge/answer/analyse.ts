@@ -114,10 +114,6 @@ function pairToken(a: string, b: string): string {
   return `${GROUP_PREFIX}${GROUP_PREFIX}${a} ${b}`;
 }
 
-function isPairToken(t: string): boolean {
-  return t.startsWith(GROUP_PREFIX + GROUP_PREFIX);
-}
-
 export function ngramSizes(token: string): readonly number[] {
   // An Ethiopic character is a whole syllable: shorter grams carry as much as Latin 3-4 grams.
   return isEthiopic(token) ? [2, 3] : [3, 4];

@@ -106,7 +106,3 @@ export function inLanguageNote(userLang: string, answerLang: string): string {
 export function choiceStrings(lang: string): NonNullable<AnswerStrings['choices']> {
   return answerStrings(lang).choices ?? STRINGS.en!.choices!;
 }
-
-function hasStrings(lang: string): boolean {
-  return lang in STRINGS;
-}

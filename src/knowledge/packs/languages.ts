@@ -47,18 +47,6 @@ export const ISO1_TO_FRANC: Record<string, string> = {
   nl: 'nld',
 };
 
-/** Human language names for the "(in English)" notes and CLI messages. */
-const LANGUAGE_NAMES: Record<string, string> = {
-  en: 'English',
-  sw: 'Kiswahili',
-  fr: 'Français',
-  ha: 'Hausa',
-  yo: 'Yorùbá',
-  am: 'አማርኛ',
-  pt: 'Português',
-  ar: 'العربية',
-};
-
 let francCodes: Set<string> | undefined;
 
 async function loadFrancCodes(): Promise<Set<string>> {

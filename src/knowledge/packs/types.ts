@@ -63,19 +63,3 @@ export interface PackLoadResult {
 export function formatIssue(issue: PackIssue): string {
   return `${issue.file}:${issue.line}: ${issue.severity === 'warning' ? 'warning: ' : ''}${issue.message}`;
 }
-
-class PackLoadError extends Error {
-  override readonly name = 'PackLoadError';
-  constructor(
-    readonly dir: string,
-    readonly issues: PackIssue[],
-  ) {
-    const errors = issues.filter((i) => i.severity === 'error');
-    super(
-      `pack ${dir} has ${errors.length} error(s): ${errors
-        .slice(0, 3)
-        .map(formatIssue)
-        .join('; ')}${errors.length > 3 ? '; ...' : ''}`,
-    );
-  }
-}
