@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { buildSync } from 'esbuild';
 import { Redis } from 'ioredis';
 
-const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+export const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const LOG_DIR = path.join(os.tmpdir(), 'baraza-bench-logs');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,7 +4,11 @@
  * BullMQ job, and two BullMQ workers (bench/bare/service.ts). Both get the same load: Africa's Talking-shaped
  * SMS webhooks, 32 in flight, for a fixed time; the product also answers every one with the lexical tier.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { atDate } from '../src/apps/simulator/public/sim-core.js';
 import {
   benchQuestions,
@@ -14,6 +18,7 @@ import {
   machine,
   type Proc,
   productEnv,
+  ROOT,
   ratio,
   round,
   sampleRss,
@@ -112,7 +117,21 @@ export async function run(): Promise<BenchResult> {
   let bare: Awaited<ReturnType<typeof measure>> | undefined;
   try {
     const port = await freePort();
-    const env = productEnv(redis.url, { PORT: String(port), SEND_MODE: 'simulator' });
+    // As DEPLOYING says to run it: the index (with each pack's calibration) built once by `baraza packs build`,
+    // so workers load it instead of building and calibrating in memory at start-up.
+    const indexDir = mkdtempSync(path.join(os.tmpdir(), 'baraza-bench-index-'));
+    const build = spawnSync(
+      process.execPath,
+      [
+        'dist/src/apps/cli/main.js',
+        'packs',
+        'build',
+        ...readdirSync(path.join(ROOT, 'packs')).map((p) => path.join('packs', p)),
+      ],
+      { cwd: ROOT, env: { ...process.env, INDEX_DIR: indexDir }, encoding: 'utf8' },
+    );
+    if (build.status !== 0) throw new Error(`packs build failed: ${build.stderr}`);
+    const env = productEnv(redis.url, { PORT: String(port), SEND_MODE: 'simulator', INDEX_DIR: indexDir });
     const worker = spawnBaraza('worker', env, 'mem-worker');
     const gateway = spawnBaraza('gateway', env, 'mem-gateway');
     try {
