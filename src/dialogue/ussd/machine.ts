@@ -302,17 +302,37 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
 
 /** A new session; replays a dial-in shortcut such as `*384*12*1*2#` (text "1*2" on the first hop). */
 export function startUssd(sessionId: string, lang: string, text: string, deps: UssdDeps): UssdStep {
-  let step: UssdStep = {
+  const step: UssdStep = {
     state: { sessionId, lang, screen: { kind: 'main' }, lastText: '', hops: 0 },
     text: renderScreen({ kind: 'main' }, lang, deps),
     end: false,
     effect: undefined,
   };
-  if (text === '') return step;
-  const parts = text.split('*');
+  return text === '' ? step : applyInputs(step, text.split('*'), deps);
+}
+
+/**
+ * A later hop of a session. Africa's Talking sends every input so far joined by `*`, and one hop can carry
+ * several new ones (a retried request, a user typing ahead): each is applied in turn. A hop with nothing new
+ * (the carrier retried it) gets the same screen again.
+ */
+export function continueUssd(state: UssdState, text: string, deps: UssdDeps): UssdStep {
+  const last = state.lastText ?? '';
+  const same: UssdStep = { state, text: renderScreen(state.screen, state.lang, deps), end: false, effect: undefined };
+  if (text === last) return same;
+  let fresh: string;
+  if (last === '') fresh = text;
+  else if (text.startsWith(`${last}*`)) fresh = text.slice(last.length + 1);
+  // The history no longer extends what we saw (a carrier quirk): take its last input alone.
+  else fresh = text.split('*').at(-1) ?? '';
+  return applyInputs({ ...same, text: '' }, fresh.split('*'), deps);
+}
+
+/** Inputs in order until the session ends or asks a question; free text after "ask" keeps any '*' typed. */
+function applyInputs(start: UssdStep, parts: string[], deps: UssdDeps): UssdStep {
+  let step = start;
   for (let i = 0; i < parts.length; i++) {
     if (step.state.screen.kind === 'ask') {
-      // Free text keeps any '*' the user typed.
       step = stepUssd(step.state, parts.slice(i).join('*'), deps);
       break;
     }

@@ -12,10 +12,9 @@ import { chooseLanguage, loadProfile, updateProfile } from '../../platform/subsc
 import { claimDelivery, readAnswer } from './delivery.js';
 import {
   answerScreen,
-  newInput,
+  continueUssd,
   renderScreen,
   startUssd,
-  stepUssd,
   type UssdDeps,
   type UssdMenus,
   type UssdState,
@@ -70,7 +69,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
       let step: UssdStep;
       if (existing) {
         lang = existing.lang;
-        step = stepUssd(existing, newInput(text, existing.lastText), d);
+        step = continueUssd(existing, text, d);
       } else {
         const profile = await loadProfile(ctx.store, phone);
         lang = uiLanguage(profile.lang);
