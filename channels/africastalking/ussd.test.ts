@@ -168,7 +168,7 @@ describe("Africa's Talking USSD: sessions", () => {
     await s.press('4');
     expect(await s.press('3')).toContain('1 Poser une question');
     const topics = await s.press('3');
-    expect(topics).toContain('Choisissez un sujet:');
+    expect(topics).toContain('Choisissez un sujet :');
     const entries = await s.press('1');
     expect(entries).toMatch(/\n1 /);
     const page1 = await s.press('1');

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedAnswerer } from '../../../tests/support/answerer.js';
+import { encodingOf, normaliseForSms } from '../../core/shaping/index.js';
 import { createTranslator } from '../../platform/i18n/index.js';
 import { assetPath } from '../../platform/paths.js';
 import { continueUssd, startUssd, type UssdDeps } from './machine.js';
@@ -55,5 +57,22 @@ describe.each(['en', 'sw', 'fr'])('USSD input history (%s)', (lang) => {
     expect(retried.state.screen).toEqual(topics.state.screen);
     const firstAgain = continueUssd({ ...start.state, lastText: '' }, '', deps);
     expect(firstAgain.text).toBe(start.text);
+  });
+});
+
+describe('French USSD screens', () => {
+  it('keep the accents GSM-7 carries (é, è, à, ù) and never turn a screen UCS-2', async () => {
+    const fr = JSON.parse(readFileSync(assetPath('locales', 'fr', 'ussd.json'), 'utf8')) as Record<string, unknown>;
+    const strings = (v: unknown): string[] =>
+      typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : [];
+    for (const text of strings(fr)) {
+      const shown = normaliseForSms(text, 'fr');
+      expect({ text, encoding: encodingOf(shown) }).toEqual({ text, encoding: 'GSM-7' });
+    }
+    expect(normaliseForSms(deps.t('fr', 'ussd:language.saved'), 'fr')).toBe('Langue enregistrée.');
+    const menu = startUssd('S5', 'fr', '4', deps).text;
+    // ç is not in GSM-7: the one letter the channel cannot carry is folded, the screen stays one GSM-7 page.
+    expect(menu).toMatch(/^3 Francais$/m);
+    expect(encodingOf(menu)).toBe('GSM-7');
   });
 });
