@@ -19,7 +19,7 @@ import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces } from '../../tests/support/http.js';
 import { AT_ROOT, africasTalkingRouter } from './routes.js';
 import { AT_STATUS_MAP, deliveryReportSchema, inboundSmsSchema, toInboundMessage, toStatusEvent } from './sms.js';
-import { DELIVERY_PATH, delivery, deliveryCases, SMS_PATH, sms, smsCases } from './testcases.js';
+import { DELIVERY_PATH, delivery, deliveryCases, SMS_PATH, sms, smsCases, ussdFirstHop } from './testcases.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -152,6 +152,32 @@ describe("Africa's Talking delivery reports: order and opt-outs", () => {
 });
 
 describe("Africa's Talking route protection", () => {
+  it('finding 2: with neither AT_WEBHOOK_TOKEN nor AT_ALLOWED_IPS (simulator off), every AT route refuses with 403', async () => {
+    const h = await harness({ env: { SIMULATOR: 'off' } });
+    for (const [route, body] of [
+      ['sms', { ...sms, id: 'refuse-1' }],
+      ['delivery', delivery.success],
+      ['ussd', ussdFirstHop],
+    ] as const) {
+      const res = await post(h, route, body);
+      expect({ route, status: res.statusCode }).toEqual({ route, status: 403 });
+      expect((res.json() as { error: string }).error).toMatch(/AT_WEBHOOK_TOKEN.*AT_ALLOWED_IPS/);
+    }
+    expect(h.inbound).toHaveLength(0);
+    await h.close();
+  });
+
+  it('finding 2: the embedded default (simulator on, no live credentials) and AT_ALLOW_UNAUTHENTICATED=true stay open', async () => {
+    const envs: Record<string, string>[] = [{}, { SIMULATOR: 'off', AT_ALLOW_UNAUTHENTICATED: 'true' }];
+    for (const env of envs) {
+      const h = await harness({ env });
+      const res = await post(h, 'ussd', ussdFirstHop);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/^CON /);
+      await h.close();
+    }
+  });
+
   it.each([
     ['no token', '', 403, "query parameter 'token' is required"],
     ['wrong token', '?token=guess', 403, "query parameter 'token' is wrong"],
