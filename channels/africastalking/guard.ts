@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { AppContext } from '../../src/platform/context.js';
 import { sameSecret } from '../../src/platform/secrets.js';
 import { ForbiddenError } from '../shared/errors.js';
+import { markAuthenticated } from '../shared/http.js';
 
 /**
  * Africa's Talking does not sign its callbacks. When AT_WEBHOOK_TOKEN is set, every AT route requires
@@ -64,6 +65,8 @@ export function atGuard(ctx: AppContext, route: string): RequestHandler {
         return next(new ForbiddenError("query parameter 'token' is wrong", { route, reason: 'token' }));
       }
     }
+    // Open by choice (or the simulator default) authenticates nobody: the per-IP limit still counts those.
+    if (allowed || webhookToken !== undefined) markAuthenticated(req);
     next();
   };
 }

@@ -307,3 +307,55 @@ describe('parsers never crash (properties)', () => {
     );
   });
 });
+
+describe("per-address limit on Africa's Talking routes (findings 1 and 6, issue 14)", () => {
+  it('finding 1: 200 concurrent USSD users from one address with a valid token get no 429', async () => {
+    const h = await harness({ env: { AT_WEBHOOK_TOKEN: 'limit-token', IP_RATE_LIMIT_PER_MINUTE: '20' } });
+    const hops = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post(
+          h,
+          'ussd',
+          { ...ussdFirstHop, sessionId: `ATUid_many_${i}`, phoneNumber: `+2547110${String(i).padStart(5, '0')}` },
+          { query: '?token=limit-token', ip: '196.201.214.20' },
+        ),
+      ),
+    );
+    const statuses = hops.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await h.close();
+  });
+
+  it('finding 1: failed-auth requests count against their address: past the limit even a right token waits', async () => {
+    const h = await harness({ env: { AT_WEBHOOK_TOKEN: 'limit-token', IP_RATE_LIMIT_PER_MINUTE: '10' } });
+    for (let i = 0; i < 10; i++) {
+      expect(
+        (await post(h, 'sms', { ...sms, id: `bad-${i}` }, { query: '?token=guess', ip: '203.0.113.5' })).statusCode,
+      ).toBe(403);
+    }
+    const blocked = await post(
+      h,
+      'sms',
+      { ...sms, id: 'bad-after' },
+      { query: '?token=limit-token', ip: '203.0.113.5' },
+    );
+    expect(blocked.statusCode).toBe(429);
+    // Another address is not affected.
+    const other = await post(h, 'sms', { ...sms, id: 'other-ok' }, { query: '?token=limit-token', ip: '203.0.113.6' });
+    expect(other.statusCode).toBe(200);
+    await h.close();
+  });
+
+  it('finding 6: unauthenticated callers in one IPv6 /64 share one budget', async () => {
+    const h = await harness({
+      env: { AT_ALLOW_UNAUTHENTICATED: 'true', SIMULATOR: 'off', IP_RATE_LIMIT_PER_MINUTE: '10' },
+    });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 11; i++) {
+      statuses.push((await post(h, 'sms', { ...sms, id: `v6-${i}` }, { ip: `2001:db8:1:2::${i}` })).statusCode);
+    }
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    expect((await post(h, 'sms', { ...sms, id: 'v6-other' }, { ip: '2001:db8:1:3::1' })).statusCode).toBe(200);
+    await h.close();
+  });
+});

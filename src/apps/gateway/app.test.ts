@@ -8,7 +8,7 @@ import { BadRequestError } from '../../../channels/shared/errors.js';
 import { arrivedAt, newRouter } from '../../../channels/shared/http.js';
 import { makeTestContext } from '../../../tests/support/context.js';
 import { serveSurfaces, type TestGateway } from '../../../tests/support/http.js';
-import { MemoryStore, StoreUnavailableError } from '../../platform/store/index.js';
+import { MemoryStore, RedisStore, StoreUnavailableError } from '../../platform/store/index.js';
 import { adminRouter } from '../admin/routes.js';
 import { simulatorRouter } from '../simulator/routes.js';
 import type { SurfaceFactory } from './app.js';
@@ -246,5 +246,18 @@ describe('readiness (/readyz) through a Redis outage', () => {
     for (const r of [...during, ...long]) expect(r.body).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|6390/);
     down = false;
     expect((await readyz()).status).toBe(200);
+  });
+});
+
+describe('per-IP limit with Redis away', () => {
+  it('finding 6: unauthenticated traffic fails closed (503) when the limiter cannot count it', async () => {
+    // Nothing listens on port 1: every limiter command fails.
+    const store = new RedisStore('redis://127.0.0.1:1', 'limit-away:');
+    const ctx = await makeTestContext({ store });
+    gw = await serveSurfaces(ctx, [probe]);
+    const res = await fetch(`${gw.base}/probe/echo`, { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    await store.close();
   });
 });
