@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { AppContext } from '../../src/platform/context.js';
 import { sameSecret } from '../../src/platform/secrets.js';
 import { ForbiddenError } from '../shared/errors.js';
+import { markAuthenticated } from '../shared/http.js';
 
 /**
  * Africa's Talking does not sign its callbacks. When AT_WEBHOOK_TOKEN is set, every AT route requires
@@ -28,11 +29,29 @@ function addressAllowed(list: BlockList, ip: string): boolean {
   return list.check(addr, type === 6 ? 'ipv6' : 'ipv4');
 }
 
+/**
+ * The embedded default (simulator on, no live credentials) accepts unauthenticated AT callbacks so README's quick
+ * start (`curl .../channels/africastalking/ussd`) works; start-up says so (startupWarnings). Nothing real can be
+ * reached that way: every reply goes to the simulator outbox.
+ */
+function atOpenForSimulator(config: AppContext['config']): boolean {
+  return config.africasTalking.inboundAuth === 'refuse' && config.simulator && config.liveCredentials.length === 0;
+}
+
 /** Middleware in front of every Africa's Talking route (`route` labels its rejections in the metrics). */
 export function atGuard(ctx: AppContext, route: string): RequestHandler {
-  const { webhookToken, allowedIps } = ctx.config.africasTalking;
+  const { webhookToken, allowedIps, inboundAuth } = ctx.config.africasTalking;
   const allowed = allowedAddresses(allowedIps);
+  const refuseAll = inboundAuth === 'refuse' && !atOpenForSimulator(ctx.config);
   return function africasTalkingGuard(req, _res, next) {
+    if (refuseAll) {
+      return next(
+        new ForbiddenError(
+          "Africa's Talking routes are closed: set AT_WEBHOOK_TOKEN or AT_ALLOWED_IPS (or AT_ALLOW_UNAUTHENTICATED=true for a trial)",
+          { route, reason: 'unconfigured' },
+        ),
+      );
+    }
     if (allowed && !addressAllowed(allowed, req.ip ?? '')) {
       ctx.log.warn({ route }, "Africa's Talking callback from an address outside AT_ALLOWED_IPS");
       return next(new ForbiddenError('source address is not in AT_ALLOWED_IPS', { route, reason: 'ip' }));
@@ -46,6 +65,8 @@ export function atGuard(ctx: AppContext, route: string): RequestHandler {
         return next(new ForbiddenError("query parameter 'token' is wrong", { route, reason: 'token' }));
       }
     }
+    // Open by choice (or the simulator default) authenticates nobody: the per-IP limit still counts those.
+    if (allowed || webhookToken !== undefined) markAuthenticated(req);
     next();
   };
 }

@@ -19,7 +19,7 @@ import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces } from '../../tests/support/http.js';
 import { AT_ROOT, africasTalkingRouter } from './routes.js';
 import { AT_STATUS_MAP, deliveryReportSchema, inboundSmsSchema, toInboundMessage, toStatusEvent } from './sms.js';
-import { DELIVERY_PATH, delivery, deliveryCases, SMS_PATH, sms, smsCases } from './testcases.js';
+import { DELIVERY_PATH, delivery, deliveryCases, SMS_PATH, sms, smsCases, ussdFirstHop } from './testcases.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -152,6 +152,32 @@ describe("Africa's Talking delivery reports: order and opt-outs", () => {
 });
 
 describe("Africa's Talking route protection", () => {
+  it('finding 2: with neither AT_WEBHOOK_TOKEN nor AT_ALLOWED_IPS (simulator off), every AT route refuses with 403', async () => {
+    const h = await harness({ env: { SIMULATOR: 'off' } });
+    for (const [route, body] of [
+      ['sms', { ...sms, id: 'refuse-1' }],
+      ['delivery', delivery.success],
+      ['ussd', ussdFirstHop],
+    ] as const) {
+      const res = await post(h, route, body);
+      expect({ route, status: res.statusCode }).toEqual({ route, status: 403 });
+      expect((res.json() as { error: string }).error).toMatch(/AT_WEBHOOK_TOKEN.*AT_ALLOWED_IPS/);
+    }
+    expect(h.inbound).toHaveLength(0);
+    await h.close();
+  });
+
+  it('finding 2: the embedded default (simulator on, no live credentials) and AT_ALLOW_UNAUTHENTICATED=true stay open', async () => {
+    const envs: Record<string, string>[] = [{}, { SIMULATOR: 'off', AT_ALLOW_UNAUTHENTICATED: 'true' }];
+    for (const env of envs) {
+      const h = await harness({ env });
+      const res = await post(h, 'ussd', ussdFirstHop);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/^CON /);
+      await h.close();
+    }
+  });
+
   it.each([
     ['no token', '', 403, "query parameter 'token' is required"],
     ['wrong token', '?token=guess', 403, "query parameter 'token' is wrong"],
@@ -279,5 +305,57 @@ describe('parsers never crash (properties)', () => {
       }),
       { numRuns: 500, seed: 8 },
     );
+  });
+});
+
+describe("per-address limit on Africa's Talking routes (findings 1 and 6, issue 14)", () => {
+  it('finding 1: 200 concurrent USSD users from one address with a valid token get no 429', async () => {
+    const h = await harness({ env: { AT_WEBHOOK_TOKEN: 'limit-token', IP_RATE_LIMIT_PER_MINUTE: '20' } });
+    const hops = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post(
+          h,
+          'ussd',
+          { ...ussdFirstHop, sessionId: `ATUid_many_${i}`, phoneNumber: `+2547110${String(i).padStart(5, '0')}` },
+          { query: '?token=limit-token', ip: '196.201.214.20' },
+        ),
+      ),
+    );
+    const statuses = hops.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await h.close();
+  });
+
+  it('finding 1: failed-auth requests count against their address: past the limit even a right token waits', async () => {
+    const h = await harness({ env: { AT_WEBHOOK_TOKEN: 'limit-token', IP_RATE_LIMIT_PER_MINUTE: '10' } });
+    for (let i = 0; i < 10; i++) {
+      expect(
+        (await post(h, 'sms', { ...sms, id: `bad-${i}` }, { query: '?token=guess', ip: '203.0.113.5' })).statusCode,
+      ).toBe(403);
+    }
+    const blocked = await post(
+      h,
+      'sms',
+      { ...sms, id: 'bad-after' },
+      { query: '?token=limit-token', ip: '203.0.113.5' },
+    );
+    expect(blocked.statusCode).toBe(429);
+    // Another address is not affected.
+    const other = await post(h, 'sms', { ...sms, id: 'other-ok' }, { query: '?token=limit-token', ip: '203.0.113.6' });
+    expect(other.statusCode).toBe(200);
+    await h.close();
+  });
+
+  it('finding 6: unauthenticated callers in one IPv6 /64 share one budget', async () => {
+    const h = await harness({
+      env: { AT_ALLOW_UNAUTHENTICATED: 'true', SIMULATOR: 'off', IP_RATE_LIMIT_PER_MINUTE: '10' },
+    });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 11; i++) {
+      statuses.push((await post(h, 'sms', { ...sms, id: `v6-${i}` }, { ip: `2001:db8:1:2::${i}` })).statusCode);
+    }
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    expect((await post(h, 'sms', { ...sms, id: 'v6-other' }, { ip: '2001:db8:1:3::1' })).statusCode).toBe(200);
+    await h.close();
   });
 });

@@ -21,9 +21,13 @@ let seq = 0;
 type Harness = ChannelHarness & { ctx: AppContext };
 
 async function harness(
-  opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean } = {},
+  opts: { env?: Record<string, string>; answerer?: Answerer; worker?: boolean; now?: () => number } = {},
 ): Promise<Harness> {
-  const ctx = await makeTestContext({ env: opts.env, answerer: opts.answerer ?? (await sharedAnswerer()) });
+  const ctx = await makeTestContext({
+    env: opts.env,
+    answerer: opts.answerer ?? (await sharedAnswerer()),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const menus = loadUssdMenus();
   const gw = await serveSurfaces(ctx, [
     (c) => ({ path: AT_ROOT, router: africasTalkingRouter(c, createUssdDialogue(c, menus)) }),
@@ -271,5 +275,31 @@ describe("Africa's Talking USSD: the deadline", () => {
     } finally {
       await close(h);
     }
+  });
+});
+
+describe("Africa's Talking USSD: the per-subscriber question limit", () => {
+  it('finding 1: USSD questions count against RATE_LIMIT_PER_MINUTE; past it the caller gets a localised END screen', async () => {
+    // A fixed clock: the one-minute window cannot roll over during the test.
+    const h = await harness({ env: { RATE_LIMIT_PER_MINUTE: '2' }, now: () => 1_800_000_000_000 });
+    const phone = '+254711077001';
+    const ask = async (question: string) => {
+      const s = new Session(h, phone);
+      // The previous session ended on an answer, so the next one offers to resume it: start again.
+      if ((await s.dial()).includes('Continue where you left off?')) await s.press('2');
+      await s.press('1');
+      return s.press(question);
+    };
+    expect(await ask('how do I store maize')).toMatch(/^CON /);
+    expect(await ask('how do I dry beans')).toMatch(/^CON /);
+    const limited = await ask('how do I plant cassava');
+    expect(limited).toBe('END You have asked many questions in a short time. Please wait a minute, then try again.');
+    expect(h.inbound.map((m) => m.text)).not.toContain('how do I plant cassava');
+    // Another subscriber is not affected.
+    const other = new Session(h, '+254711077002');
+    await other.dial();
+    await other.press('1');
+    expect(await other.press('how do I plant cassava')).toMatch(/^CON /);
+    await h.close();
   });
 });

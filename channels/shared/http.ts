@@ -20,6 +20,20 @@ export function arrivedAt(req: Request): number {
   return arrivals.get(req) ?? performance.now();
 }
 
+const authenticated = new WeakSet<Request>();
+
+/**
+ * The provider's signature, token or source-address check passed: the per-IP limit does not count this request
+ * (a provider sends every user's traffic from a few addresses; finding 1, issue 14).
+ */
+export function markAuthenticated(req: Request): void {
+  authenticated.add(req);
+}
+
+export function wasAuthenticated(req: Request): boolean {
+  return authenticated.has(req);
+}
+
 const FORM = 'application/x-www-form-urlencoded';
 
 /** Provider callbacks that are forms (Africa's Talking, Twilio) refuse any other body with 415. */

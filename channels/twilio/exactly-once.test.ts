@@ -31,7 +31,7 @@ const workers: WorkerHandle[] = [];
 
 beforeAll(async () => {
   ctx = await makeTestContext({
-    env: { TWILIO_AUTH_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '100' },
+    env: { TWILIO_AUTH_TOKEN: TOKEN, AT_WEBHOOK_TOKEN: 'at-once-token', RATE_LIMIT_PER_MINUTE: '100' },
     store: new RedisStore(testRedisUrl(), prefix),
     queues: new BullQueueBackend({ url: testRedisUrl(), prefix: `${prefix}q` }),
     answerer: tableAnswerer({ beans: ANSWER }),
@@ -80,7 +80,7 @@ const deliveries: Delivery[] = [
   {
     label: "Africa's Talking SMS",
     phone: '+254711090001',
-    path: '/channels/africastalking/sms',
+    path: '/channels/africastalking/sms?token=at-once-token',
     params: {
       from: '+254711090001',
       to: '40123',

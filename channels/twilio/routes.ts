@@ -14,7 +14,7 @@ import { acceptInbound } from '../../src/platform/inbound.js';
 import { readBody } from '../shared/body.js';
 import { BadRequestError, ForbiddenError, NotConfiguredError } from '../shared/errors.js';
 import { fieldMessages, optionalField, requiredField } from '../shared/form-fields.js';
-import { newRouter, requireForm } from '../shared/http.js';
+import { markAuthenticated, newRouter, requireForm } from '../shared/http.js';
 
 /** Where the gateway mounts the Twilio routes. */
 export const TWILIO_ROOT = '/channels/twilio';
@@ -183,6 +183,7 @@ function verifySignature(ctx: AppContext, route: string): RequestHandler {
         new ForbiddenError('X-Twilio-Signature does not match the request', { route, reason: 'signature-mismatch' }),
       );
     }
+    markAuthenticated(req);
     next();
   };
 }

@@ -12,7 +12,7 @@ import {
   NotConfiguredError,
   UnsupportedMediaTypeError,
 } from '../shared/errors.js';
-import { newRouter } from '../shared/http.js';
+import { markAuthenticated, newRouter } from '../shared/http.js';
 import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
 import { checkSignature, SIGNATURE_HEADER, type SignatureCheck } from './signature.js';
 
@@ -81,6 +81,7 @@ const receive =
     }
     const check = checkSignature(raw, req.headers[SIGNATURE_HEADER], secret);
     if (check !== 'ok') throw signatureRejection(check);
+    markAuthenticated(req);
     if ((req as WithJsonProblem)[JSON_PROBLEM])
       throw new BadRequestError('body is not valid JSON', { route, reason: 'json' });
     const parsed = webhookSchema.safeParse(req.body);

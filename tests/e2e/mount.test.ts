@@ -38,7 +38,13 @@ interface Host {
 async function startHost(): Promise<Host> {
   const gateway = await createGateway({
     // The simulator page is served beside provider secrets only in simulator mode.
-    env: testEnv({ WHATSAPP_APP_SECRET: META_SECRET, LOG_LEVEL: 'silent', SEND_MODE: 'simulator' }),
+    // AT callbacks unauthenticated by choice: this file is about mounting, not AT's token (finding 2).
+    env: testEnv({
+      WHATSAPP_APP_SECRET: META_SECRET,
+      LOG_LEVEL: 'silent',
+      SEND_MODE: 'simulator',
+      AT_ALLOW_UNAUTHENTICATED: 'true',
+    }),
     // Settings given in code win over the environment's.
     config: { twilio: { authToken: TWILIO_TOKEN } },
     workers: false,

@@ -48,12 +48,16 @@ const connections: Redis[] = [];
 let nextNumber = 0;
 const newNumber = () => `+2547${String((Number.parseInt(run, 16) % 90) + 10)}${String(++nextNumber).padStart(6, '0')}`;
 
+const AT_TOKEN = 'faults-at-token';
+
 beforeAll(async () => {
   redis = await startRedisServer({ aof: true });
   const env = {
     REDIS_URL: redis.url,
     REDIS_PREFIX: PREFIX,
     SEND_MODE: 'simulator',
+    // Authenticated AT traffic: it is not counted per address, so a Redis outage shows the "busy" screen.
+    AT_WEBHOOK_TOKEN: AT_TOKEN,
     WHATSAPP_APP_SECRET: WA_SECRET,
     USSD_DEADLINE_MS: String(DEADLINE_MS),
     IP_RATE_LIMIT_PER_MINUTE: '100000',
@@ -126,7 +130,7 @@ function newMessage(kind: Sent['kind']): Sent {
 async function deliver(m: Sent): Promise<Reply> {
   const r =
     m.kind === 'sms'
-      ? await sendSms(gateway.url!, { from: m.from, text: m.text, id: m.id })
+      ? await sendSms(gateway.url!, { from: m.from, text: m.text, id: m.id, token: AT_TOKEN })
       : await sendWhatsapp(gateway.url!, { from: m.from, text: m.text, wamid: m.id, secret: WA_SECRET });
   m.statuses.push(r.status);
   return r;
@@ -211,7 +215,7 @@ describe('Redis restarted under traffic', () => {
     await Promise.all(before.map((m) => deliver(m)));
     expect(before.map((m) => m.statuses)).toEqual(before.map(() => [200]));
     const session = token('restart');
-    const first = await ussdHop(gateway.url!, { sessionId: session, phone: ussdPhone, text: '' });
+    const first = await ussdHop(gateway.url!, { sessionId: session, phone: ussdPhone, text: '', token: AT_TOKEN });
     expect(first.status).toBe(200);
     expect(first.body.startsWith('CON ')).toBe(true);
 
@@ -223,8 +227,18 @@ describe('Redis restarted under traffic', () => {
       during.push(m);
       outage.push(await deliver(m));
     }
-    const hopInSession = await ussdHop(gateway.url!, { sessionId: session, phone: ussdPhone, text: '1' });
-    const newSession = await ussdHop(gateway.url!, { sessionId: token('during'), phone: newNumber(), text: '' });
+    const hopInSession = await ussdHop(gateway.url!, {
+      sessionId: session,
+      phone: ussdPhone,
+      text: '1',
+      token: AT_TOKEN,
+    });
+    const newSession = await ussdHop(gateway.url!, {
+      sessionId: token('during'),
+      phone: newNumber(),
+      text: '',
+      token: AT_TOKEN,
+    });
     await redis.start();
 
     for (const r of outage) {
@@ -266,7 +280,7 @@ describe('Redis restarted under traffic', () => {
     let waReply: Reply;
     try {
       [hop, smsReply, waReply] = await Promise.all([
-        ussdHop(gateway.url!, { sessionId: `ATUid_${run}_hung`, phone: newNumber(), text: '' }),
+        ussdHop(gateway.url!, { sessionId: `ATUid_${run}_hung`, phone: newNumber(), text: '', token: AT_TOKEN }),
         deliver(sms),
         deliver(wa),
       ]);

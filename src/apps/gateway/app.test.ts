@@ -8,7 +8,7 @@ import { BadRequestError } from '../../../channels/shared/errors.js';
 import { arrivedAt, newRouter } from '../../../channels/shared/http.js';
 import { makeTestContext } from '../../../tests/support/context.js';
 import { serveSurfaces, type TestGateway } from '../../../tests/support/http.js';
-import { StoreUnavailableError } from '../../platform/store/index.js';
+import { MemoryStore, RedisStore, StoreUnavailableError } from '../../platform/store/index.js';
 import { adminRouter } from '../admin/routes.js';
 import { simulatorRouter } from '../simulator/routes.js';
 import type { SurfaceFactory } from './app.js';
@@ -199,5 +199,65 @@ describe('arrival time', () => {
     const { base } = await start();
     const { waitedMs } = (await (await fetch(`${base}/probe/arrival`)).json()) as { waitedMs: number };
     expect(waitedMs).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe('readiness (/readyz) through a Redis outage', () => {
+  it('findings 13 and 12: a short Redis outage keeps /readyz ready; a long one fails it, and the body never carries the Redis error', async () => {
+    let clock = 1_000_000;
+    let down = false;
+    const store = new MemoryStore();
+    // Stands in for the Redis store: the gateway checks Redis only when the store is Redis.
+    Object.defineProperty(store, 'kind', { value: 'redis' });
+    store.ping = async () => {
+      if (down) throw new StoreUnavailableError('connect ECONNREFUSED 10.9.8.7:6390');
+    };
+    const ctx = await makeTestContext({ store, now: () => clock });
+    gw = await serveSurfaces(ctx, [probe]);
+    const readyz = async () => {
+      const res = await fetch(`${gw?.base}/readyz`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect((await readyz()).status).toBe(200);
+
+    // Redis away for 10 s, checked every 5 s: three failures, but under 20 s, so still ready.
+    down = true;
+    const during: { status: number; body: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      during.push(await readyz());
+      clock += 5_000;
+    }
+    expect(during.map((r) => r.status)).toEqual([200, 200, 200]);
+    down = false;
+    expect((await readyz()).status).toBe(200);
+
+    // Away for 25 s: not ready, with a generic reason.
+    down = true;
+    const long: { status: number; body: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      long.push(await readyz());
+      clock += 5_000;
+    }
+    expect(long.at(-1)?.status).toBe(503);
+    expect(JSON.parse(long.at(-1)?.body ?? '{}')).toMatchObject({
+      status: 'not ready',
+      redis: { detail: 'unreachable' },
+    });
+    for (const r of [...during, ...long]) expect(r.body).not.toMatch(/ECONNREFUSED|10\.9\.8\.7|6390/);
+    down = false;
+    expect((await readyz()).status).toBe(200);
+  });
+});
+
+describe('per-IP limit with Redis away', () => {
+  it('finding 6: unauthenticated traffic fails closed (503) when the limiter cannot count it', async () => {
+    // Nothing listens on port 1: every limiter command fails.
+    const store = new RedisStore('redis://127.0.0.1:1', 'limit-away:');
+    const ctx = await makeTestContext({ store });
+    gw = await serveSurfaces(ctx, [probe]);
+    const res = await fetch(`${gw.base}/probe/echo`, { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    await store.close();
   });
 });

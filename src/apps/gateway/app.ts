@@ -5,6 +5,7 @@ import { markArrival, newRouter } from '../../../channels/shared/http.js';
 import { securityHeaders } from '../../../channels/shared/security.js';
 import type { AppContext } from '../../platform/context.js';
 import type { QueueName } from '../../platform/queue/index.js';
+import { RedisHealth } from '../../platform/readiness.js';
 import { requestLimiter } from './limiter.js';
 
 /** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
@@ -31,6 +32,27 @@ export interface GatewayRouterOptions {
 export type GatewayRouter = Router & { close(): Promise<void> };
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
+/** A ping that takes longer than this counts as a failed readiness check. */
+const READYZ_PING_TIMEOUT_MS = 2000;
+
+/** Whether the store answers a ping within `timeoutMs`; the error is logged at debug, never returned. */
+async function pingWithin(ctx: AppContext, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ctx.store.ping(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch (err) {
+    ctx.log.debug({ err }, 'readiness: Redis ping failed');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** Longest a request may still run when the server closes (a USSD hop waits at most USSD_DEADLINE_MS). */
 const CLOSE_GRACE_MS = 16_000;
 
@@ -49,16 +71,17 @@ export async function buildGatewayRouter(ctx: AppContext, opts: GatewayRouterOpt
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // A short Redis outage must not fail every gateway's readiness at once (findings 12 and 13, issue 14): the
+  // load balancer would drop every backend and callers would get a carrier error instead of the "busy" screen.
+  const redisHealth = new RedisHealth();
   router.get('/readyz', async (_req, res) => {
     const packs = opts.readiness.packs();
     let redis: { ok: boolean; detail: string } = { ok: true, detail: 'embedded' };
     if (ctx.store.kind === 'redis') {
-      try {
-        await ctx.store.ping();
-        redis = { ok: true, detail: 'reachable' };
-      } catch (err) {
-        redis = { ok: false, detail: (err as Error).message };
-      }
+      const ok = await pingWithin(ctx, READYZ_PING_TIMEOUT_MS);
+      const health = redisHealth.record(ok, ctx.now());
+      // Never the Redis error itself: it names hosts and ports.
+      redis = { ok: health.ready, detail: health.detail };
     }
     const ready = packs.ok && redis.ok;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', packs, redis });

@@ -83,8 +83,11 @@ export function parseMessagingCommand(text: string, vocab: MessagingVocabulary):
 const RATE_WINDOW_MS = 60_000;
 const rateKey = (phone: string, window: number) => `ratelimit:messages:${phone}:${window}`;
 
-/** 'ok', 'notify' (first message over the limit in this window: tell them once) or 'drop' (silently). */
-async function checkRateLimit(ctx: AppContext, phone: string): Promise<'ok' | 'notify' | 'drop'> {
+/**
+ * 'ok', 'notify' (first message over the limit in this window: tell them once) or 'drop' (silently). USSD
+ * questions count against the same budget (src/dialogue/ussd/session.ts).
+ */
+export async function checkRateLimit(ctx: AppContext, phone: string): Promise<'ok' | 'notify' | 'drop'> {
   const limit = ctx.config.limits.questionsPerMinute;
   const window = Math.floor(ctx.now() / RATE_WINDOW_MS);
   const count = await ctx.store.incr(rateKey(phone, window), RATE_WINDOW_MS + 5_000);

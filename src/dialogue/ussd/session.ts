@@ -9,6 +9,7 @@ import { uiLanguage } from '../../platform/i18n/index.js';
 import { acceptInbound } from '../../platform/inbound.js';
 import { getJson, setJson } from '../../platform/store/index.js';
 import { chooseLanguage, loadProfile, updateProfile } from '../../platform/subscribers.js';
+import { checkRateLimit } from '../messaging/index.js';
 import { claimDelivery, readAnswer } from './delivery.js';
 import {
   answerScreen,
@@ -102,6 +103,12 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
           ussdSessionId: sessionId,
           localeHint: step.state.lang,
         };
+        // The per-subscriber question limit SMS and WhatsApp share (finding 1, issue 14).
+        if ((await checkRateLimit(ctx, phone)) !== 'ok') {
+          ctx.metrics.rejected.inc({ route: 'messaging:ussd', reason: 'subscriber-rate-limit' });
+          await endSession(phone, sessionId);
+          return { text: d.t(step.state.lang, 'ussd:limited'), end: true };
+        }
         await acceptInbound(ctx, msg);
         const outcome = await ctx.queues
           .queue<InboundMessage, { text: string; lang: string }>('inbound')

@@ -472,6 +472,11 @@ export function startupWarnings(config: Config): string[] {
       "AT_ALLOW_UNAUTHENTICATED=true: Africa's Talking routes accept callbacks from anyone (no AT_WEBHOOK_TOKEN, no AT_ALLOWED_IPS); anyone can opt numbers out, subscribe them to tips and make this gateway send SMS. For trials only.",
     );
   }
+  if (config.africasTalking.inboundAuth === 'refuse' && config.simulator && config.liveCredentials.length === 0) {
+    warnings.push(
+      "simulator mode without AT_WEBHOOK_TOKEN or AT_ALLOWED_IPS: Africa's Talking routes accept unauthenticated callbacks (every reply goes to the simulator outbox); with live credentials they refuse instead",
+    );
+  }
   if (config.simulator && config.liveCredentials.length > 0) {
     warnings.push(
       `the simulator API is on beside live credentials (${config.liveCredentials.join(', ')}) because SEND_MODE=simulator: anyone who reaches /simulator can post as the providers and read replies`,
