@@ -217,6 +217,25 @@ describe("Africa's Talking USSD: sessions", () => {
     expect(await fresh.press('2')).toContain('1 Ask a question');
   });
 
+  it('finding 11: a session is bound to its number: another number sending the same session id starts afresh', async () => {
+    const owner = new Session(h);
+    await owner.dial();
+    await owner.press('2');
+    const topics = await owner.press('1');
+    expect(topics).not.toContain('1 Ask a question');
+    // Same session id and the same history, but another phone number: never the owner's screen.
+    const res = await request(h.base, {
+      method: 'POST',
+      url: '/channels/africastalking/ussd',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({ ...firstHop, sessionId: owner.id, phoneNumber: '+254711099999', text: '' }),
+    });
+    expect(res.body).toContain('1 Ask a question');
+    expect(res.body).not.toBe(topics);
+    // The owner's session goes on where it was.
+    expect(await owner.press('0')).not.toContain('Invalid');
+  });
+
   it('does not offer to resume after the user exited normally', async () => {
     const s = new Session(h);
     await s.dial();

@@ -31,7 +31,8 @@ interface LastSession {
   state: UssdState;
 }
 
-const sessionKey = (id: string) => `ussd:session:${id}`;
+/** A session is found only with the number that started it: another number sending its id starts afresh. */
+const sessionKey = (phone: string, id: string) => `ussd:session:${phone}:${id}`;
 const lastKey = (phone: string) => `ussd:last:${phone}`;
 
 /** Time kept back from the deadline for the claim, rendering and the network. */
@@ -48,7 +49,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
   });
 
   async function endSession(phone: string, sessionId: string): Promise<void> {
-    await ctx.store.del(sessionKey(sessionId));
+    await ctx.store.del(sessionKey(phone, sessionId));
     await ctx.store.del(lastKey(phone));
   }
 
@@ -66,7 +67,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
     let lang = 'en';
     const work = (async (): Promise<UssdScreen> => {
       const d = deps();
-      const existing = await getJson<UssdState>(ctx.store, sessionKey(sessionId));
+      const existing = await getJson<UssdState>(ctx.store, sessionKey(phone, sessionId));
       let step: UssdStep;
       if (existing) {
         lang = existing.lang;
@@ -139,7 +140,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
         await endSession(phone, sessionId);
       } else {
         const state = { ...step.state, lastText: text };
-        await setJson(ctx.store, sessionKey(sessionId), state, { ttlMs: USSD_SESSION_TTL_MS });
+        await setJson(ctx.store, sessionKey(phone, sessionId), state, { ttlMs: USSD_SESSION_TTL_MS });
         await setJson(ctx.store, lastKey(phone), { sessionId, state } satisfies LastSession, {
           ttlMs: USSD_RESUME_WINDOW_MS,
         });
