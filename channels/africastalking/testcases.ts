@@ -3,20 +3,18 @@
  * what each variation must answer and queue or store. Outgoing: what the sender posts to AT's API and what it
  * makes of AT's real answers.
  */
-import type { IncomingCase, OutgoingCase } from '../../tests/support/channel-cases.js';
+import {
+  formFixture as fixture,
+  type IncomingCase,
+  type OutgoingCase,
+  without,
+} from '../../tests/support/channel-cases.js';
 import blacklistResponse from './testdata/send-response-blacklist.json' with { type: 'json' };
 import successResponse from './testdata/send-response-success.json' with { type: 'json' };
 import deliveryBlacklist from './testdata/sms-delivery-blacklist.json' with { type: 'json' };
 import deliverySuccess from './testdata/sms-delivery-success.json' with { type: 'json' };
 import inboundSms from './testdata/sms-inbound.json' with { type: 'json' };
 import firstHop from './testdata/ussd-first-hop.json' with { type: 'json' };
-
-/** A fixture's form fields (its `_comment` is ours, not Africa's Talking's). */
-const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-const without = (fields: Record<string, string>, name: string) => {
-  const { [name]: _drop, ...rest } = fields;
-  return rest;
-};
 
 export const SMS_PATH = '/channels/africastalking/sms';
 export const DELIVERY_PATH = '/channels/africastalking/delivery';

@@ -5,7 +5,13 @@
  * and what it makes of Twilio's real answers.
  */
 import twilio from 'twilio';
-import type { ChannelRequest, IncomingCase, OutgoingCase } from '../../tests/support/channel-cases.js';
+import {
+  type ChannelRequest,
+  formFixture as fixture,
+  type IncomingCase,
+  type OutgoingCase,
+  without,
+} from '../../tests/support/channel-cases.js';
 import { EMPTY_TWIML } from './routes.js';
 import error20003 from './testdata/send-error-20003.json' with { type: 'json' };
 import error20429 from './testdata/send-error-20429.json' with { type: 'json' };
@@ -18,12 +24,6 @@ import whatsappButton from './testdata/whatsapp-button.json' with { type: 'json'
 import whatsappImage from './testdata/whatsapp-image.json' with { type: 'json' };
 import whatsappInbound from './testdata/whatsapp-inbound.json' with { type: 'json' };
 import whatsappLocation from './testdata/whatsapp-location.json' with { type: 'json' };
-
-const fixture = ({ _comment, ...fields }: Record<string, string>) => fields;
-const without = (fields: Record<string, string>, name: string) => {
-  const { [name]: _drop, ...rest } = fields;
-  return rest;
-};
 
 export const MESSAGING = '/channels/twilio/messaging';
 export const STATUS = '/channels/twilio/status';

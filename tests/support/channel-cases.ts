@@ -14,6 +14,15 @@ import { loadProfile } from '../../src/platform/subscribers.js';
 const FORM = 'application/x-www-form-urlencoded';
 
 /** A running gateway with the provider's routes, and what reached its inbound queue. */
+/** A recorded form payload's fields (its `_comment` is ours, not the provider's). */
+export const formFixture = ({ _comment, ...fields }: Record<string, string>) => fields;
+
+/** The same fields without one of them (the "missing field" cases). */
+export function without(fields: Record<string, string>, name: string): Record<string, string> {
+  const { [name]: _drop, ...rest } = fields;
+  return rest;
+}
+
 export interface ChannelHarness {
   ctx: AppContext;
   base: string;
