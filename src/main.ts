@@ -1,6 +1,4 @@
-import { createGatewayServer } from './apps/gateway/index.js';
 import { createRuntime, workerIdentity } from './apps/runtime.js';
-import { startWorkers } from './apps/worker/index.js';
 import { type Config, ConfigError, loadConfig, startupWarnings } from './platform/config/index.js';
 import { createLogger, pseudonymiser } from './platform/log/index.js';
 
@@ -39,12 +37,15 @@ async function main(): Promise<void> {
   const rt = await createRuntime(config, { log, answers: role !== 'gateway' });
 
   const closers: (() => Promise<void>)[] = [];
+  // Each role imports only its own app: a worker loads no HTTP stack, a gateway no provider SDK.
   if (role === 'all' || role === 'worker') {
+    const { startWorkers } = await import('./apps/worker/index.js');
     const workers = await startWorkers(rt);
     closers.push(() => workers.close());
     rt.log.info({ worker: workerIdentity() }, 'worker consuming the inbound, outbound and scheduled queues');
   }
   if (role === 'all' || role === 'gateway') {
+    const { createGatewayServer } = await import('./apps/gateway/index.js');
     const gateway = await createGatewayServer(rt);
     const { port } = await gateway.listen(config.port, config.host);
     rt.log.info(`gateway listening on http://localhost:${port} (simulator at /simulator)`);

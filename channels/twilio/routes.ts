@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
-import twilio from 'twilio';
+// The webhook helpers alone: the SDK's root module loads every REST domain (about 20 MB per process).
+import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 import { z } from 'zod';
 import {
   type DeliveryStatus,
@@ -101,7 +102,7 @@ function checkTwilioSignature(
 ): SignatureCheck {
   const signature = Array.isArray(header) ? header[0] : header;
   if (!signature) return 'missing';
-  return twilio.validateRequest(authToken, signature, url, params as Record<string, string>) ? 'ok' : 'mismatch';
+  return validateRequest(authToken, signature, url, params as Record<string, string>) ? 'ok' : 'mismatch';
 }
 
 /** Maps a parsed incoming webhook to our message model (pure; throws InvalidPhoneNumberError). */

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import type { OutboundMessage } from '../../src/core/messages/index.js';
 import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
 import { fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/core/shaping/index.js';
@@ -76,8 +76,10 @@ export class TwilioSender implements ProviderSender {
 
   constructor(private readonly opts: TwilioSenderOptions) {}
 
-  private sdk() {
-    this.client ??= twilio(this.opts.accountSid, this.opts.authToken, {
+  /** Loaded on first send: the SDK's root module costs about 20 MB per process. */
+  private async sdk() {
+    const { default: create } = await import('twilio');
+    this.client ??= create(this.opts.accountSid, this.opts.authToken, {
       timeout: this.opts.timeoutMs ?? TWILIO_SEND_TIMEOUT_MS,
       autoRetry: false, // the outbound queue retries, with backoff and a dead-letter list
       keepAlive: this.opts.keepAlive ?? true,
@@ -110,7 +112,7 @@ export class TwilioSender implements ProviderSender {
     }
     let created: { sid: string; numSegments?: string | null };
     try {
-      created = await this.sdk().messages.create({
+      created = await (await this.sdk()).messages.create({
         to: whatsapp ? withPrefix(msg.to) : msg.to,
         from: whatsapp ? withPrefix(from) : from,
         body,
