@@ -46,6 +46,12 @@ function featureGrams(token: string): string[] {
   return charNgrams(token, GRAM_SIZES);
 }
 
+/** Per feature (n-gram or word), the log-probability in every language side by side: row r of `data`. */
+interface JointTable {
+  rows: Map<string, number>;
+  data: Float64Array;
+}
+
 /** A tiny multinomial naive Bayes over character n-grams and words, trained on pack text. */
 export class LanguageModel {
   private readonly stats = new Map<string, LangStats>();
@@ -134,10 +140,6 @@ export class LanguageModel {
     this.wordVocabularySize = wordVocabulary.size;
   }
 
-  /**
-   * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
-   * not one per feature and language), with the unseen value where a language never saw it.
-   */
   /** Word → its log-likelihood in each language (words recur across questions: "how", "maize", "nini"). */
   private readonly wordCache = new Map<string, Float64Array>();
 
@@ -146,7 +148,11 @@ export class LanguageModel {
     this.wordCache.clear();
   }
 
-  private joint: { langs: string[]; grams: Map<string, Float64Array>; words: Map<string, Float64Array> } | undefined;
+  /**
+   * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
+   * not one per feature and language), with the unseen value where a language never saw it.
+   */
+  private joint: { langs: string[]; grams: JointTable; words: JointTable } | undefined;
 
   private jointTables(): NonNullable<LanguageModel['joint']> {
     this.prepare();
@@ -156,19 +162,17 @@ export class LanguageModel {
     const table = (
       pick: (s: Required<LangStats>) => Map<string, number>,
       unseen: (s: Required<LangStats>) => number,
-    ) => {
-      const out = new Map<string, Float64Array>();
+    ): JointTable => {
+      const rows = new Map<string, number>();
+      for (const s of all) for (const key of pick(s).keys()) if (!rows.has(key)) rows.set(key, rows.size);
+      // One flat array (row r at r * langs.length): tens of thousands of small typed arrays would cost several
+      // megabytes in object headers alone.
+      const data = new Float64Array(rows.size * langs.length);
+      for (let r = 0; r < rows.size; r++) all.forEach((s, k) => (data[r * langs.length + k] = unseen(s)));
       all.forEach((s, k) => {
-        for (const [key, lp] of pick(s)) {
-          let row = out.get(key);
-          if (!row) {
-            row = Float64Array.from(all, unseen);
-            out.set(key, row);
-          }
-          row[k] = lp;
-        }
+        for (const [key, lp] of pick(s)) data[rows.get(key)! * langs.length + k] = lp;
       });
-      return out;
+      return { rows, data };
     };
     this.joint = {
       langs,
@@ -193,15 +197,17 @@ export class LanguageModel {
       let wl = this.wordCache.get(w);
       if (!wl) {
         // Words seen in the language are strong evidence; unseen ones are judged by their letters.
-        const wr = wordTable.get(w);
-        const g = new Float64Array(langs.length);
+        const n = langs.length;
+        const wr = wordTable.rows.get(w);
+        const g = new Float64Array(n);
         for (const gram of featureGrams(w)) {
-          const row = grams.get(gram);
-          if (row) for (let k = 0; k < g.length; k++) g[k]! += row[k]!;
-          else for (let k = 0; k < g.length; k++) g[k]! += all[k]!.gramUnseen;
+          const row = grams.rows.get(gram);
+          if (row !== undefined) for (let k = 0; k < n; k++) g[k]! += grams.data[row * n + k]!;
+          else for (let k = 0; k < n; k++) g[k]! += all[k]!.gramUnseen;
         }
-        wl = new Float64Array(langs.length);
-        for (let k = 0; k < wl.length; k++) wl[k] = 1.5 * (wr ? wr[k]! : all[k]!.wordUnseen) + g[k]! / 3;
+        wl = new Float64Array(n);
+        for (let k = 0; k < n; k++)
+          wl[k] = 1.5 * (wr !== undefined ? wordTable.data[wr * n + k]! : all[k]!.wordUnseen) + g[k]! / 3;
         if (this.wordCache.size >= WORD_CACHE_MAX) this.wordCache.clear();
         this.wordCache.set(w, wl);
       }
