@@ -168,7 +168,8 @@ export class LanguageModel {
       // One flat array (row r at r * langs.length): tens of thousands of small typed arrays would cost several
       // megabytes in object headers alone.
       const data = new Float64Array(rows.size * langs.length);
-      for (let r = 0; r < rows.size; r++) all.forEach((s, k) => (data[r * langs.length + k] = unseen(s)));
+      const unseenRow = all.map(unseen);
+      for (let r = 0; r < rows.size; r++) data.set(unseenRow, r * langs.length);
       all.forEach((s, k) => {
         for (const [key, lp] of pick(s)) data[rows.get(key)! * langs.length + k] = lp;
       });
