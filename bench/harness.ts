@@ -133,6 +133,15 @@ function spawnLogged(name: string, args: string[], env: Record<string, string>):
 }
 
 /** The product as operators run it: `node dist/src/main.js gateway|worker` (`npm run bench` builds dist/ first). */
+/** The Node/V8 flags `npm run <role>` passes (package.json is the one place production flags are written). */
+export function productionNodeFlags(role: 'gateway' | 'worker'): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const argv = (pkg.scripts[role] ?? '').trim().split(/\s+/);
+  if (argv[0] !== 'node') throw new Error(`npm run ${role} does not start node: ${pkg.scripts[role]}`);
+  const file = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+  return argv.slice(1, file);
+}
+
 export function spawnBaraza(
   role: 'gateway' | 'worker',
   env: Record<string, string>,
@@ -140,12 +149,12 @@ export function spawnBaraza(
   // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the product under the bench load.
   nodeArgs: string[] = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 ): Proc {
-  return spawnLogged(`baraza-${label}`, [...nodeArgs, 'dist/src/main.js', role], env);
+  return spawnLogged(`baraza-${label}`, [...productionNodeFlags(role), ...nodeArgs, 'dist/src/main.js', role], env);
 }
 
 /**
  * A baseline script under bench/bare/, compiled to plain JavaScript first (esbuild, no bundling) so it runs on
- * the same runtime as the product: node with no TypeScript loader in the process.
+ * the same runtime as the product: node with no TypeScript loader in the process, and the production V8 flags.
  */
 export function spawnBare(script: string, env: Record<string, string>, label: string): Proc {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'baraza-bare-'));
@@ -161,7 +170,8 @@ export function spawnBare(script: string, env: Record<string, string>, label: st
   // Resolve the baseline's packages from the project's node_modules.
   const compiled = path.join(ROOT, 'bench', 'bare', `.${script.replace(/\.ts$/, '')}.compiled.mjs`);
   copyFileSync(path.join(outdir, script.replace(/\.ts$/, '.mjs')), compiled);
-  return spawnLogged(`bare-${label}`, [compiled], env);
+  // The same V8 flags as the product's worker: the ratio compares code, not runtime settings.
+  return spawnLogged(`bare-${label}`, [...productionNodeFlags('worker'), compiled], env);
 }
 
 function tail(file: string, lines = 15): string {
@@ -172,9 +182,19 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+/**
+ * Africa's Talking callbacks are authenticated as DEPLOYING says to set them up (AT_WEBHOOK_TOKEN, `?token=` on
+ * the callback URL): unauthenticated traffic goes through the per-address limiter, which fails closed when Redis
+ * is slow, and is not what a carrier sends.
+ */
+export const AT_TOKEN = 'bench-at-token';
+export const atUrl = (base: string, route: 'sms' | 'ussd' | 'delivery') =>
+  `${base}/channels/africastalking/${route}?token=${AT_TOKEN}`;
+
 /** Environment of a product process for the benches: lexical tier on the real packs, limits out of the way. */
 export function productEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    AT_WEBHOOK_TOKEN: AT_TOKEN,
     REDIS_URL: redisUrl,
     REDIS_PREFIX: 'bench:',
     HOST: '127.0.0.1',

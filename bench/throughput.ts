@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { signBody } from '../channels/whatsapp/signature.js';
 import { atDate } from '../src/apps/simulator/public/sim-core.js';
 import {
+  atUrl,
   benchQuestions,
   closeHttpAgent,
   cpuMs,
@@ -141,7 +142,7 @@ async function smsRun(
         networkCode: '63902',
       }).toString();
       const t0 = performance.now();
-      const res = await httpRequest(`${base}/channels/africastalking/sms`, {
+      const res = await httpRequest(atUrl(base, 'sms'), {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body,
       });

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
+  atUrl,
   benchQuestions,
   closeHttpAgent,
   freePort,
@@ -92,7 +93,7 @@ export async function runUssdLevel(
     hops: 0,
     wallMs: 0,
   };
-  const url = `${base}/channels/africastalking/ussd`;
+  const url = atUrl(base, 'ussd');
   const started = performance.now();
   let qi = Math.floor(Math.random() * questions.length);
   const nextQuestion = () => questions[qi++ % questions.length]!.replace(/[*#]/g, ' ');

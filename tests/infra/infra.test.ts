@@ -34,19 +34,42 @@ const pkg = JSON.parse(read('package.json')) as {
   bin: Record<string, string>;
 };
 
-/** `node dist/src/main.js gateway` -> { file: 'dist/src/main.js', args: ['gateway'] }. */
-function scriptEntry(name: string): { file: string; args: string[] } {
-  const parts = pkg.scripts[name]?.trim().split(/\s+/) ?? [];
-  expect(parts[0]).toBe('node');
-  return { file: parts[1]!, args: parts.slice(2) };
+interface Entry {
+  /** Node/V8 flags before the file: every launcher must pass the same ones (the memory figure depends on them). */
+  flags: string[];
+  file: string;
+  args: string[];
 }
 
-/** The same entry from an exec-form argv: node <file> <args> (no TypeScript loader in production). */
-function argvEntry(argv: string[]): { file: string; args: string[] } {
+/** node [--flags] <file> <args> -> its parts. */
+function entryOf(argv: string[]): Entry {
+  const i = argv.findIndex((a, k) => k > 0 && !a.startsWith('-'));
+  return { flags: argv.slice(1, i), file: argv[i]!, args: argv.slice(i + 1) };
+}
+
+/** `node --max-semi-space-size=1 dist/src/main.js gateway` -> { flags: [...], file: 'dist/src/main.js', args: ['gateway'] }. */
+function scriptEntry(name: string): Entry {
+  const parts = pkg.scripts[name]?.trim().split(/\s+/) ?? [];
+  expect(parts[0]).toBe('node');
+  return entryOf(parts);
+}
+
+/** The same entry from an exec-form argv: node [flags] <file> <args> (no TypeScript loader in production). */
+function argvEntry(argv: string[]): Entry {
   expect(argv[0]).toBe('node');
   expect(argv).not.toContain('--import');
-  return { file: argv[1]!, args: argv.slice(2) };
+  return entryOf(argv);
 }
+
+describe('production launch flags', () => {
+  it('npm run gateway and npm run worker keep the young generation small (the memory figure in npm run bench)', () => {
+    for (const role of ['gateway', 'worker']) {
+      expect(scriptEntry(role).flags).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=1', '--optimize-for-size']),
+      );
+    }
+  });
+});
 
 /** dist/src/main.js -> src/main.ts: the source tsc compiles (tsconfig.build.json, rootDir "."). */
 const sourceOf = (distFile: string): string => distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts');

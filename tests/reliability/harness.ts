@@ -4,7 +4,7 @@
  * Everything started here is registered, so `stopAll()` in afterAll leaves no process behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,6 +168,14 @@ export async function startRedisServer(opts: { aof?: boolean } = {}): Promise<Re
 
 export type Role = 'gateway' | 'worker' | 'all';
 
+/** The Node/V8 flags `npm run gateway|worker` passes, so these processes run as production runs them. */
+function productionNodeFlags(role: Role): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const argv = (pkg.scripts[role === 'all' ? 'worker' : role] ?? '').trim().split(/\s+/);
+  const file = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+  return argv.slice(1, file);
+}
+
 export interface BarazaProcess {
   role: Role;
   label: string;
@@ -214,7 +222,7 @@ export async function spawnBaraza(
 ): Promise<BarazaProcess> {
   const port = role === 'worker' ? undefined : await freePort();
   const chunks: string[] = [];
-  const child = spawn(process.execPath, ['dist/src/main.js', role], {
+  const child = spawn(process.execPath, [...productionNodeFlags(role), 'dist/src/main.js', role], {
     cwd: ROOT,
     env: baseEnv({ ...env, ...(port ? { PORT: String(port) } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
