@@ -1,11 +1,16 @@
 /**
  * Leave-one-pack-out evaluation: quality on packs Baraza was not tuned on is the product's quality.
  *
- * For each pack P in packs/ that has a question set bench/data/<P>.jsonl (written apart from the retrieval
- * code: direct questions, paraphrases, short questions, off-topic ones), P is indexed alone, as a deployment
- * would, with its own calibration; Baraza and MiniSearch with default settings answer P's questions on that
- * same index content. The only global setting left, the calibration's off-topic false-accept targets, is chosen
- * on the OTHER packs' sets (objective in quality.ts), never on P's; with no other set the defaults stand.
+ * Two question sets per pack, both written apart from the retrieval code (direct questions, paraphrases, short
+ * questions, off-topic ones) by writers who saw only the pack's entries:
+ * - bench/data/<P>.jsonl, the TUNING sets: retrieval changes have been measured on them, so their figures are
+ *   not the product's;
+ * - bench/holdout/<P>.jsonl, the HELD-OUT sets: written later, by other writers, and used for reporting only.
+ *   Nothing in the retrieval code or its settings was chosen by looking at them.
+ * For each pack P with a set, P is indexed alone, as a deployment would, with its own calibration; Baraza and
+ * MiniSearch with default settings answer P's held-out questions (its tuning set when it has none) on that same
+ * index content. The only global setting left, the calibration's off-topic false-accept targets, is chosen on
+ * the OTHER packs' tuning sets (objective in quality.ts), never on P's; with no other set the defaults stand.
  *
  * Per fold: right entry first, right first or among the choices, "I don't know" to answerable questions,
  * off-topic declined, paraphrases right first, and p50/p99 search latency of both systems (each question's
@@ -39,6 +44,7 @@ import {
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
 const DATA_DIR = path.join(ROOT, 'bench/data');
+const HOLDOUT_DIR = path.join(ROOT, 'bench/holdout');
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
 const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
@@ -47,13 +53,20 @@ const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((
 
 export interface Fold {
   pack: LoadedPack;
+  /** The tuning set (bench/data): used to choose settings for the OTHER packs' folds. */
   questions: LabelledQuestion[];
+  /** The held-out set (bench/holdout), when the pack has one: the fold's reported figures. */
+  heldOut?: LabelledQuestion[];
   snap: Snapshot;
   samples: CalibrationSamples;
 }
 
 /** Every pack under packs/ with a question set in bench/data/. */
-export async function loadFolds(packsDir = path.join(ROOT, 'packs'), dataDir = DATA_DIR): Promise<Fold[]> {
+export async function loadFolds(
+  packsDir = path.join(ROOT, 'packs'),
+  dataDir = DATA_DIR,
+  holdoutDir = HOLDOUT_DIR,
+): Promise<Fold[]> {
   const folds: Fold[] = [];
   for (const dir of await findPackDirs(packsDir)) {
     const r = await loadPack(dir);
@@ -62,7 +75,14 @@ export async function loadFolds(packsDir = path.join(ROOT, 'packs'), dataDir = D
     if (!existsSync(file)) continue;
     const snap = await buildSnapshot([r.pack]);
     const samples = await measurePack(r.pack, await buildPackDocs(r.pack));
-    folds.push({ pack: r.pack, questions: readLabelled(file), snap, samples });
+    const held = path.join(holdoutDir, `${r.pack.manifest.id}.jsonl`);
+    folds.push({
+      pack: r.pack,
+      questions: readLabelled(file),
+      ...(existsSync(held) ? { heldOut: readLabelled(held) } : {}),
+      snap,
+      samples,
+    });
   }
   return folds;
 }
@@ -128,6 +148,8 @@ function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): Q
 
 export interface FoldResult {
   pack: string;
+  /** Which set the figures are on: the held-out one, or the tuning one when the pack has no held-out set. */
+  set: 'held-out' | 'tuning';
   questions: number;
   targets: CalibrationTargets;
   thresholds: DecisionThresholds;
@@ -169,21 +191,23 @@ async function latencies(
 async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult> {
   const { targets } = await selectTargets(others);
   const thresholds = deriveThresholds(fold.samples, targets);
-  const results = await outcomes(fold.snap, fold.questions, () => thresholds);
+  const questions = fold.heldOut ?? fold.questions;
+  const results = await outcomes(fold.snap, questions, () => thresholds);
   const mini = defaultMiniSearch(fold.pack);
-  const ranked = fold.questions.map((q) => mini(q.q));
+  const ranked = questions.map((q) => mini(q.q));
   const [b, m] = await latencies(
-    fold.questions,
+    questions,
     [(q) => retrieve(fold.snap, q, { limit: 10, thresholds: () => thresholds }), mini],
     () => clearSnapshotCaches(fold.snap),
   );
   return {
     pack: fold.pack.manifest.id,
-    questions: fold.questions.length,
+    set: fold.heldOut ? 'held-out' : 'tuning',
+    questions: questions.length,
     targets,
     thresholds,
     baraza: figures(results),
-    minisearch: miniSearchFigures(fold.questions, ranked),
+    minisearch: miniSearchFigures(questions, ranked),
     latency: {
       baraza: { p50: quantile(b!, 0.5), p99: quantile(b!, 0.99) },
       minisearch: { p50: quantile(m!, 0.5), p99: quantile(m!, 0.99) },

@@ -403,7 +403,7 @@ function foldRows(f: FoldResult): Record<string, string | number>[] {
   const b = f.baraza;
   const m = f.minisearch;
   const row = (metric: string, bv: number, mv: number) => ({
-    metric: `${f.pack}: ${metric}`,
+    metric: `${f.pack} (${f.set}): ${metric}`,
     baraza: bv,
     minisearch: mv,
     'baraza/minisearch': ratio(bv, mv),
@@ -439,27 +439,27 @@ function foldVerdicts(f: FoldResult): { target: string; met: boolean; detail: st
   const peer = points(m.rightFirst, m.answerable);
   return [
     {
-      target: `${f.pack} (held out): right entry first >= 90 % and >= 5 points above MiniSearch`,
+      target: `${f.pack} (${f.set} set): right entry first >= 90 % and >= 5 points above MiniSearch`,
       met: right >= 90 && right >= peer + 5,
       detail: `${right} % vs ${peer} %`,
     },
     {
-      target: `${f.pack} (held out): "I don't know" to <= 5 % of answerable questions`,
+      target: `${f.pack} (${f.set} set): "I don't know" to <= 5 % of answerable questions`,
       met: points(b.dontKnow, b.answerable) <= 5,
       detail: `${points(b.dontKnow, b.answerable)} % (${b.dontKnow}/${b.answerable})`,
     },
     {
-      target: `${f.pack} (held out): right entry first or among the choices >= 97 %`,
+      target: `${f.pack} (${f.set} set): right entry first or among the choices >= 97 %`,
       met: points(b.rightFirstOrChoices, b.answerable) >= 97,
       detail: `${points(b.rightFirstOrChoices, b.answerable)} %`,
     },
     {
-      target: `${f.pack} (held out): off-topic declined >= 80 %`,
+      target: `${f.pack} (${f.set} set): off-topic declined >= 80 %`,
       met: points(b.offTopicDeclined, b.offTopic) >= 80,
       detail: `${points(b.offTopicDeclined, b.offTopic)} % (${b.offTopicDeclined}/${b.offTopic})`,
     },
     {
-      target: `${f.pack} (held out): p99 search latency <= MiniSearch's`,
+      target: `${f.pack} (${f.set} set): p99 search latency <= MiniSearch's`,
       met: f.latency.baraza.p99 <= f.latency.minisearch.p99,
       detail: `${ms2(f.latency.baraza.p99)} vs ${ms2(f.latency.minisearch.p99)} ms`,
     },
