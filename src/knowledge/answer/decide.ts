@@ -64,7 +64,7 @@ export function offeredEvidence(f: DecisionFeatures): number {
 }
 
 /** Something is worth offering: one of the offered entries has the evidence, or the best one the strength. */
-export function plausible(f: DecisionFeatures, t: DecisionThresholds): boolean {
+function plausible(f: DecisionFeatures, t: DecisionThresholds): boolean {
   return offeredEvidence(f) >= t.choices || f.strength >= t.strength;
 }
 
