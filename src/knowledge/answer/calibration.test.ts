@@ -22,7 +22,12 @@ import { writeSmallPack } from './testdata/small-pack.js';
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
 
 const sample = (evidence: number, extra: Partial<Candidate> = {}, rightRank = -1): CalibrationSample => ({
-  features: { candidates: [{ score: 1, evidence, namesSubject: false, ...extra }], outOfScope: [], short: false },
+  features: {
+    candidates: [{ score: 1, evidence, namesSubject: false, ...extra }],
+    outOfScope: [],
+    short: false,
+    strength: 0,
+  },
   rightRank,
 });
 
@@ -50,11 +55,36 @@ describe('thresholds from score distributions', () => {
     expect(rates({ probes, pseudo }, t).pseudo.declined).toBe(2);
   });
 
+  it('sets the evidence and strength levels together, so that either lets at most the target share through', () => {
+    // Evidence and strength disagree on which probes look answerable: each level alone would admit 10.
+    const probes = Array.from({ length: 100 }, (_, i) => ({
+      features: {
+        candidates: [{ score: 1, evidence: i / 100, namesSubject: false }],
+        outOfScope: [],
+        short: false,
+        strength: ((i * 37) % 100) / 10,
+      },
+      rightRank: -1,
+    }));
+    const t = deriveThresholds({ probes, pseudo: [] }, { choices: 0.1, answer: 0.05 });
+    const through = probes.filter(
+      (p) => p.features.candidates[0]!.evidence >= t.choices || p.features.strength >= t.strength,
+    ).length;
+    expect(through).toBeLessThanOrEqual(10);
+    expect(through).toBeGreaterThanOrEqual(8);
+    expect(rates({ probes, pseudo: [] }, t).probeRates.declined).toBe(100 - through);
+  });
+
   it('counts short subject questions (always offered choices) against the budget', () => {
     const probes = [
       ...Array.from({ length: 95 }, (_, i) => sample(i / 100)),
       ...Array.from({ length: 5 }, () => ({
-        features: { candidates: [{ score: 1, evidence: 0.01, namesSubject: true }], outOfScope: [], short: true },
+        features: {
+          candidates: [{ score: 1, evidence: 0.01, namesSubject: true }],
+          outOfScope: [],
+          short: true,
+          strength: 0,
+        },
         rightRank: -1,
       })),
     ];
@@ -64,7 +94,7 @@ describe('thresholds from score distributions', () => {
 
   it('never lets out-of-scope probes count as accepted', () => {
     const probes = Array.from({ length: 10 }, () => ({
-      features: { candidates: [], outOfScope: ['live-prices'], short: false },
+      features: { candidates: [], outOfScope: ['live-prices'], short: false, strength: 0 },
       rightRank: -1,
     }));
     const t = deriveThresholds({ probes, pseudo: [] }, DEFAULT_TARGETS);

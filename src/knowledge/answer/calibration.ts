@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loadOffTopicProbes } from '../language/lang-data.js';
 import type { LoadedPack } from '../packs/types.js';
-import { type DecisionFeatures, type DecisionThresholds, decide, RUNNER_UP_FLOOR } from './decide.js';
+import { type DecisionFeatures, type DecisionThresholds, decide, offeredEvidence, RUNNER_UP_FLOOR } from './decide.js';
 import type { IndexDoc } from './lexical.js';
 import { pseudoQuestions } from './pseudo-questions.js';
 import { retrieve } from './retrieve.js';
@@ -22,7 +22,7 @@ import { assembleSnapshot } from './snapshot.js';
  */
 
 /** Bump when the calibration procedure changes: stored calibrations of other versions are redone. */
-const CALIBRATION_VERSION = 1;
+const CALIBRATION_VERSION = 2;
 
 /** Off-topic false-accept targets, as shares of the probes. */
 export interface CalibrationTargets {
@@ -138,16 +138,18 @@ export function deriveThresholds(s: CalibrationSamples, targets: CalibrationTarg
   const short = open.filter((p) => p.features.short && p.features.candidates[0]!.namesSubject);
   const rest = open.filter((p) => !(p.features.short && p.features.candidates[0]!.namesSubject));
   const evidence = (p: CalibrationSample) => p.features.candidates[0]!.evidence;
-  // A small pack shares few words with the probes, so the probes alone could put the level near zero: it never
-  // goes below what nearly all of the pack's own pseudo-questions reach.
-  const floor = quantile(
-    s.pseudo
-      .filter((p) => p.features.candidates.length > 0)
-      .map(evidence)
-      .sort((a, b) => a - b),
-    PSEUDO_FLOOR,
-  );
-  const choices = Math.max(floor, levelAdmitting(rest.map(evidence), Math.floor(targets.choices * n) - short.length));
+  // A small pack shares few words with the probes, so the probes alone could put the levels near zero: they
+  // never go below what nearly all of the pack's own pseudo-questions reach.
+  const answerable = s.pseudo.filter((p) => p.features.candidates.length > 0);
+  const floorOf = (v: (p: CalibrationSample) => number) =>
+    quantile(
+      answerable.map(v).sort((a, b) => a - b),
+      PSEUDO_FLOOR,
+    );
+  const offered = (p: CalibrationSample) => offeredEvidence(p.features);
+  const strength = (p: CalibrationSample) => p.features.strength;
+  const levels = plausibleLevels(rest.map(offered), rest.map(strength), Math.floor(targets.choices * n) - short.length);
+  const choices = Math.max(floorOf(offered), levels.evidence);
   const answer = Math.max(choices, levelAdmitting(open.map(evidence), Math.floor(targets.answer * n)));
   // Right entry ranked second or third: how close it scored to the best one.
   const ratios = s.pseudo
@@ -156,7 +158,33 @@ export function deriveThresholds(s: CalibrationSamples, targets: CalibrationTarg
     .sort((a, b) => a - b);
   const closeRunnerUp =
     ratios.length >= 5 ? Math.min(0.95, Math.max(RUNNER_UP_FLOOR, quantile(ratios, 1 - RUNNER_UP_CAUGHT))) : 0.9;
-  return { choices, answer, closeRunnerUp };
+  return { choices, answer, closeRunnerUp, strength: Math.max(floorOf(strength), levels.strength) };
+}
+
+/**
+ * The two levels of "something is worth offering" (evidence of an offered entry, or the best entry's strength:
+ * decide.ts `plausible`) that let at most k probes through either, each at the same rank among the probes'
+ * values: the lowest such pair.
+ */
+function plausibleLevels(evidence: number[], strength: number[], k: number): { evidence: number; strength: number } {
+  const e = [...evidence].sort((a, b) => b - a);
+  const st = [...strength].sort((a, b) => b - a);
+  const at = (j: number) => ({
+    evidence: j < 0 ? (e[0] ?? 0) + 1e-6 : j >= e.length ? 0 : e[j]! + 1e-6,
+    strength: j < 0 ? (st[0] ?? 0) + 1e-6 : j >= st.length ? 0 : st[j]! + 1e-6,
+  });
+  const through = (l: { evidence: number; strength: number }) =>
+    evidence.filter((v, i) => v >= l.evidence || strength[i]! >= l.strength).length;
+  if (k < 0) return at(-1);
+  // Admitted probes grow with j: the largest j (lowest levels) whose union stays within k.
+  let lo = -1;
+  let hi = Math.min(k, e.length);
+  while (lo < hi) {
+    const m = (lo + hi + 1) >> 1;
+    if (through(at(m)) <= k) lo = m;
+    else hi = m - 1;
+  }
+  return at(lo);
 }
 
 /** What the thresholds do to the samples (reported by `packs build` and the benchmark). */
@@ -241,7 +269,7 @@ export function describeCalibration(c: PackCalibration): string {
   const p = c.pseudo;
   const o = c.probeRates;
   return (
-    `${c.pack}: don't know < ${t.choices.toFixed(2)} <= choices < ${t.answer.toFixed(2)} <= answer` +
+    `${c.pack}: don't know < ${t.choices.toFixed(2)} (or strength ${t.strength.toFixed(2)}) <= choices < ${t.answer.toFixed(2)} <= answer` +
     ` (runner-up >= ${t.closeRunnerUp.toFixed(2)} of the best: choices); ` +
     `pseudo-questions ${p.n}: right answer ${pct(p.answeredRight, p.n)}, right among choices ${pct(p.choicesWithRight, p.n)}, ` +
     `wrong answer ${pct(p.answeredWrong, p.n)}, don't know ${pct(p.declined, p.n)}; ` +

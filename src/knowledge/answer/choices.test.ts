@@ -58,11 +58,11 @@ const answererFor = (dirs: string[], store?: MemoryStore) =>
   });
 
 describe('the decision rule', () => {
-  const t = { choices: 0.5, answer: 1, closeRunnerUp: 0.8 };
+  const t = { choices: 0.5, answer: 1, closeRunnerUp: 0.8, strength: 3 };
   const c = (score: number, evidence: number, namesSubject = false) => ({ score, evidence, namesSubject });
 
   it('answers a clearly best entry with enough evidence', () => {
-    expect(decide({ candidates: [c(1, 2), c(0.5, 1)], outOfScope: [], short: false }, t)).toMatchObject({
+    expect(decide({ candidates: [c(1, 2), c(0.5, 1)], outOfScope: [], short: false, strength: 0 }, t)).toMatchObject({
       kind: 'answer',
       picks: [0],
     });
@@ -70,25 +70,54 @@ describe('the decision rule', () => {
 
   it('offers the close runners-up with it when another entry scores about as well', () => {
     expect(
-      decide({ candidates: [c(1, 2), c(0.9, 1.5), c(0.85, 0.6), c(0.84, 2)], outOfScope: [], short: false }, t),
+      decide(
+        { candidates: [c(1, 2), c(0.9, 1.5), c(0.85, 0.6), c(0.84, 2)], outOfScope: [], short: false, strength: 0 },
+        t,
+      ),
     ).toMatchObject({ kind: 'choices', picks: [0, 1, 2], reason: 'close-runner-up' });
   });
 
   it('offers the best entry alone between the two thresholds, and declines below', () => {
-    expect(decide({ candidates: [c(1, 0.7)], outOfScope: [], short: false }, t).kind).toBe('choices');
-    expect(decide({ candidates: [c(1, 0.3)], outOfScope: [], short: false }, t).kind).toBe('decline');
+    expect(decide({ candidates: [c(1, 0.7)], outOfScope: [], short: false, strength: 0 }, t).kind).toBe('choices');
+    expect(decide({ candidates: [c(1, 0.3)], outOfScope: [], short: false, strength: 0 }, t).kind).toBe('decline');
+  });
+
+  it('offers the runners-up not far behind when the best is not clearly best, close or not', () => {
+    const d = decide(
+      { candidates: [c(1, 0.7), c(0.65, 0.2), c(0.5, 0.9)], outOfScope: [], short: false, strength: 0 },
+      t,
+    );
+    expect(d).toMatchObject({ kind: 'choices', picks: [0, 1], reason: 'weak-evidence' });
+  });
+
+  it('offers choices when a runner-up has the evidence the best one lacks', () => {
+    const d = decide({ candidates: [c(1, 0.2), c(0.8, 0.7)], outOfScope: [], short: false, strength: 0 }, t);
+    expect(d).toMatchObject({ kind: 'choices', picks: [0, 1] });
+  });
+
+  it('offers choices to a long question whose matched words say enough about the best entry', () => {
+    const weak = { candidates: [c(1, 0.3), c(0.7, 0.1)], outOfScope: [], short: false };
+    expect(decide({ ...weak, strength: 2 }, t).kind).toBe('decline');
+    expect(decide({ ...weak, strength: 3.5 }, t)).toMatchObject({ kind: 'choices', picks: [0, 1] });
   });
 
   it('offers the entries about a subject named in a word or two, whatever the evidence', () => {
     const d = decide(
-      { candidates: [c(1, 0.1, true), c(0.9, 0.1, false), c(0.8, 0.1, true)], outOfScope: [], short: true },
+      {
+        candidates: [c(1, 0.1, true), c(0.9, 0.1, false), c(0.8, 0.1, true)],
+        outOfScope: [],
+        short: true,
+        strength: 0,
+      },
       t,
     );
     expect(d).toMatchObject({ kind: 'choices', picks: [0, 2], reason: 'short-question' });
   });
 
   it('declines an out-of-scope request', () => {
-    expect(decide({ candidates: [c(1, 5)], outOfScope: ['live-prices'], short: false }, t).kind).toBe('decline');
+    expect(decide({ candidates: [c(1, 5)], outOfScope: ['live-prices'], short: false, strength: 0 }, t).kind).toBe(
+      'decline',
+    );
   });
 });
 

@@ -21,12 +21,20 @@ export interface DecisionFeatures {
   outOfScope: string[];
   /** One or two content words, each a word the best entry is about ("maize", "mahindi", "mammite"). */
   short: boolean;
+  /**
+   * The best entry's BM25 over the question's words, in units of the rarest word's idf: how much the words
+   * that did match say about it. Coverage (in `evidence`) falls with every word a long paraphrase adds; this
+   * does not, so a long question that matches an entry on several words is not taken for an off-topic one.
+   */
+  strength: number;
 }
 
 /** The thresholds a decision needs (PackCalibration carries them, with how they were derived). */
 export interface DecisionThresholds {
-  /** Evidence below which the packs do not know (nothing is offered). */
+  /** Evidence below which the packs do not know (nothing is offered), unless `strength` is reached. */
   choices: number;
+  /** Strength (DecisionFeatures.strength) from which choices are offered whatever the evidence. */
+  strength: number;
   /** Evidence from which a clearly best entry is given as the answer. */
   answer: number;
   /** A runner-up scoring at least this (relative to the best) makes the best one not clearly best. */
@@ -48,6 +56,18 @@ const MAX_CHOICES = 3;
 /** A runner-up below this share of the best score is never close (calibration keeps closeRunnerUp above it). */
 export const RUNNER_UP_FLOOR = 0.6;
 
+/** Best evidence among the entries that would be offered (the best one and runners-up not far behind it). */
+export function offeredEvidence(f: DecisionFeatures): number {
+  let e = 0;
+  for (const h of f.candidates.slice(0, MAX_CHOICES)) if (h.score >= RUNNER_UP_FLOOR && h.evidence > e) e = h.evidence;
+  return e;
+}
+
+/** Something is worth offering: one of the offered entries has the evidence, or the best one the strength. */
+function plausible(f: DecisionFeatures, t: DecisionThresholds): boolean {
+  return offeredEvidence(f) >= t.choices || f.strength >= t.strength;
+}
+
 export function decide(f: DecisionFeatures, t: DecisionThresholds): Decision {
   const c = f.candidates;
   const top = c[0];
@@ -63,10 +83,16 @@ export function decide(f: DecisionFeatures, t: DecisionThresholds): Decision {
     const about = c.flatMap((h, i) => (h.namesSubject ? [i] : [])).slice(0, MAX_CHOICES);
     return { kind: 'choices', picks: about, reason: 'short-question' };
   }
-  if (top.evidence < t.choices) return { kind: 'decline', picks: [], reason: 'weak-evidence' };
+  // Not clearly best: the best few are offered (a runner-up far behind never is, see RUNNER_UP_FLOOR), when
+  // one of them has the evidence, or the question's words say enough about the best one.
+  const offered = c
+    .slice(1, MAX_CHOICES)
+    .map((h, i) => ({ h, i: i + 1 }))
+    .filter(({ h }) => h.score >= RUNNER_UP_FLOOR);
+  if (!plausible(f, t)) return { kind: 'decline', picks: [], reason: 'weak-evidence' };
   return {
     kind: 'choices',
-    picks: [0, ...close.map((x) => x.i)],
+    picks: [0, ...offered.map((x) => x.i)],
     reason: close.length > 0 ? 'close-runner-up' : 'weak-evidence',
   };
 }

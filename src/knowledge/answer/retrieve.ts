@@ -75,6 +75,7 @@ function decisionFeatures(
   alternatives: Alternative[][],
   hits: EntryHit[],
   preferLang: string | undefined,
+  tokenScore: number,
 ): { features: DecisionFeatures; hits: EntryHit[] } {
   const intents = outOfScopeIntents(query.words);
   let kept = hits;
@@ -109,6 +110,7 @@ function decisionFeatures(
       candidates,
       outOfScope,
       short: known && alternatives.length <= 2 && (candidates[0]?.namesSubject ?? false),
+      strength: index.maxIdf > 0 ? tokenScore / index.maxIdf : 0,
     },
     hits: kept,
   };
@@ -149,7 +151,14 @@ export async function retrieve(
     fusion: opts.fusion,
     preferLang,
   });
-  const { features, hits } = decisionFeatures(snapshot.index, query, outcome.alternatives, outcome.hits, preferLang);
+  const { features, hits } = decisionFeatures(
+    snapshot.index,
+    query,
+    outcome.alternatives,
+    outcome.hits,
+    preferLang,
+    outcome.tokenScore,
+  );
   const top = hits[0];
   const thresholds = top ? (opts.thresholds?.(top.pack) ?? snapshot.calibrations[top.pack]?.thresholds) : undefined;
   const decision: Decision | undefined = !top
