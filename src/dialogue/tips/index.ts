@@ -38,7 +38,7 @@ const aliasCache = new WeakMap<Translator, { signature: string; aliases: Map<str
 const list = (s: string) => s.split(',').map(normaliseKeyword).filter(Boolean);
 
 /** Keywords and pack aliases of every UI language, from locales/<lang>/tips.json. */
-function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
+export function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
   let v = vocabularies.get(i18n);
   if (!v) {
     v = { subscribe: new Map(), stop: new Map(), packAliases: new Map() };
