@@ -136,11 +136,11 @@ async function whatsapp(phone: string, message: Parameters<typeof sendWhatsapp>[
   });
 }
 
-describe.each([
+describe.each<[(typeof LANGS)[number], string]>([
   ['en', 'LANG EN'],
   ['sw', 'LUGHA SW'],
   ['fr', 'LANGUE FR'],
-] as const)('WhatsApp on a pack the project never saw (%s)', (lang, choose) => {
+])('WhatsApp on a pack the project never saw (%s)', (lang, choose) => {
   it('reaches every entry through lists: menu → topic → entry', async () => {
     const phone = `+2547119${String(20000 + LANGS.indexOf(lang))}`;
     await whatsapp(phone, { type: 'text', text: choose });
