@@ -67,6 +67,8 @@ export interface PackInfo {
   languages: string[];
   defaultLanguage: string;
   topics: string[];
+  /** Short menu label per language (`menu_title` in pack.yaml); menus fall back to `title`. */
+  menuTitle?: Record<string, string>;
 }
 
 export interface EntryView {

@@ -2,7 +2,8 @@
  * The phone simulator in a real browser (Debian's chromium driven by playwright-core) against the whole
  * product started in-process on the embedded default, as `npm start` runs it: dial the USSD code, walk a menu,
  * ask a question and read the answer, text by SMS and chat on WhatsApp (tapping buttons and list rows), and see
- * a session time out. Screenshots go to test-artifacts/e2e/.
+ * a session time out; then the menus of a pack nothing names (PACKS_DIR set to a deployer's own pack). Screenshots
+ * go to test-artifacts/e2e/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -302,6 +303,55 @@ describe('phone simulator in a browser', () => {
     await shot(phone, '11-phone-whatsapp');
     await phone.close();
   });
+
+  it("shows the menus of a pack nobody named (PACKS_DIR set to a deployer's own pack), on USSD and WhatsApp", async () => {
+    const own = await startGateway({ env: { PACKS_DIR: path.resolve('tests/fixtures/packs/own-pack-beekeeping') } });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await p.goto(`${own.url}/simulator`);
+      await p.waitForSelector('body[data-ready="true"]');
+      // USSD: one pack loaded, so its topics are on the main menu, labelled from its pack.yaml.
+      await p.fill('#ussd-input', '*384*12#');
+      await p.click('#ussd-call');
+      const menu = await waitForText(p, '#ussd-screen', 'Ask a question');
+      expect(menu).toContain('2 Hives');
+      expect(menu).toContain('3 Honey harvest');
+      expect(menu).toContain('4 Bee health');
+      await shot(p, '12-own-pack-ussd-menu');
+      await pressKeys(p, '3');
+      await p.click('#ussd-call');
+      await waitForText(p, '#ussd-screen', 'When and how do I harvest honey?');
+      await shot(p, '13-own-pack-ussd-entries');
+      await pressKeys(p, '1');
+      await p.click('#ussd-call');
+      await waitForText(p, '#ussd-screen', 'Harvest only capped combs');
+      await shot(p, '14-own-pack-ussd-entry');
+
+      // WhatsApp: "Ask" and the pack's topics, as a list; a tap on a topic lists its entries.
+      await p.fill('#wa-text', 'hi');
+      await p.click('#wa-send');
+      await p.waitForSelector('#wa-thread .wa-list-open', { timeout: 15_000 });
+      await p.locator('#wa-thread .wa-list-open').last().click();
+      const rows = await p.locator('#wa-thread .wa-list-row').allTextContents();
+      expect(rows.join('|')).toMatch(/Ask a question.*\|.*Hives.*\|.*Honey harvest.*\|.*Bee health/);
+      await shot(p, '15-own-pack-whatsapp-menu');
+      const before = await p.locator('#wa-thread .bubble.in').count();
+      await p.locator('#wa-thread .wa-list-row').nth(2).click();
+      await p.waitForFunction((n) => document.querySelectorAll('#wa-thread .bubble.in').length > n, before, {
+        timeout: 15_000,
+      });
+      await waitForText(p, '#wa-thread .wa-message:last-child', 'Honey harvest');
+      await p.locator('#wa-thread .wa-list-open').last().click();
+      expect(await p.locator('#wa-thread .wa-list-row').allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringContaining('When and how do I')]),
+      );
+      await shot(p, '16-own-pack-whatsapp-topic');
+    } finally {
+      await p.close();
+      await own.close();
+    }
+  }, 60_000);
 
   it('raised no script errors and loaded nothing from outside the gateway', () => {
     expect(pageErrors).toEqual([]);

@@ -9,7 +9,7 @@ import type { AppContext } from '../../platform/context.js';
 import { type Translator, UI_LANGUAGES, uiLanguage } from '../../platform/i18n/index.js';
 import { chooseLanguage, loadProfile, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
 import { handleTipsKeyword } from '../tips/index.js';
-import { handleWhatsappSpecial } from '../whatsapp/menus.js';
+import { handleWhatsappSpecial, handleWhatsappTap } from '../whatsapp/menus.js';
 
 type KeywordKind = 'stop' | 'start' | 'help' | 'language';
 
@@ -153,6 +153,9 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     ctx.log.info({ sub, channel: msg.channel }, 'subscriber over the message rate limit; told once this minute');
     return [reply(ctx, msg, t(replyLanguage(profile, msg), 'rateLimited'), 'system')];
   }
+
+  // A tap on a button or list row goes by its id, before any keyword: its title is never a command.
+  if (msg.channel === 'whatsapp' && msg.interactive) return handleWhatsappTap(ctx, msg);
 
   const tips = await handleTipsKeyword(ctx, msg, profile);
   if (tips) return tips;

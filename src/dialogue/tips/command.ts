@@ -3,6 +3,7 @@
  * Keywords live in locales/<lang>/tips.json (comma-separated), so adding a language adds its keywords.
  */
 import type { Catalogue } from '../../core/answers.js';
+import { packLabel } from '../menus/pack-menus.js';
 
 export interface TipsVocabulary {
   /** Keyword → the language it belongs to. */
@@ -25,8 +26,8 @@ export function normaliseKeyword(text: string): string {
     .trim();
 }
 
-/** Longer texts are questions that happen to start with "tips", not commands. */
-const MAX_COMMAND_WORDS = 5;
+/** Longer texts are questions that happen to start with "tips", not commands (the longest topic label fits). */
+const MAX_COMMAND_WORDS = 9;
 
 /**
  * `TIPS`, `TIPS <topic>`, `TIPS STOP`, `STOP TIPS` and their localised forms; undefined for anything else.
@@ -55,14 +56,13 @@ export interface TopicChoice {
   topic: string;
 }
 
-const significant = (phrase: string) =>
-  normaliseKeyword(phrase)
-    .split(/[\s-]+/)
-    .filter((w) => w.length >= 3);
-
 /**
- * Resolves the words after TIPS: a pack alias ("farming", "kilimo", "argent") → the whole pack; otherwise the
- * topics whose id or title (in any of `langs`) shares the most words with the phrase. Empty when none match.
+ * What the words after TIPS name, as a whole phrase and exactly (case, accents and punctuation aside), never by a
+ * word they share with a label ("vya" names nothing):
+ * - a pack: its id, title or menu label (any language), or an alias from locales/<lang>/tips.json → the whole pack;
+ * - else the topics whose id or label is the phrase, in the first of `langs` (the command's language first) that
+ *   has any.
+ * Empty when the phrase names nothing.
  */
 export function resolveTopic(
   catalogue: Catalogue,
@@ -71,33 +71,26 @@ export function resolveTopic(
   langs: readonly string[],
 ): TopicChoice[] {
   const normal = normaliseKeyword(phrase);
-  const words = significant(phrase);
+  if (normal === '') return [];
   const packs = catalogue.packs();
-  const aliased = vocab.packAliases.get(normal) ?? packs.find((p) => p.id === normal)?.id;
-  if (aliased && packs.some((p) => p.id === aliased)) return [{ pack: aliased, topic: 'any' }];
-  if (words.length === 0) return [];
-
-  let best = 0;
-  let choices: TopicChoice[] = [];
-  for (const pack of packs) {
-    for (const topic of pack.topics) {
-      const names = new Set([topic.replace(/-/g, ' '), ...langs.map((l) => catalogue.topicTitle(pack.id, topic, l))]);
-      let score = 0;
-      for (const name of names) {
-        if (normaliseKeyword(name) === normal) score = Math.max(score, 2);
-        const nameWords = significant(name);
-        const overlap = nameWords.filter((w) =>
-          words.some((q) => q === w || (q.length >= 4 && w.startsWith(q))),
-        ).length;
-        if (overlap > 0) score = Math.max(score, overlap / nameWords.length);
-      }
-      if (score > best) {
-        best = score;
-        choices = [{ pack: pack.id, topic }];
-      } else if (score > 0 && score === best) {
-        choices.push({ pack: pack.id, topic });
-      }
-    }
+  const named = (label: string) => normaliseKeyword(label) === normal;
+  const aliased = vocab.packAliases.get(normal);
+  const pack = packs.find(
+    (p) =>
+      p.id === aliased ||
+      named(p.id) ||
+      named(p.title) ||
+      Object.values(p.menuTitle ?? {}).some(named) ||
+      named(packLabel(p, p.defaultLanguage)),
+  );
+  if (pack) return [{ pack: pack.id, topic: 'any' }];
+  for (const lang of langs) {
+    const choices = packs.flatMap((p) =>
+      p.topics
+        .filter((topic) => named(topic.replace(/-/g, ' ')) || named(catalogue.topicTitle(p.id, topic, lang)))
+        .map((topic) => ({ pack: p.id, topic })),
+    );
+    if (choices.length > 0) return choices;
   }
-  return choices;
+  return [];
 }

@@ -11,6 +11,7 @@ import type { AppContext } from '../../platform/context.js';
 import type { Translator } from '../../platform/i18n/index.js';
 import { PRIORITY } from '../../platform/queue/index.js';
 import { loadProfile, PROFILE_TTL_MS, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
+import { packLabel } from '../menus/pack-menus.js';
 import { inDeliveryHours, localClock, timeZoneFor } from './clock.js';
 import { normaliseKeyword, parseTipsCommand, resolveTopic, type TipsVocabulary, type TopicChoice } from './command.js';
 import { pickNextTip, type Subscription, sentId } from './pick.js';
@@ -37,7 +38,7 @@ const aliasCache = new WeakMap<Translator, { signature: string; aliases: Map<str
 const list = (s: string) => s.split(',').map(normaliseKeyword).filter(Boolean);
 
 /** Keywords and pack aliases of every UI language, from locales/<lang>/tips.json. */
-function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
+export function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary {
   let v = vocabularies.get(i18n);
   if (!v) {
     v = { subscribe: new Map(), stop: new Map(), packAliases: new Map() };
@@ -65,17 +66,12 @@ function tipsVocabulary(i18n: Translator, catalogue: Catalogue): TipsVocabulary 
   return { ...v, packAliases };
 }
 
-function packLabel(ctx: AppContext, lang: string, pack: string): string {
-  const key = `tips:packLabels.${pack}`;
-  return ctx.i18n.has(lang, key) || ctx.i18n.has('en', key)
-    ? ctx.i18n.t(lang, key)
-    : (ctx.answerer.catalogue.packs().find((p) => p.id === pack)?.title ?? pack);
-}
-
+/** A subscription as the user sees it: the pack's menu label, or the topic's, in their language. */
 function subscriptionLabel(ctx: AppContext, lang: string, sub: TopicChoice): string {
-  return sub.topic === 'any'
-    ? packLabel(ctx, lang, sub.pack)
-    : ctx.answerer.catalogue.topicTitle(sub.pack, sub.topic, lang);
+  const catalogue = ctx.answerer.catalogue;
+  if (sub.topic !== 'any') return catalogue.topicTitle(sub.pack, sub.topic, lang);
+  const pack = catalogue.packs().find((p) => p.id === sub.pack);
+  return pack ? packLabel(pack, lang) : sub.pack;
 }
 
 /** Text fitted to the channel: SMS within SMS_MAX_SEGMENTS (the tip body shortens, the footer stays). */
@@ -123,7 +119,8 @@ export async function handleTipsKeyword(
   msg: InboundMessage,
   profile: SubscriberProfile,
 ): Promise<OutboundMessage[] | undefined> {
-  if (msg.channel === 'ussd') return undefined;
+  // Typed text only: a WhatsApp tap is dispatched by its id (whatsapp/menus.ts), whatever its title says.
+  if (msg.channel === 'ussd' || msg.interactive) return undefined;
   const catalogue = ctx.answerer.catalogue;
   const vocab = tipsVocabulary(ctx.i18n, catalogue);
   const command = parseTipsCommand(msg.text, vocab);
@@ -144,13 +141,16 @@ export async function handleTipsKeyword(
 
   const packs = catalogue.packs();
   if (packs.length === 0) return replyTo(ctx, msg, lang, t('noTips'));
-  const languages = [...new Set([lang, ...ctx.i18n.languages, ...packs.flatMap((p) => p.languages)])];
+  // The keyword's language names the topic first ("VIDOKEZO mahindi"), then the reply's, then any other.
+  const languages = [...new Set([command.lang, lang, ...ctx.i18n.languages, ...packs.flatMap((p) => p.languages)])];
   const chosen: TopicChoice[] = command.topic
     ? resolveTopic(catalogue, command.topic, vocab, languages)
     : packs.map((p) => ({ pack: p.id, topic: 'any' }));
+  // "TIPS for drying maize fast" names no topic: a question that starts with the keyword, for the answerer.
+  if (chosen.length === 0 && command.topic && command.topic.split(' ').length >= 3) return undefined;
   if (chosen.length === 0) {
     const options = [
-      ...packs.map((p) => packLabel(ctx, lang, p.id)),
+      ...packs.map((p) => packLabel(p, lang)),
       ...packs.flatMap((p) => p.topics.map((topic) => catalogue.topicTitle(p.id, topic, lang))),
     ];
     return replyTo(ctx, msg, lang, t('unknownTopic', { ...words, topic: command.topic, topics: options.join(', ') }));

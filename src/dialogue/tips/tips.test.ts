@@ -29,6 +29,7 @@ const packs: PackInfo[] = [
     languages: ['en', 'sw'],
     defaultLanguage: 'en',
     topics: ['maize', 'beans'],
+    menuTitle: { en: 'Farming', sw: 'Kilimo', fr: 'Agriculture' },
   },
   {
     id: 'financial-literacy',
@@ -37,6 +38,7 @@ const packs: PackInfo[] = [
     languages: ['en', 'fr'],
     defaultLanguage: 'en',
     topics: ['saving', 'mobile-money'],
+    menuTitle: { en: 'Money', sw: 'Fedha', fr: 'Argent' },
   },
 ];
 const titles: Record<string, Record<string, string>> = {
@@ -144,7 +146,7 @@ describe('handleTipsKeyword', () => {
     const out = await send('tips');
     expect(out).toHaveLength(1);
     expect(out![0]).toMatchObject({ channel: 'sms', provider: 'africastalking', to: NAIROBI, kind: 'reply' });
-    expect(out![0]!.text).toMatch(/one tip a day.*farming, money.*TIPS STOP/);
+    expect(out![0]!.text).toMatch(/one tip a day.*Farming, Money.*TIPS STOP/);
     const p = await loadProfile(ctx.store, NAIROBI);
     expect(p.tips?.map((s) => `${s.pack}/${s.topic}`)).toEqual(['agri-advisory/any', 'financial-literacy/any']);
     expect(p.tipsVia).toEqual({ channel: 'sms', provider: 'africastalking' });
@@ -155,10 +157,11 @@ describe('handleTipsKeyword', () => {
     ['TIPS maize', 'en', 'agri-advisory/maize', /Maize/],
     ['Tips: mobile money', 'en', 'financial-literacy/mobile-money', /Mobile money/],
     ['VIDOKEZO mahindi', 'sw', 'agri-advisory/maize', /Mahindi.*VIDOKEZO ACHA/],
-    ['dondoo kilimo', 'sw', 'agri-advisory/any', /kilimo/],
+    ['dondoo kilimo', 'sw', 'agri-advisory/any', /Kilimo/],
+    ['DONDOO fedha', 'sw', 'financial-literacy/any', /Fedha/],
     ['CONSEILS épargne', 'fr', 'financial-literacy/saving', /Épargne.*CONSEILS STOP/],
-    ['conseils argent', 'fr', 'financial-literacy/any', /argent/],
-    ['TIPS money', 'en', 'financial-literacy/any', /money/],
+    ['conseils argent', 'fr', 'financial-literacy/any', /Argent/],
+    ['TIPS money', 'en', 'financial-literacy/any', /Money/],
   ])('%s → %s in %s', async (text, lang, sub, reply) => {
     const out = await send(text);
     expect(out![0]!.text).toMatch(reply);
@@ -175,9 +178,33 @@ describe('handleTipsKeyword', () => {
 
   it('an unknown topic lists what is available and subscribes to nothing', async () => {
     const out = await send('TIPS bitcoin');
-    expect(out![0]!.text).toMatch(/no tips on "bitcoin".*farming, money, Maize, Beans, Saving, Mobile money/);
+    expect(out![0]!.text).toMatch(/no tips on "bitcoin".*Farming, Money, Maize, Beans, Saving, Mobile money/);
     expect((await loadProfile(ctx.store, NAIROBI)).tips).toBeUndefined();
     expect(await ctx.store.setMembers(TIPS_SUBSCRIBERS_KEY)).toEqual([]);
+  });
+
+  it.each([
+    ['VIDOKEZO vya kilimo', 'vya kilimo'],
+    ['TIPS sav', 'sav'],
+    ['TIPS mobile', 'mobile'],
+    ['CONSEILS argent mobile money', undefined],
+  ])('%s names no topic by a shared or partial word, and subscribes to nothing', async (text, named) => {
+    const out = await send(text);
+    if (named === undefined) expect(out).toBeUndefined();
+    else expect(out![0]!.text).toContain(named);
+    expect((await loadProfile(ctx.store, NAIROBI)).tips).toBeUndefined();
+  });
+
+  it('a question that starts with TIPS and names no topic is left to the answerer', async () => {
+    expect(await send('tips for drying maize fast')).toBeUndefined();
+  });
+
+  it('a WhatsApp tap is never a tips command, whatever its title says', async () => {
+    const tap = { kind: 'button' as const, id: 'pack:agri-advisory', title: 'Vidokezo vya kilimo' };
+    expect(
+      await send('Vidokezo vya kilimo', NAIROBI, { channel: 'whatsapp', provider: 'meta', interactive: tap }),
+    ).toBeUndefined();
+    expect((await loadProfile(ctx.store, NAIROBI)).tips).toBeUndefined();
   });
 
   it('adds topics, and a whole pack replaces its single topics', async () => {
@@ -298,7 +325,7 @@ describe('runTipsTick', () => {
     }
     const ids = texts.map((t) => /number ([\w-]+)/.exec(t)?.[1] ?? 'END');
     expect(ids).toEqual(['maize-1', 'saving-1', 'beans-1', 'momo-1', 'maize-2', 'END']);
-    expect(texts[5]).toMatch(/all our tips on farming, money/);
+    expect(texts[5]).toMatch(/all our tips on Farming, Money/);
     expect((await loadProfile(ctx.store, NAIROBI)).tips).toBeUndefined();
     expect(await ctx.store.setMembers(TIPS_SUBSCRIBERS_KEY)).toEqual([]);
   });

@@ -70,7 +70,9 @@ describe('French USSD screens', () => {
       expect({ text, encoding: encodingOf(shown) }).toEqual({ text, encoding: 'GSM-7' });
     }
     expect(normaliseForSms(deps.t('fr', 'ussd:language.saved'), 'fr')).toBe('Langue enregistrée.');
-    const menu = startUssd('S5', 'fr', '4', deps).text;
+    const main = startUssd('S5', 'fr', '', deps).text;
+    const language = /^(\d) Changer de langue$/m.exec(main)![1]!;
+    const menu = startUssd('S5', 'fr', language, deps).text;
     // ç is not in GSM-7: the one letter the channel cannot carry is folded, the screen stays one GSM-7 page.
     expect(menu).toMatch(/^3 Francais$/m);
     expect(encodingOf(menu)).toBe('GSM-7');

@@ -4,11 +4,20 @@
  */
 import type { Catalogue } from '../../core/answers.js';
 import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../../core/shaping/index.js';
+import {
+  browseRoot,
+  menuItems,
+  type PackMenuItem,
+  type PackMenuNode,
+  type PackMenuTarget,
+  parentOf,
+  sameNode,
+} from '../menus/pack-menus.js';
 
 interface MenuItem {
   label: string;
-  action: 'ask' | 'topics' | 'language' | 'exit';
-  pack?: string;
+  /** `browse` is where the loaded packs go (see mainChoices). */
+  action: 'ask' | 'browse' | 'language' | 'exit';
 }
 
 export interface UssdMenus {
@@ -20,6 +29,7 @@ export type Screen =
   | { kind: 'main' }
   | { kind: 'ask' }
   | { kind: 'language' }
+  | { kind: 'packs'; page: number }
   | { kind: 'topics'; pack: string; page: number }
   | { kind: 'entries'; pack: string; topic: string; page: number }
   | { kind: 'answer'; pages: string[]; page: number; back: Screen }
@@ -109,27 +119,81 @@ function pageOfList(rawTitle: string, rawItems: string[], page: number, deps: Us
   }
 }
 
-function mainMenu(deps: UssdDeps, lang: string): string {
-  const lines = [deps.t(lang, 'ussd:main.title')];
-  for (const [i, item] of deps.menus.main.entries()) lines.push(`${i + 1} ${deps.t(lang, item.label)}`);
-  return lines.join('\n');
+type MainChoice = { label: string } & ({ action: 'ask' | 'language' | 'exit' } | { action: 'open'; screen: Screen });
+type BrowseScreen = Extract<Screen, { kind: 'packs' | 'topics' | 'entries' }>;
+
+const mainText = (deps: UssdDeps, lang: string, choices: MainChoice[]) =>
+  [deps.t(lang, 'ussd:main.title'), ...choices.map((c, i) => `${i + 1} ${c.label}`)].join('\n');
+
+function browseScreen(node: PackMenuNode): BrowseScreen {
+  if (node.kind === 'packs') return { kind: 'packs', page: 0 };
+  return { ...node, page: 0 };
 }
 
-/** One page of a titled menu list (topics of a pack, entries of a topic), or "nothing here" when empty. */
-function listScreen(title: string, items: { title: string }[], page: number, deps: UssdDeps, lang: string): string {
+const nodeOf = (screen: BrowseScreen): PackMenuNode =>
+  screen.kind === 'packs'
+    ? { kind: 'packs' }
+    : screen.kind === 'topics'
+      ? { kind: 'topics', pack: screen.pack }
+      : { kind: 'entries', pack: screen.pack, topic: screen.topic };
+
+/**
+ * The main menu: menu.yaml's frame with the loaded packs in the `browse` slot, one item per pack (with one pack,
+ * per topic) when they fit on the screen beside the frame, else one item opening that list.
+ */
+function mainChoices(deps: UssdDeps, lang: string): { choices: MainChoice[]; inline: boolean } {
+  const root = browseRoot(deps.catalogue);
+  const frame = (browse: (item: MenuItem) => MainChoice[]): MainChoice[] =>
+    deps.menus.main.flatMap((item) =>
+      item.action === 'browse' ? browse(item) : [{ label: deps.t(lang, item.label), action: item.action }],
+    );
+  if (!root) return { choices: frame(() => []), inline: false };
+  const inline = frame(() =>
+    menuItems(deps.catalogue, root, lang).map((i) => ({
+      label: i.label,
+      action: 'open' as const,
+      screen: browseScreen(i.target as PackMenuNode),
+    })),
+  );
+  if (inline.length <= 9 && fitsUssdScreen(plain(mainText(deps, lang, inline), lang), deps.maxChars)) {
+    return { choices: inline, inline: true };
+  }
+  const collapsed = frame((item) => [{ label: deps.t(lang, item.label), action: 'open', screen: browseScreen(root) }]);
+  return { choices: collapsed, inline: false };
+}
+
+function mainMenu(deps: UssdDeps, lang: string): string {
+  return mainText(deps, lang, mainChoices(deps, lang).choices);
+}
+
+/** The title and items of a browsing screen, labels from the packs in the user's language. */
+function browseList(screen: BrowseScreen, deps: UssdDeps, lang: string): { title: string; items: PackMenuItem[] } {
+  const title =
+    screen.kind === 'entries'
+      ? `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`
+      : deps.t(lang, screen.kind === 'packs' ? 'ussd:packs.title' : 'ussd:topics.title');
+  return { title, items: menuItems(deps.catalogue, nodeOf(screen), lang) };
+}
+
+/** One page of a browsing screen, or "nothing here" when the list is empty. */
+function listScreen(screen: BrowseScreen, deps: UssdDeps, lang: string): string {
+  const { title, items } = browseList(screen, deps, lang);
   if (items.length === 0) return nothingHere(deps, lang);
   return pageOfList(
     title,
-    items.map((x) => x.title),
-    page,
+    items.map((x) => x.label),
+    screen.page,
     deps,
     lang,
   ).lines.join('\n');
 }
 
-function topicItems(deps: UssdDeps, pack: string, lang: string): { topic: string; title: string }[] {
-  const info = deps.catalogue.packs().find((p) => p.id === pack);
-  return (info?.topics ?? []).map((topic) => ({ topic, title: deps.catalogue.topicTitle(pack, topic, lang) }));
+/** Back from the first page of a list: its parent, or the main menu when the list's items are on it. */
+function parentScreen(screen: BrowseScreen, deps: UssdDeps, lang: string): Screen {
+  const parent = parentOf(deps.catalogue, nodeOf(screen));
+  if (!parent) return { kind: 'main' };
+  if (sameNode(parent, browseRoot(deps.catalogue)) && mainChoices(deps, lang).inline) return { kind: 'main' };
+  return browseScreen(parent);
 }
 
 function nothingHere(deps: UssdDeps, lang: string): string {
@@ -152,22 +216,10 @@ function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, d
       return [deps.t(lang, 'ussd:language.title'), ...deps.menus.languages.map((l, i) => `${i + 1} ${l.label}`)].join(
         '\n',
       );
+    case 'packs':
     case 'topics':
-      return listScreen(
-        deps.t(lang, 'ussd:topics.title'),
-        topicItems(deps, screen.pack, lang),
-        screen.page,
-        deps,
-        lang,
-      );
     case 'entries':
-      return listScreen(
-        `${deps.catalogue.topicTitle(screen.pack, screen.topic, lang)}:`,
-        deps.catalogue.entries(screen.pack, screen.topic, lang),
-        screen.page,
-        deps,
-        lang,
-      );
+      return listScreen(screen, deps, lang);
     case 'resume':
       return [
         deps.t(lang, 'ussd:resume.prompt'),
@@ -224,11 +276,11 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       if (choice === '2') return show(s, { kind: 'main' }, deps);
       return invalid(s, deps);
     case 'main': {
-      const item = isNumber ? deps.menus.main[pick - 1] : undefined;
+      const item = isNumber ? mainChoices(deps, s.lang).choices[pick - 1] : undefined;
       if (!item) return invalid(s, deps);
       if (item.action === 'ask') return show(s, { kind: 'ask' }, deps);
       if (item.action === 'language') return show(s, { kind: 'language' }, deps);
-      if (item.action === 'topics' && item.pack) return show(s, { kind: 'topics', pack: item.pack, page: 0 }, deps);
+      if (item.action === 'open') return show(s, item.screen, deps);
       return {
         state: { ...s, screen: { kind: 'main' } },
         text: plain(deps.t(s.lang, 'ussd:goodbye'), s.lang),
@@ -252,44 +304,30 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
         effect: { kind: 'set-language', lang: lang.code },
       };
     }
-    case 'topics': {
-      if (choice === BACK)
-        return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'main' }, deps);
-      const items = topicItems(deps, screen.pack, s.lang);
-      const page = pageOfList(
-        deps.t(s.lang, 'ussd:topics.title'),
-        items.map((x) => x.title),
-        screen.page,
-        deps,
-        s.lang,
-      );
-      if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
-      const idx = isNumber ? page.indexes[pick - 1] : undefined;
-      const topic = idx !== undefined ? items[idx] : undefined;
-      if (!topic) return invalid(s, deps);
-      return show(s, { kind: 'entries', pack: screen.pack, topic: topic.topic, page: 0 }, deps);
-    }
+    case 'packs':
+    case 'topics':
     case 'entries': {
-      if (choice === BACK) {
-        const back: Screen =
-          screen.page > 0 ? { ...screen, page: screen.page - 1 } : { kind: 'topics', pack: screen.pack, page: 0 };
-        return show(s, back, deps);
-      }
-      const items = deps.catalogue.entries(screen.pack, screen.topic, s.lang);
-      const title = `${deps.catalogue.topicTitle(screen.pack, screen.topic, s.lang)}:`;
+      if (choice === BACK)
+        return show(
+          s,
+          screen.page > 0 ? { ...screen, page: screen.page - 1 } : parentScreen(screen, deps, s.lang),
+          deps,
+        );
+      const { title, items } = browseList(screen, deps, s.lang);
       const page = pageOfList(
         title,
-        items.map((x) => x.title),
+        items.map((x) => x.label),
         screen.page,
         deps,
         s.lang,
       );
       if (choice === MORE && page.hasMore) return show(s, { ...screen, page: screen.page + 1 }, deps);
       const idx = isNumber ? page.indexes[pick - 1] : undefined;
-      const item = idx !== undefined ? items[idx] : undefined;
-      const next = item ? entryScreen(screen.pack, item.id, s.lang, screen, deps) : undefined;
-      if (!next) return invalid(s, deps);
-      return show(s, next, deps);
+      const target: PackMenuTarget | undefined = idx !== undefined ? items[idx]?.target : undefined;
+      if (!target) return invalid(s, deps);
+      if (target.kind !== 'entry') return show(s, browseScreen(target), deps);
+      const next = entryScreen(target.pack, target.entry, s.lang, screen, deps);
+      return next ? show(s, next, deps) : invalid(s, deps);
     }
     case 'answer': {
       if (choice === '1' && screen.page + 1 < screen.pages.length)

@@ -9,19 +9,19 @@ const menuSchema = z.object({
     .array(
       z.object({
         label: z.string().min(1),
-        action: z.enum(['ask', 'topics', 'language', 'exit']),
-        pack: z.string().optional(),
+        action: z.enum(['ask', 'browse', 'language', 'exit']),
       }),
     )
     .min(1)
-    .max(9),
+    .max(9)
+    .refine((items) => items.filter((i) => i.action === 'browse').length <= 1, 'at most one "browse" item'),
   languages: z
     .array(z.object({ code: z.string().min(2), label: z.string().min(1) }))
     .min(1)
     .max(9),
 });
 
-/** Menus are data (src/dialogue/ussd/menu.yaml) so operators can re-order or point items at their own packs. */
+/** The menu frame is data (src/dialogue/ussd/menu.yaml) so operators can re-order it; the packs fill `browse`. */
 export function loadUssdMenus(file = assetPath('src', 'dialogue', 'ussd', 'menu.yaml')): UssdMenus {
   const parsed = menuSchema.safeParse(parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {

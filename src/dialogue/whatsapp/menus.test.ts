@@ -93,7 +93,8 @@ const tap = (id: string, kind: 'button' | 'list' = 'list') =>
 describe('parseActionId', () => {
   it.each([
     ['menu:ask', { kind: 'ask' }],
-    ['menu:main', { kind: 'main' }],
+    ['menu:main', { kind: 'main', page: 0 }],
+    ['menu:main:1', { kind: 'main', page: 1 }],
     ['pack:agri-advisory', { kind: 'pack', pack: 'agri-advisory', page: 0 }],
     ['pack:agri-advisory:1', { kind: 'pack', pack: 'agri-advisory', page: 1 }],
     ['topic:agri-advisory:beans', { kind: 'topic', pack: 'agri-advisory', topic: 'beans', page: 0 }],
@@ -215,7 +216,26 @@ describe('handleWhatsappSpecial', () => {
     }
   });
 
-  it('an interactive id that is not ours is left to the messaging module', async () => {
-    expect(await handleWhatsappSpecial(ctx, tap('yes-please', 'button'))).toBeUndefined();
+  it('a tap whose id is not ours says the choice is gone; its title is never read as text', async () => {
+    const out = await handleWhatsappSpecial(
+      ctx,
+      inbound({ interactive: { kind: 'button', id: 'yes-please', title: 'STOP' }, text: 'STOP' }),
+    );
+    expect(out).toHaveLength(1);
+    expect(out![0]!.text).toMatch(/no longer available/);
+  });
+
+  it('with one pack loaded, the menu offers its topics (no pack level), a list paged with a "more" row', async () => {
+    const one = [packs[0]!];
+    ctx = await makeTestContext({ answerer: tableAnswerer({}, fixtureCatalogue(one, entries)) });
+    const first = (await handleWhatsappSpecial(ctx, inbound({ text: 'menu' })))![0]!;
+    expect(first.buttons).toBeUndefined();
+    expect(first.list!.rows.map((r) => r.id)).toEqual([
+      'menu:ask',
+      ...manyTopics.slice(0, 8).map((t) => `topic:agri-advisory:${t}`),
+      'menu:main:1',
+    ]);
+    const second = (await handleWhatsappSpecial(ctx, tap('menu:main:1')))![0]!;
+    expect(second.list!.rows.map((r) => r.id)).toEqual(manyTopics.slice(8).map((t) => `topic:agri-advisory:${t}`));
   });
 });

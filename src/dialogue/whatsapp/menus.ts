@@ -2,17 +2,18 @@
  * WhatsApp-only turns: menus as reply buttons and lists, taps on them, and message types we cannot read.
  * Plain questions return undefined and are answered by the messaging module like any SMS.
  */
-import type { Catalogue, PackInfo } from '../../core/answers.js';
+import type { Catalogue } from '../../core/answers.js';
 import type { InboundMessage, ListRow, OutboundMessage } from '../../core/messages/index.js';
 import { truncateText as clip, WHATSAPP_LIMITS } from '../../core/shaping/index.js';
 import type { AppContext } from '../../platform/context.js';
 import { loadProfile, updateProfile } from '../../platform/subscribers.js';
+import { browseRoot, menuItems, nodeLabel, type PackMenuTarget } from '../menus/pack-menus.js';
 
 /** Rows per list page when a "more" row is needed. */
 const PAGE_ROWS = WHATSAPP_LIMITS.listRows - 1;
 
 export type MenuAction =
-  | { kind: 'main' }
+  | { kind: 'main'; page: number }
   | { kind: 'ask' }
   | { kind: 'pack'; pack: string; page: number }
   | { kind: 'topic'; pack: string; topic: string; page: number }
@@ -20,12 +21,15 @@ export type MenuAction =
 
 const pageOf = (s: string | undefined) => (s !== undefined && /^\d{1,3}$/.test(s) ? Number(s) : 0);
 
-/** Button and row ids are ours (`menu:ask`, `pack:<pack>[:page]`, `topic:<pack>:<topic>[:page]`, `entry:<pack>:<id>`). */
+/**
+ * Button and row ids are ours (`menu:ask`, `menu:main[:page]`, `pack:<pack>[:page]`, `topic:<pack>:<topic>[:page]`,
+ * `entry:<pack>:<id>`).
+ */
 export function parseActionId(id: string): MenuAction | undefined {
   const [kind, a, b, c] = id.split(':');
   switch (kind) {
     case 'menu':
-      return a === 'ask' ? { kind: 'ask' } : a === 'main' ? { kind: 'main' } : undefined;
+      return a === 'ask' ? { kind: 'ask' } : a === 'main' ? { kind: 'main', page: pageOf(b) } : undefined;
     case 'pack':
       return a ? { kind: 'pack', pack: a, page: pageOf(b) } : undefined;
     case 'topic':
@@ -66,9 +70,18 @@ function greetingLanguage(ctx: Pick<AppContext, 'i18n'>, text: string): string |
   return undefined;
 }
 
-function packLabel(ctx: AppContext, lang: string, pack: PackInfo): string {
-  const key = `whatsapp:packs.${pack.id}`;
-  return ctx.i18n.has(lang, key) || ctx.i18n.has('en', key) ? ctx.i18n.t(lang, key) : pack.title;
+/** The id of the button or row that leads to a pack menu target. */
+function targetId(target: PackMenuTarget): string {
+  switch (target.kind) {
+    case 'packs':
+      return 'menu:main';
+    case 'topics':
+      return `pack:${target.pack}`;
+    case 'entries':
+      return `topic:${target.pack}:${target.topic}`;
+    case 'entry':
+      return `entry:${target.pack}:${target.entry}`;
+  }
 }
 
 /** Up to 10 rows; longer lists get 9 rows and a "more" row pointing at the next page. */
@@ -111,11 +124,15 @@ function reply(turn: Turn, text: string, extra: Pick<OutboundMessage, 'buttons' 
   });
 }
 
-function mainMenu(turn: Turn, catalogue: Catalogue): void {
-  const packs = catalogue.packs();
+/**
+ * "Ask" and the loaded packs (with one pack, its topics): reply buttons when three or fewer, else a list, paged
+ * with a "more" row. Labels come from the packs in the user's language.
+ */
+function mainMenu(turn: Turn, catalogue: Catalogue, page = 0): void {
+  const root = browseRoot(catalogue);
   const items = [
     { id: 'menu:ask', title: turn.t('whatsapp:menu.ask') },
-    ...packs.map((p) => ({ id: `pack:${p.id}`, title: packLabel(turn.ctx, turn.lang, p) })),
+    ...(root ? menuItems(catalogue, root, turn.lang) : []).map((i) => ({ id: targetId(i.target), title: i.label })),
   ];
   if (items.length <= WHATSAPP_LIMITS.buttons) {
     reply(turn, turn.t('whatsapp:menu.body'), {
@@ -123,29 +140,33 @@ function mainMenu(turn: Turn, catalogue: Catalogue): void {
     });
     return;
   }
-  const rows = items.slice(0, WHATSAPP_LIMITS.listRows).map((i) => row(i.id, i.title));
+  const rows = pageRows(
+    items.map((i) => row(i.id, i.title)),
+    page,
+    (p) => `menu:main:${p}`,
+    turn.t('whatsapp:more'),
+  );
   reply(turn, turn.t('whatsapp:menu.body'), { list: { button: turn.t('whatsapp:menu.listButton'), rows } });
 }
 
 function topicsOf(turn: Turn, catalogue: Catalogue, packId: string, page: number): void {
-  const pack = catalogue.packs().find((p) => p.id === packId);
-  if (!pack || pack.topics.length === 0) {
+  const node = { kind: 'topics', pack: packId } as const;
+  const items = menuItems(catalogue, node, turn.lang);
+  if (items.length === 0) {
     reply(turn, turn.t('whatsapp:notFound'));
     return;
   }
-  const rows = pack.topics.map((topic) =>
-    row(`topic:${pack.id}:${topic}`, catalogue.topicTitle(pack.id, topic, turn.lang)),
-  );
-  reply(turn, turn.t('whatsapp:topics.body', { pack: packLabel(turn.ctx, turn.lang, pack) }), {
+  const rows = items.map((i) => row(targetId(i.target), i.label));
+  reply(turn, turn.t('whatsapp:topics.body', { pack: nodeLabel(catalogue, node, turn.lang) }), {
     list: {
       button: turn.t('whatsapp:topics.button'),
-      rows: pageRows(rows, page, (p) => `pack:${pack.id}:${p}`, turn.t('whatsapp:more')),
+      rows: pageRows(rows, page, (p) => `pack:${packId}:${p}`, turn.t('whatsapp:more')),
     },
   });
 }
 
 async function entriesOf(turn: Turn, catalogue: Catalogue, packId: string, topic: string, page: number): Promise<void> {
-  const entries = catalogue.packs().some((p) => p.id === packId) ? catalogue.entries(packId, topic, turn.lang) : [];
+  const entries = menuItems(catalogue, { kind: 'entries', pack: packId, topic }, turn.lang);
   if (entries.length === 0) {
     reply(turn, turn.t('whatsapp:notFound'));
     return;
@@ -153,7 +174,7 @@ async function entriesOf(turn: Turn, catalogue: Catalogue, packId: string, topic
   await updateProfile(turn.ctx.store, turn.msg.from, (p) => {
     p.lastTopic = topic;
   });
-  const rows = entries.map((e) => row(`entry:${packId}:${e.id}`, e.title));
+  const rows = entries.map((e) => row(targetId(e.target), e.label));
   reply(turn, turn.t('whatsapp:entries.body', { topic: catalogue.topicTitle(packId, topic, turn.lang) }), {
     list: {
       button: turn.t('whatsapp:entries.button'),
@@ -174,51 +195,64 @@ function entryText(turn: Pick<Turn, 't'>, entry: NonNullable<ReturnType<Catalogu
   return `${head}${clip(entry.body.trim() || entry.summary || '', Math.max(room, 1))}\n\n${footer}`;
 }
 
+function turnFor(ctx: AppContext, msg: InboundMessage, lang: string): Turn {
+  return { ctx, msg, lang, t: (key, vars) => ctx.i18n.t(lang, key, vars), out: [] };
+}
+
 /**
- * Replies for WhatsApp-only turns, or undefined when `msg` is a plain question for the messaging module.
+ * A tap on a reply button or list row, dispatched by its id alone: its title is never read as a keyword or a
+ * question (a "Vidokezo vya kilimo" button opens the topics, it does not subscribe to tips). A tap whose id is
+ * not ours (an old message, another app's template) says the choice is gone.
+ */
+export async function handleWhatsappTap(ctx: AppContext, msg: InboundMessage): Promise<OutboundMessage[]> {
+  const profile = await loadProfile(ctx.store, msg.from);
+  const lang = profile.lang ?? msg.localeHint ?? 'en';
+  const turn = turnFor(ctx, msg, lang);
+  const catalogue = ctx.answerer.catalogue;
+  const action = msg.interactive ? parseActionId(msg.interactive.id) : undefined;
+  switch (action?.kind) {
+    case undefined:
+      reply(turn, turn.t('whatsapp:notFound'));
+      break;
+    case 'main':
+      mainMenu(turn, catalogue, action.page);
+      break;
+    case 'ask':
+      reply(turn, turn.t('whatsapp:ask'));
+      break;
+    case 'pack':
+      topicsOf(turn, catalogue, action.pack, action.page);
+      break;
+    case 'topic':
+      await entriesOf(turn, catalogue, action.pack, action.topic, action.page);
+      break;
+    case 'entry': {
+      const entry = catalogue.entry(action.pack, action.entry, lang);
+      if (!entry) reply(turn, turn.t('whatsapp:notFound'));
+      else reply(turn, entryText(turn, entry));
+      break;
+    }
+  }
+  return turn.out;
+}
+
+/**
+ * Replies for WhatsApp-only turns (taps, media we cannot read, a location, a greeting that opens the menu), or
+ * undefined when `msg` is a plain question for the messaging module.
  */
 export async function handleWhatsappSpecial(
   ctx: AppContext,
   msg: InboundMessage,
 ): Promise<OutboundMessage[] | undefined> {
   if (msg.channel !== 'whatsapp') return undefined;
+  if (msg.interactive) return handleWhatsappTap(ctx, msg);
   const profile = await loadProfile(ctx.store, msg.from);
-  const greeting = msg.interactive || msg.unsupported || msg.location ? undefined : greetingLanguage(ctx, msg.text);
+  const greeting = msg.unsupported || msg.location ? undefined : greetingLanguage(ctx, msg.text);
   const lang = profile.lang ?? greeting ?? msg.localeHint ?? 'en';
-  const turn: Turn = { ctx, msg, lang, t: (key, vars) => ctx.i18n.t(lang, key, vars), out: [] };
-  const catalogue = ctx.answerer.catalogue;
-
-  if (msg.unsupported) {
-    reply(turn, turn.t('whatsapp:unsupported'));
-  } else if (msg.location) {
-    reply(turn, turn.t('whatsapp:location'));
-  } else if (msg.interactive) {
-    const action = parseActionId(msg.interactive.id);
-    if (!action) return undefined;
-    switch (action.kind) {
-      case 'main':
-        mainMenu(turn, catalogue);
-        break;
-      case 'ask':
-        reply(turn, turn.t('whatsapp:ask'));
-        break;
-      case 'pack':
-        topicsOf(turn, catalogue, action.pack, action.page);
-        break;
-      case 'topic':
-        await entriesOf(turn, catalogue, action.pack, action.topic, action.page);
-        break;
-      case 'entry': {
-        const entry = catalogue.entry(action.pack, action.entry, lang);
-        if (!entry) reply(turn, turn.t('whatsapp:notFound'));
-        else reply(turn, entryText(turn, entry));
-        break;
-      }
-    }
-  } else if (greeting) {
-    mainMenu(turn, catalogue);
-  } else {
-    return undefined;
-  }
+  const turn = turnFor(ctx, msg, lang);
+  if (msg.unsupported) reply(turn, turn.t('whatsapp:unsupported'));
+  else if (msg.location) reply(turn, turn.t('whatsapp:location'));
+  else if (greeting) mainMenu(turn, ctx.answerer.catalogue);
+  else return undefined;
   return turn.out;
 }

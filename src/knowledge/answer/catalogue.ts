@@ -57,6 +57,7 @@ export class PackCatalogue implements Catalogue {
           languages: pack.manifest.languages,
           defaultLanguage: pack.manifest.defaultLanguage,
           topics: [...labelled, ...rest],
+          menuTitle: pack.manifest.menuTitle,
         },
       });
     }

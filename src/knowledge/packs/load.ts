@@ -32,6 +32,7 @@ const PACK_KEYS = new Set([
   'default_language',
   'synonyms',
   'topic_titles',
+  'menu_title',
   'description',
 ]);
 const ENTRY_KEYS = new Set([
@@ -340,6 +341,28 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
     }
   }
 
+  const menuTitle: Record<string, string> = {};
+  const mt = field(root, 'menu_title');
+  if (mt.present && mt.value !== null && mt.value !== undefined) {
+    if (!isMap(mt.value))
+      src.error(
+        mt.keyNode,
+        '"menu_title" must map language codes to short menu labels, e.g. { en: Farming, sw: Kilimo }',
+      );
+    else {
+      for (const lp of mt.value.items) {
+        const lang = isScalar(lp.key) ? String(lp.key.value) : '';
+        if (langs.length > 0 && !langs.includes(lang))
+          src.warn(lp.key as YamlNode, `menu_title: "${lang}" is not in languages`);
+        if (!isScalar(lp.value) || String(lp.value.value ?? '').trim() === '') {
+          src.error(lp.key as YamlNode, `menu_title.${lang} must be a non-empty label`);
+          continue;
+        }
+        menuTitle[lang] = String(lp.value.value).trim();
+      }
+    }
+  }
+
   if (issues.filter((i) => i.severity === 'error').length > errorsBefore) return { text };
   return {
     text,
@@ -352,6 +375,7 @@ async function readManifest(dir: string, issues: PackIssue[]): Promise<{ manifes
       defaultLanguage: def.value!,
       synonyms,
       topicTitles,
+      menuTitle,
     },
   };
 }

@@ -11,6 +11,8 @@ export interface PackManifest {
   synonyms: Record<string, string[][]>;
   /** Extension: menu label per topic and language. */
   topicTitles: Record<string, Record<string, string>>;
+  /** Extension: the pack's short menu label per language (`menu_title`); menus fall back to `title`. */
+  menuTitle: Record<string, string>;
 }
 
 export interface PackEntry {
