@@ -139,10 +139,13 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
     log,
     watch: opts.watch,
     debounceMs: opts.debounceMs,
-    build: async (loaded: LoadedPack[]) => {
-      if (!retrieval) return { catalogue: new PackCatalogue(loaded) };
-      // Examples editors approved from users' picks count as example questions (read at every (re)load).
-      const packs = opts.store ? withLearnedQuestions(loaded, await learnedQuestions(opts.store, log)) : loaded;
+    // Examples editors approved from users' picks count as example questions (read at every reload).
+    prepare:
+      opts.store && retrieval
+        ? async (packs) => withLearnedQuestions(packs, await learnedQuestions(opts.store!, log))
+        : undefined,
+    build: async (packs: LoadedPack[]) => {
+      if (!retrieval) return { catalogue: new PackCatalogue(packs) };
       const snap = await buildSnapshot(packs, {
         indexDir: opts.useStoredIndex === false ? undefined : path.resolve(config.indexDir),
         embedder,

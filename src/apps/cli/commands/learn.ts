@@ -52,7 +52,7 @@ async function addQuestions(file: string, questions: string[]): Promise<number> 
   if (fresh.length === 0) return 0;
   if (isSeq(existing)) for (const q of fresh) existing.add(doc.createNode(q));
   else doc.set('questions', doc.createNode(fresh));
-  const yaml = doc.toString({ lineWidth: 0 }).replace(/\n/g, parts.eol);
+  const yaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false }).replace(/\n/g, parts.eol);
   await writeFile(file, `---${parts.eol}${yaml}${parts.rest}`);
   return fresh.length;
 }
