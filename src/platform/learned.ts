@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Channel } from '../core/messages/index.js';
 import { getJson, type KeyValueStore, setJson } from './store/index.js';
 
-export type LearnedStatus = 'pending' | 'approved' | 'exported' | 'rejected';
+type LearnedStatus = 'pending' | 'approved' | 'exported' | 'rejected';
 
 export interface LearnedExample {
   id: string;
@@ -40,7 +40,7 @@ const PENDING_TTL_MS = 30 * DAY;
 /** Approved and exported examples are kept this long (retrieval uses them until the pack files carry them). */
 const KEPT_TTL_MS = 365 * DAY;
 /** New picks are not kept while this many wait for review. */
-export const MAX_PENDING = 500;
+const MAX_PENDING = 500;
 const MAX_QUESTION_CHARS = 300;
 
 const exampleKey = (id: string) => `learned:example:${id}`;
@@ -145,7 +145,7 @@ export async function listLearned(
   return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
 
-export async function getLearned(store: KeyValueStore, id: string): Promise<LearnedExample | undefined> {
+async function getLearned(store: KeyValueStore, id: string): Promise<LearnedExample | undefined> {
   return /^[0-9a-f]{20}$/.test(id) ? getJson<LearnedExample>(store, exampleKey(id)) : undefined;
 }
 

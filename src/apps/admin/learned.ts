@@ -63,7 +63,7 @@ function entryOptions(catalogue: Catalogue): { value: string; title: string }[] 
   return out;
 }
 
-export function learnedSection(
+function learnedSection(
   pending: LearnedView[],
   approved: LearnedView[],
   exported: number,

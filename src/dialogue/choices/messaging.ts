@@ -40,7 +40,7 @@ const translator =
     ctx.i18n.t(uiLanguage(lang), key, vars);
 
 /** The offer's message: SMS text, or a WhatsApp list. */
-export function offerMessage(ctx: AppContext, msg: InboundMessage, offer: Offer): OutboundMessage {
+function offerMessage(ctx: AppContext, msg: InboundMessage, offer: Offer): OutboundMessage {
   const t = translator(ctx, offer.lang);
   if (msg.channel === 'whatsapp') {
     const { text, list } = whatsappOffer(offer.id, offer.choices, t);

@@ -19,7 +19,7 @@ import { getJson, setJson } from '../../platform/store/index.js';
 export const OFFER_TTL_MS = 10 * 60_000;
 /** How long past its expiry an offer is kept, so an unanswered one is still found and recorded. */
 const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60_000;
-export const SWEEP_EVERY_MS = 60_000;
+const SWEEP_EVERY_MS = 60_000;
 
 export interface Offer {
   id: string;
@@ -38,7 +38,7 @@ export interface Offer {
 
 export type Settlement = { kind: 'pick'; index: number } | { kind: 'none' } | { kind: 'unanswered' };
 /** Who settled an offer how: `by` is the inbound message (or USSD hop) that did, so a retried job can tell. */
-export type SettledRecord = Settlement & { by?: string };
+type SettledRecord = Settlement & { by?: string };
 
 const offerKey = (channel: Channel, phone: string) => `choices:offer:${channel}:${phone}`;
 const settledKey = (id: string) => `choices:settled:${id}`;
@@ -175,7 +175,7 @@ export async function sweepOffers(ctx: AppContext): Promise<number> {
   return settled;
 }
 
-export const SWEEP_SCHEDULER_ID = 'choices-sweep';
+const SWEEP_SCHEDULER_ID = 'choices-sweep';
 export const SWEEP_JOB = 'choices-sweep';
 
 /** Starts (or replaces) the repeating sweep; the worker calls it at start-up. */

@@ -16,7 +16,7 @@ import { type ChannelBudget, composeAnswer } from '../../knowledge/answer/compos
 export type T = (key: string, vars?: Record<string, unknown>) => string;
 
 /** "1", "1 or 2", "1, 2 or 3" in the user's language. */
-export function numbersList(n: number, t: T): string {
+function numbersList(n: number, t: T): string {
   const nums = Array.from({ length: n }, (_, i) => String(i + 1));
   if (nums.length <= 1) return nums.join('');
   return `${nums.slice(0, -1).join(', ')} ${t('choices:or')} ${nums.at(-1)}`;
@@ -78,7 +78,7 @@ export function whatsappOffer(
 }
 
 /** A list row's id: `choice:<offer id>:<number>` (0 is "none of these"). */
-export const choiceRowId = (offerId: string, n: number) => `choice:${offerId}:${n}`;
+const choiceRowId = (offerId: string, n: number) => `choice:${offerId}:${n}`;
 
 export function parseChoiceRowId(id: string): { offerId: string; n: number } | undefined {
   const m = /^choice:([0-9a-f]{6,32}):(\d)$/.exec(id);
