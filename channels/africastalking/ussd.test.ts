@@ -156,7 +156,8 @@ describe("Africa's Talking USSD: sessions", () => {
     const answer = await s.press('how do i store maize to avoid aflatoxin');
     expect(answer.startsWith('CON ')).toBe(true);
     expect(answer.toLowerCase()).toMatch(/dry|aflatoxin|mould|bag|store/);
-    expect(answer).toMatch(/0 Back/);
+    // An answer pages with "0 Back"; entries about as likely come as a "Did you mean" menu (src/dialogue/ussd/choices.ts).
+    expect(answer).toMatch(/0 Back|\n0 None of these$/);
   });
 
   it('runs a whole session in Swahili after choosing the language, and remembers it', async () => {

@@ -16,6 +16,11 @@ export interface AnswerRequest {
   deadlineMs?: number;
   /** Pseudonym of the subscriber (ctx.pseudonym(phone)), recorded with knowledge gaps; never the number. */
   subscriber?: string;
+  /**
+   * The caller shows choices as a dialogue and records what the user does with them (a pick, "none of these",
+   * no reply): an offer of choices is then not recorded as a knowledge gap here.
+   */
+  offerFollowUp?: boolean;
 }
 
 /** An entry offered to the user to pick from (see AnswerResult.choices). */

@@ -277,10 +277,13 @@ describe('phone simulator in a browser', () => {
       timeout: 15_000,
     });
     // The chat renders WhatsApp's *bold*/_italic_ markers as formatting, so compare the words without them.
+    // When the packs offer choices, the chat shows them as a list whose body numbers them (src/dialogue/choices).
     const shown = await waitForText(
       page,
       '#wa-thread .wa-message:last-child .bubble.in p',
-      firstWords(expected.answer.replace(/[*_~`]/g, '')),
+      expected.choices?.length
+        ? `1. ${expected.choices[0]!.title}`
+        : firstWords(expected.answer.replace(/[*_~`]/g, '')),
     );
     expect(shown).not.toMatch(/^\*/);
     await shot(page, '09-whatsapp-answer');

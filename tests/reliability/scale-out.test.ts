@@ -116,19 +116,31 @@ describe('two gateways, two workers, one Redis', () => {
     };
     expect(await hop(0, '')).toBe(MAIN_MENU);
     expect(await hop(1, '1')).toBe(`CON ${ussdText.ask.prompt}`);
-    const page1 = await hop(0, '1*how do I dry maize before storage');
+    const page1 = await hop(0, '1*how do I do the salt test to check my grain is dry');
     expect(page1).toMatch(/^CON /);
     expect(page1).toMatch(/1 More/);
     expect(page1).not.toContain(ussdText.busy);
     // "More" on the other gateway: only the stored session knows the answer's pages (a replay would re-ask).
-    const page2 = await hop(1, '1*how do I dry maize before storage*1');
+    const page2 = await hop(1, '1*how do I do the salt test to check my grain is dry*1');
     expect(page2).toMatch(/^CON /);
     expect(page2).not.toBe(page1);
-    expect(await hop(0, '1*how do I dry maize before storage*1*0')).toBe(page1);
+    expect(await hop(0, '1*how do I do the salt test to check my grain is dry*1*0')).toBe(page1);
 
     // The handset drops; the next dial lands on the other gateway and offers to resume where it stopped.
     expect(await hop(1, '', `ATUid_scale_${run}_2`)).toBe(RESUME);
     expect(await hop(0, '1', `ATUid_scale_${run}_2`)).toBe(page1);
+
+    // Choices offered by one gateway, picked on the other: the offer lives in Redis, not in a process.
+    const other = newNumber();
+    const hop3 = async (i: number, text: string) =>
+      (await ussdHop(gw(i), { sessionId: `ATUid_scale_${run}_3`, phone: other, text, token })).body;
+    await hop3(0, '');
+    const offered = await hop3(0, '1*maize');
+    expect(offered).toMatch(/^CON Did you mean:\n1 .*\n2 .*\n0 None of these$/s);
+    const picked = await hop3(1, '1*maize*2');
+    expect(picked).toMatch(/^CON /);
+    expect(picked).not.toContain('Did you mean');
+    expect(picked).toMatch(/0 Back/);
   }, 30_000);
 
   it('spreads SMS jobs over both workers and answers each message exactly once', async () => {

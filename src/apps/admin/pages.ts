@@ -81,6 +81,8 @@ export function gapsPage(
   report: GapReport,
   filters: { lang?: string; channel?: string; langs: string[] },
   root = '',
+  /** More sections below the gaps (learned examples, src/apps/admin/learned.ts), already HTML. */
+  more = '',
 ): string {
   const groups = report.groups
     .map((g, i) => {
@@ -109,7 +111,7 @@ ${
   report.groups.length
     ? `<table><thead><tr><th>#</th><th>question (most frequent wording)</th><th>asked</th><th>languages</th><th>channels</th><th>no answer</th><th>mean confidence</th><th>nearest entry</th><th>last asked (UTC)</th></tr></thead><tbody>${groups}</tbody></table>`
     : '<p>No knowledge gaps recorded yet.</p>'
-}`,
+}${more}`,
     root,
   );
 }

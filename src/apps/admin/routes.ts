@@ -18,6 +18,7 @@ import { BullQueueBackend, type QueueName } from '../../platform/queue/index.js'
 import type { KeyValueStore } from '../../platform/store/index.js';
 import { adminGuard } from './auth.js';
 import { type GapLike, groupGaps } from './gap-groups.js';
+import { addLearnedRoutes, learnedForPage } from './learned.js';
 import { adminIndexPage, escapeHtml, gapsPage, type QueueSummary, queuesPage } from './pages.js';
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
@@ -131,8 +132,10 @@ export function adminRouter(ctx: AppContext, opts: AdminOptions = {}): Router {
   });
   router.get('/gaps', async (req, res) => {
     const r = await report(req.query);
-    res.type('text/html; charset=utf-8').send(gapsPage(r.report, r, rootOf(req)));
+    const learned = await learnedForPage(ctx, rootOf(req));
+    res.type('text/html; charset=utf-8').send(gapsPage(r.report, r, rootOf(req), learned));
   });
+  addLearnedRoutes(router, ctx);
   // Anything else under /admin still went through the guard before its 404.
   router.use((req, _res, next) => next(new NotFoundError(`no admin page at ${requestPath(req)}`)));
   return router;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { InboundMessage, OutboundMessage } from '../../core/messages/index.js';
-import { claimDelivery, deliveryClaim, storeAnswer } from '../../dialogue/ussd/delivery.js';
+import { offerChoices } from '../../dialogue/choices/messaging.js';
+import { claimDelivery, deliveryClaim, type StoredUssdAnswer, storeAnswer } from '../../dialogue/ussd/delivery.js';
 import type { AppContext } from '../../platform/context.js';
 import { PRIORITY, type QueueJob, UnrecoverableJobError } from '../../platform/queue/index.js';
 
-export type InboundOutcome = { text: string; lang: string; delivered: 'screen' | 'sms' } | { replies: number };
+export type InboundOutcome = (StoredUssdAnswer & { delivered: 'screen' | 'sms' }) | { replies: number };
 
 /** Messaging (SMS/WhatsApp) handling is injected so the worker core stays channel-agnostic. */
 export type MessageHandler = (ctx: AppContext, msg: InboundMessage) => Promise<OutboundMessage[]>;
@@ -28,14 +29,19 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     lang: msg.localeHint,
     deadlineMs: ctx.config.ussd.deadlineMs / 2,
     subscriber: ctx.pseudonym(msg.from),
+    offerFollowUp: true,
   });
   recordAnswerMetrics(ctx, msg, result.confidence);
-  await storeAnswer(ctx.store, msg.id, { text: result.answer, lang: result.lang, found: result.found });
+  const stored: StoredUssdAnswer = { text: result.answer, lang: result.lang, found: result.found };
+  // Choices go to the screen as a "Did you mean" menu (the gateway opens the offer, src/dialogue/ussd/choices.ts).
+  if (result.choices?.length)
+    Object.assign(stored, { choices: result.choices, confidence: result.confidence, userLang: result.userLang });
+  await storeAnswer(ctx.store, msg.id, stored);
   if (await claimDelivery(ctx.store, msg.id, 'screen')) {
-    return { text: result.answer, lang: result.lang, delivered: 'screen' };
+    return { ...stored, delivered: 'screen' };
   }
   if ((await deliveryClaim(ctx.store, msg.id)) === 'screen') {
-    return { text: result.answer, lang: result.lang, delivered: 'screen' };
+    return { ...stored, delivered: 'screen' };
   }
   // The gateway gave up at its deadline and promised an SMS.
   const sms = await ctx.answerer.answer({
@@ -43,21 +49,24 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     channel: 'sms',
     lang: msg.localeHint,
     subscriber: ctx.pseudonym(msg.from),
+    offerFollowUp: true,
   });
+  // Choices by SMS: an offer a reply "1".."3" answers, like any SMS one.
+  const offered = sms.choices?.length ? await offerChoices(ctx, { ...msg, channel: 'sms' }, msg.text, sms) : [];
   await enqueueOutbound(ctx, [
     {
       id: `ussd-fallback:${msg.id}`,
       channel: 'sms',
       provider: msg.provider,
       to: msg.from,
-      text: sms.answer,
+      text: offered[0]?.text ?? sms.answer,
       kind: 'ussd-fallback',
       replyTo: msg.id,
       createdAt: new Date(ctx.now()).toISOString(),
     },
   ]);
   ctx.log.info({ job: msg.id, ms: ctx.now() - started }, 'USSD answer sent by SMS after the deadline');
-  return { text: sms.answer, lang: sms.lang, delivered: 'sms' };
+  return { text: offered[0]?.text ?? sms.answer, lang: sms.lang, found: sms.found, delivered: 'sms' };
 }
 
 function recordAnswerMetrics(ctx: AppContext, msg: InboundMessage, confidence: number): void {

@@ -1,4 +1,5 @@
 import type { InboundMessage, OutboundMessage } from '../../core/messages/index.js';
+import { SWEEP_JOB, scheduleOfferSweep, sweepOffers } from '../../dialogue/choices/offers.js';
 import { handleMessage } from '../../dialogue/messaging/index.js';
 import { runTipsTick, scheduleTips } from '../../dialogue/tips/index.js';
 import type { WorkerHandle } from '../../platform/queue/index.js';
@@ -24,12 +25,14 @@ export async function startWorkers(rt: Runtime, opts: WorkerOptions = {}): Promi
     rt.queues.queue<Record<string, never>>('scheduled').process(
       async (job) => {
         if (job.name === 'tips-tick') return runTipsTick(rt, new Date(rt.now()));
+        if (job.name === SWEEP_JOB) return { settled: await sweepOffers(rt) };
         return undefined;
       },
       { concurrency: 1 },
     ),
   ];
   await scheduleTips(rt);
+  await scheduleOfferSweep(rt);
   return {
     close: async () => {
       await Promise.all(handles.map((h) => h.close()));

@@ -8,6 +8,7 @@ import type { InboundMessage, OutboundKind, OutboundMessage } from '../../core/m
 import type { AppContext } from '../../platform/context.js';
 import { type Translator, UI_LANGUAGES, uiLanguage } from '../../platform/i18n/index.js';
 import { chooseLanguage, loadProfile, type SubscriberProfile, updateProfile } from '../../platform/subscribers.js';
+import { handleChoiceReply, offerChoices } from '../choices/messaging.js';
 import { handleTipsKeyword } from '../tips/index.js';
 import { handleWhatsappSpecial, handleWhatsappTap } from '../whatsapp/menus.js';
 
@@ -154,6 +155,10 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     return [reply(ctx, msg, t(replyLanguage(profile, msg), 'rateLimited'), 'system')];
   }
 
+  // "2" (or a tapped row) answering choices offered a moment ago, on whichever worker it lands.
+  const picked = await handleChoiceReply(ctx, msg);
+  if (picked) return picked;
+
   // A tap on a button or list row goes by its id, before any keyword: its title is never a command.
   if (msg.channel === 'whatsapp' && msg.interactive) return handleWhatsappTap(ctx, msg);
 
@@ -191,6 +196,7 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     channel: msg.channel,
     lang: profile.lang ?? msg.localeHint,
     subscriber: sub,
+    offerFollowUp: true,
   });
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, result.confidence);
   const understood = result.userLang;
@@ -199,5 +205,6 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     // it alone keeps the profile only a day.
     await updateProfile(ctx.store, msg.from, (p) => (p.lang ? p : { ...p, lang: understood, langDetected: true }));
   }
+  if (result.choices?.length) return offerChoices(ctx, msg, question, result);
   return [reply(ctx, msg, result.answer, 'reply')];
 }

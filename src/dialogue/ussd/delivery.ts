@@ -4,6 +4,7 @@
  *  - the worker stores the answer, then claims `screen`; if the gateway already claimed `sms`, it sends SMS;
  *  - the gateway, at its deadline, claims `sms`; if the worker already claimed `screen`, it reads the answer.
  */
+import type { Choice } from '../../core/answers.js';
 import type { KeyValueStore } from '../../platform/store/index.js';
 
 const CLAIM_TTL_MS = 60 * 60 * 1000;
@@ -15,6 +16,10 @@ export interface StoredUssdAnswer {
   text: string;
   lang: string;
   found: boolean;
+  /** Present when the user is to pick among entries (the screen offers them, see choices.ts). */
+  choices?: Choice[];
+  confidence?: number;
+  userLang?: string;
 }
 
 export async function storeAnswer(store: KeyValueStore, jobId: string, answer: StoredUssdAnswer): Promise<void> {

@@ -10,7 +10,8 @@ import { acceptInbound } from '../../platform/inbound.js';
 import { getJson, setJson } from '../../platform/store/index.js';
 import { chooseLanguage, loadProfile, updateProfile } from '../../platform/subscribers.js';
 import { checkRateLimit } from '../messaging/index.js';
-import { claimDelivery, readAnswer } from './delivery.js';
+import { choiceHop, showChoices } from './choices.js';
+import { claimDelivery, readAnswer, type StoredUssdAnswer } from './delivery.js';
 import {
   answerScreen,
   continueUssd,
@@ -71,7 +72,9 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
       let step: UssdStep;
       if (existing) {
         lang = existing.lang;
-        step = continueUssd(existing, text, d);
+        step =
+          (await choiceHop(ctx, d, phone, `${provider}:ussd:${sessionId}:${existing.hops + 1}`, existing, text)) ??
+          continueUssd(existing, text, d);
       } else {
         const profile = await loadProfile(ctx.store, phone);
         lang = uiLanguage(profile.lang);
@@ -112,28 +115,30 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
         }
         await acceptInbound(ctx, msg);
         const outcome = await ctx.queues
-          .queue<InboundMessage, { text: string; lang: string }>('inbound')
+          .queue<InboundMessage, StoredUssdAnswer>('inbound')
           .waitForResult(msg.id, remaining());
-        let answerText: string | undefined;
-        if (outcome.status === 'completed' && outcome.value?.text) answerText = outcome.value.text;
+        let answer: StoredUssdAnswer | undefined;
+        if (outcome.status === 'completed' && outcome.value?.text) answer = outcome.value;
         else if (outcome.status === 'timeout') {
           if (await claimDelivery(ctx.store, msg.id, 'sms')) {
             ctx.metrics.deadlineFallbacks.inc();
             await endSession(phone, sessionId);
             return { text: d.t(step.state.lang, 'ussd:bySms'), end: true };
           }
-          answerText = (await readAnswer(ctx.store, msg.id))?.text;
+          answer = await readAnswer(ctx.store, msg.id);
         }
-        if (!answerText) {
+        if (!answer?.text) {
           await endSession(phone, sessionId);
           return { text: d.t(step.state.lang, 'ussd:failed'), end: true };
         }
-        const screen = answerScreen(answerText, { kind: 'main' }, step.state.lang, d);
+        const screen = answerScreen(answer.text, { kind: 'main' }, step.state.lang, d);
         step = {
           ...step,
           state: { ...step.state, screen },
           text: screen.kind === 'answer' ? (screen.pages[0] ?? '') : '',
         };
+        // Choices: a "Did you mean" screen whose pick resolves on any gateway (src/dialogue/ussd/choices.ts).
+        if (answer.choices?.length) step = await showChoices(ctx, d, phone, provider, msg.text, answer, step.state);
       }
 
       if (step.end) {

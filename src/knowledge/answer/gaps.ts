@@ -21,6 +21,8 @@ export interface KnowledgeGap {
   nearest?: string;
   /** Entries offered as choices (pack/entry, best first), when the user was asked to pick. */
   offered?: string[];
+  /** What the user did with the choices offered: none of them fitted, or no reply came in time. */
+  outcome?: 'none-of-these' | 'unanswered';
 }
 
 const PHONE_LIKE = /\+?\d[\d\s-]{7,16}\d/g;

@@ -20,6 +20,7 @@ import {
 } from './dense.js';
 import { buildSnapshot, type Snapshot } from './engine.js';
 import { recordGap } from './gaps.js';
+import { learnedQuestions, withLearnedQuestions } from './learned.js';
 import { type Retrieval, retrieve } from './retrieve.js';
 
 export type {
@@ -138,6 +139,11 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
     log,
     watch: opts.watch,
     debounceMs: opts.debounceMs,
+    // Examples editors approved from users' picks count as example questions (read at every reload).
+    prepare:
+      opts.store && retrieval
+        ? async (packs) => withLearnedQuestions(packs, await learnedQuestions(opts.store!, log))
+        : undefined,
     build: async (packs: LoadedPack[]) => {
       if (!retrieval) return { catalogue: new PackCatalogue(packs) };
       const snap = await buildSnapshot(packs, {
@@ -197,7 +203,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
         .filter((v): v is NonNullable<typeof v> => v !== undefined);
       if (offered.length > 0) {
         const choices: Choice[] = offered.map((v) => ({ pack: v.pack, entry: v.id, title: v.title }));
-        await gap(req, r, false, choices);
+        if (!req.offerFollowUp) await gap(req, r, false, choices);
         const c = composeChoices(
           choices.map((x) => x.title),
           r.userLang,

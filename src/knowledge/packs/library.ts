@@ -32,6 +32,11 @@ export interface PackLibraryOptions<T> {
   dirs: string[];
   /** Turns the valid packs into what is served (the retrieval snapshot). Throwing keeps the old one. */
   build: (packs: LoadedPack[]) => Promise<T>;
+  /**
+   * Completes the valid packs before they are compared with those served (examples learned from users' picks):
+   * a pack it changes must come back with another contentHash, so a reload notices.
+   */
+  prepare?: (packs: LoadedPack[]) => Promise<LoadedPack[]>;
   log?: Logger;
   /** Watch the folders and reload on change (default true). */
   watch?: boolean;
@@ -171,6 +176,7 @@ export class PackLibrary<T> {
       ids.set(pack.manifest.id, dir);
       next.push(pack);
     }
+    if (this.opts.prepare) next.splice(0, next.length, ...(await this.opts.prepare(next)));
     const same =
       this.value !== undefined &&
       next.length === this.served.length &&

@@ -9,6 +9,7 @@ import { serialisePackIndex, writePackIndex } from '../../../knowledge/answer/in
 import { findPackDirs, loadPack } from '../../../knowledge/packs/load.js';
 import { formatIssue, type LoadedPack, type PackIssue } from '../../../knowledge/packs/types.js';
 import { action, CliError, cliConfig, cliLogger } from '../context.js';
+import { registerLearn } from './learn.js';
 
 export const examples = ['baraza packs validate packs/agri-advisory', 'baraza packs build packs/*'];
 
@@ -62,6 +63,7 @@ function byPlace(a: PackIssue, b: PackIssue): number {
 
 export function register(program: Command): void {
   const packs = program.command('packs').description('check and index knowledge packs');
+  registerLearn(packs);
 
   packs
     .command('validate')
