@@ -178,7 +178,7 @@ describe('baraza packs', () => {
     expect(r.stdout).toMatch(/built community-health@0\.3\.0: 6 documents, lexical/);
     // The pack's calibration, measured from itself: thresholds, then what they do to its pseudo-questions and the probes.
     expect(r.stdout).toMatch(
-      /calibration community-health: don't know < [\d.]+ <= choices < [\d.]+ <= answer .*pseudo-questions \d+: right answer [\d.]+%.*off-topic probes \d+: declined [\d.]+%/,
+      /calibration community-health: don't know < [\d.]+ (\(or strength [\d.]+\) )?<= choices < [\d.]+ <= answer .*pseudo-questions \d+: right answer [\d.]+%.*off-topic probes \d+: declined [\d.]+%/,
     );
     const files = await readdir(path.join(indexDir, 'community-health'));
     expect(files).toHaveLength(1);
