@@ -7,6 +7,14 @@ export {
   type SmsEncoding,
   unitsIn,
 } from './gsm.js';
+export {
+  type MarkdownBlock,
+  type MarkdownTarget,
+  markdownBlocks,
+  renderBlock,
+  renderInline,
+  renderMarkdown,
+} from './markdown.js';
 export { normaliseForSms } from './normalise.js';
 export {
   fitSms,

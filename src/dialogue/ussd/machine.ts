@@ -3,7 +3,7 @@
  * (session store, queue, deadline) around `stepUssd`.
  */
 import type { Catalogue } from '../../core/answers.js';
-import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../../core/shaping/index.js';
+import { encodingOf, normaliseForSms, paginateUssd, renderMarkdown, unitsIn } from '../../core/shaping/index.js';
 
 interface MenuItem {
   label: string;
@@ -202,10 +202,7 @@ function entryScreen(pack: string, entryId: string, lang: string, back: Screen, 
   const entry = deps.catalogue.entry(pack, entryId, lang);
   if (!entry) return undefined;
   const text = entry.summary ? `${entry.summary}\n${entry.body}` : entry.body;
-  const plain = text
-    .replace(/[#*_>`]/g, '')
-    .replace(/\s*\n\s*/g, ' ')
-    .trim();
+  const plain = renderMarkdown(text, 'plain');
   const tag = entry.source ? ` [${entry.source.split(/[,(—–-]/)[0]!.trim()}]` : '';
   return answerScreen(plain + tag, back, lang, deps);
 }

@@ -1,12 +1,14 @@
 import type { Channel } from '../../core/messages/index.js';
 import {
   analyseSms,
+  markdownBlocks,
   normaliseForSms,
   paginateUssd,
+  renderInline,
+  renderMarkdown,
   type SmsEncoding,
   WHATSAPP_LIMITS,
 } from '../../core/shaping/index.js';
-import { stripMarkdown } from './docs.js';
 import { answerStrings, choiceStrings, inLanguageNote } from './strings.js';
 
 /** The carrier limits an answer must fit (from Config). */
@@ -73,18 +75,39 @@ export function deriveShortSource(source: string, max = 24): string {
   return out || org.slice(0, max);
 }
 
-/** Sentences of a Markdown body: list items and lines count as sentences. */
-function sentences(body: string): string[] {
-  const out: string[] = [];
-  for (const rawLine of stripMarkdown(body).split(/\n+/)) {
-    const line = rawLine.replace(/^\s*(?:[-*+•]|\d+[.)])\s+/, '').trim();
-    if (!line) continue;
-    for (const s of line.split(/(?<=[.!?።])\s+(?=[\p{Lu}\p{N}"'(])/u)) {
-      const t = s.trim();
-      if (t) out.push(/[.!?:;።]$/.test(t) ? t : `${t}.`);
-    }
-  }
+/** A sentence of an entry, and whether it opens a line (a list item, a heading, a paragraph). */
+interface Sentence {
+  text: string;
+  lineStart: boolean;
+}
+
+/**
+ * Sentences of a Markdown body: each block (paragraph, heading, list item) opens a line, so list items stay
+ * lines of their own on USSD and SMS; a line that introduces a list ends with ":".
+ */
+function sentences(body: string): Sentence[] {
+  const out: Sentence[] = [];
+  const blocks = markdownBlocks(body);
+  blocks.forEach((b, bi) => {
+    const line = renderInline(b.text, 'plain').trim();
+    const parts = line
+      .split(/(?<=[.!?።])\s+(?=[\p{Lu}\p{N}"'(])/u)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const introducesList = b.kind !== 'item' && blocks[bi + 1]?.kind === 'item';
+    parts.forEach((t, i) => {
+      const last = i === parts.length - 1;
+      const ended = /[.!?:;።]$/.test(t) ? t : `${t}${last && introducesList ? ':' : '.'}`;
+      const numbered = i === 0 && b.ordinal !== undefined ? `${b.ordinal}. ${ended}` : ended;
+      out.push({ text: numbered, lineStart: i === 0 });
+    });
+  });
   return out;
+}
+
+/** Sentences back into text: a sentence that opens a line starts one. */
+function joinSentences(list: Sentence[]): string {
+  return list.map((x, i) => (i === 0 ? '' : x.lineStart ? '\n' : ' ') + x.text).join('');
 }
 
 /**
@@ -95,19 +118,16 @@ function extractiveSummary(body: string, score: SentenceScorer, fits: (text: str
   const all = sentences(body);
   if (all.length === 0) return '';
   const ranked = all
-    .map((s, i) => ({ s, i, score: score(s) + 0.6 / (1 + i) }))
+    .map((s, i) => ({ s, i, score: score(s.text) + 0.6 / (1 + i) }))
     .sort((a, b) => b.score - a.score || a.i - b.i);
-  const chosen: { s: string; i: number }[] = [];
+  const chosen: { s: Sentence; i: number }[] = [];
   for (const c of ranked) {
     const trial = [...chosen, c].sort((a, b) => a.i - b.i);
-    if (fits(trial.map((x) => x.s).join(' '))) chosen.push(c);
+    if (fits(joinSentences(trial.map((x) => x.s)))) chosen.push(c);
     else if (chosen.length > 0 && chosen.length >= 3) break;
   }
-  if (chosen.length === 0) return cutToFit(ranked[0]!.s, fits);
-  return chosen
-    .sort((a, b) => a.i - b.i)
-    .map((x) => x.s)
-    .join(' ');
+  if (chosen.length === 0) return cutToFit(ranked[0]!.s.text, fits);
+  return joinSentences(chosen.sort((a, b) => a.i - b.i).map((x) => x.s));
 }
 
 /** Longest word-boundary prefix of `text` (plus "...") that `fits`. */
@@ -154,18 +174,6 @@ function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolea
   };
 }
 
-/** WhatsApp formatting from Markdown: *bold*, bullets, no headings syntax. */
-function markdownToWhatsapp(md: string): string {
-  return md
-    .replace(/\*\*(.+?)\*\*/g, '*$1*')
-    .replace(/__(.+?)__/g, '*$1*')
-    .replace(/^\s{0,3}#{1,6}\s+(.+)$/gm, '*$1*')
-    .replace(/^\s*[-+]\s+/gm, '• ')
-    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
 /**
  * One answer for one channel: the entry in the user's language (or a note and the pack's language), always
  * cited, fitted to the channel. `related` titles are offered on WhatsApp only (room to spare).
@@ -187,7 +195,7 @@ export function composeAnswer(input: {
     const summary = entry.summary ? `${entry.summary}\n\n` : '';
     const see = input.related?.length ? `\n\n${strings.seeAlso}: ${input.related.join('; ')}` : '';
     const tail = `\n\n${strings.source}: ${entry.source}${see}`;
-    const body = markdownToWhatsapp(entry.body);
+    const body = renderMarkdown(entry.body, 'whatsapp');
     const room = WHATSAPP_LIMITS.text - head.length - summary.length - tail.length;
     const fitted = body.length <= room ? body : cutToFit(body, (t) => t.length <= room);
     return { text: `${head}${summary}${fitted}${tail}` };
@@ -218,13 +226,13 @@ export function composeAnswer(input: {
   let core = lead;
   if (!lead || fits(whole(lead))) {
     const rest = sentences(entry.body);
-    const parts = lead ? [lead] : [];
+    const parts: Sentence[] = lead ? [{ text: lead, lineStart: true }] : [];
     for (const s of rest) {
-      if (repeats(s, parts.join(' '))) continue;
-      if (fits(whole([...parts, s].join(' ')))) parts.push(s);
+      if (repeats(s.text, joinSentences(parts))) continue;
+      if (fits(whole(joinSentences([...parts, s])))) parts.push(s);
       else break;
     }
-    core = parts.join(' ');
+    core = joinSentences(parts);
     if (!core) core = extractiveSummary(entry.body, input.score, (c) => fits(whole(c)));
   } else {
     core = cutToFit(lead, (c) => fits(whole(c)));
