@@ -55,6 +55,11 @@ export interface AnswerResult {
   lowConfidence?: boolean;
   segments?: number;
   encoding?: 'GSM-7' | 'UCS-2';
+  /**
+   * The channel's budget cut the entry: it says more than `answer` (on USSD the dialogue then offers the full
+   * answer by SMS). Absent means false.
+   */
+  truncated?: boolean;
   /** The user's language as understood (detected from the text, else the saved/requested one); `lang` may
    * differ when the entry exists only in the pack's default language. Worth saving on the profile. */
   userLang?: string;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { InboundMessage, OutboundMessage } from '../../core/messages/index.js';
-import { claimDelivery, deliveryClaim, storeAnswer } from '../../dialogue/ussd/delivery.js';
+import { claimDelivery, deliveryClaim, type StoredUssdAnswer, storeAnswer } from '../../dialogue/ussd/delivery.js';
 import type { AppContext } from '../../platform/context.js';
 import { PRIORITY, type QueueJob, UnrecoverableJobError } from '../../platform/queue/index.js';
 
-export type InboundOutcome = { text: string; lang: string; delivered: 'screen' | 'sms' } | { replies: number };
+export type InboundOutcome = (StoredUssdAnswer & { delivered: 'screen' | 'sms' }) | { replies: number };
 
 /** Messaging (SMS/WhatsApp) handling is injected so the worker core stays channel-agnostic. */
 export type MessageHandler = (ctx: AppContext, msg: InboundMessage) => Promise<OutboundMessage[]>;
@@ -30,13 +30,19 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     subscriber: ctx.pseudonym(msg.from),
   });
   recordAnswerMetrics(ctx, msg, result.confidence);
-  await storeAnswer(ctx.store, msg.id, { text: result.answer, lang: result.lang, found: result.found });
-  if (await claimDelivery(ctx.store, msg.id, 'screen')) {
-    return { text: result.answer, lang: result.lang, delivered: 'screen' };
-  }
-  if ((await deliveryClaim(ctx.store, msg.id)) === 'screen') {
-    return { text: result.answer, lang: result.lang, delivered: 'screen' };
-  }
+  const top = result.citations[0];
+  // The screen speaks the user's language (the answer's note says when the entry is in another one).
+  const stored: StoredUssdAnswer = {
+    text: result.answer,
+    lang: result.userLang ?? result.lang,
+    found: result.found,
+    ...(result.truncated && result.found && top
+      ? { full: { pack: top.pack, entry: top.entry, entryLang: result.lang } }
+      : {}),
+  };
+  await storeAnswer(ctx.store, msg.id, stored);
+  if (await claimDelivery(ctx.store, msg.id, 'screen')) return { ...stored, delivered: 'screen' };
+  if ((await deliveryClaim(ctx.store, msg.id)) === 'screen') return { ...stored, delivered: 'screen' };
   // The gateway gave up at its deadline and promised an SMS.
   const sms = await ctx.answerer.answer({
     question: msg.text,
@@ -57,7 +63,7 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     },
   ]);
   ctx.log.info({ job: msg.id, ms: ctx.now() - started }, 'USSD answer sent by SMS after the deadline');
-  return { text: sms.answer, lang: sms.lang, delivered: 'sms' };
+  return { text: sms.answer, lang: sms.userLang ?? sms.lang, found: sms.found, delivered: 'sms' };
 }
 
 function recordAnswerMetrics(ctx: AppContext, msg: InboundMessage, confidence: number): void {

@@ -13,8 +13,11 @@ const claimKey = (jobId: string) => `ussd:claim:${jobId}`;
 
 export interface StoredUssdAnswer {
   text: string;
+  /** The language of the answer's screen: the user's, as the answerer understood it. */
   lang: string;
   found: boolean;
+  /** Set when the screens cut the answer: the entry offered in full by SMS (see full-answer.ts). */
+  full?: { pack: string; entry: string; entryLang: string };
 }
 
 export async function storeAnswer(store: KeyValueStore, jobId: string, answer: StoredUssdAnswer): Promise<void> {

@@ -10,7 +10,8 @@ import { acceptInbound } from '../../platform/inbound.js';
 import { getJson, setJson } from '../../platform/store/index.js';
 import { chooseLanguage, loadProfile, updateProfile } from '../../platform/subscribers.js';
 import { checkRateLimit } from '../messaging/index.js';
-import { claimDelivery, readAnswer } from './delivery.js';
+import { claimDelivery, readAnswer, type StoredUssdAnswer } from './delivery.js';
+import { sendFullAnswer } from './full-answer.js';
 import {
   answerScreen,
   continueUssd,
@@ -88,9 +89,13 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
         const chosen = step.effect.lang;
         await updateProfile(ctx.store, phone, (p) => chooseLanguage(p, chosen));
       }
+      if (step.effect?.kind === 'full-answer') await sendFullAnswer(ctx, phone, provider, step.effect.ref);
 
       if (step.effect?.kind === 'question') {
         hopKind = 'question';
+        // The saved language, if any: the answerer follows the question's own language when it is clear, else
+        // this, else the pack's default; never a menu default the user did not choose.
+        const saved = (await loadProfile(ctx.store, phone)).lang;
         const remaining = () => deadline - (performance.now() - arrived) - safetyMarginMs(deadline);
         const msg: InboundMessage = {
           id: `${provider}:ussd:${sessionId}:${step.state.hops}`,
@@ -102,7 +107,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
           providerMessageId: `ussd:${sessionId}:${step.state.hops}`,
           receivedAt: new Date(ctx.now()).toISOString(),
           ussdSessionId: sessionId,
-          localeHint: step.state.lang,
+          ...(saved ? { localeHint: saved } : {}),
         };
         // The per-subscriber question limit SMS and WhatsApp share (finding 1, issue 14).
         if ((await checkRateLimit(ctx, phone)) !== 'ok') {
@@ -112,26 +117,31 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
         }
         await acceptInbound(ctx, msg);
         const outcome = await ctx.queues
-          .queue<InboundMessage, { text: string; lang: string }>('inbound')
+          .queue<InboundMessage, StoredUssdAnswer>('inbound')
           .waitForResult(msg.id, remaining());
-        let answerText: string | undefined;
-        if (outcome.status === 'completed' && outcome.value?.text) answerText = outcome.value.text;
+        let answer: StoredUssdAnswer | undefined;
+        if (outcome.status === 'completed' && outcome.value?.text) answer = outcome.value;
         else if (outcome.status === 'timeout') {
           if (await claimDelivery(ctx.store, msg.id, 'sms')) {
             ctx.metrics.deadlineFallbacks.inc();
             await endSession(phone, sessionId);
             return { text: d.t(step.state.lang, 'ussd:bySms'), end: true };
           }
-          answerText = (await readAnswer(ctx.store, msg.id))?.text;
+          answer = await readAnswer(ctx.store, msg.id);
         }
-        if (!answerText) {
+        const answerText = answer?.text;
+        if (!answer || !answerText) {
           await endSession(phone, sessionId);
           return { text: d.t(step.state.lang, 'ussd:failed'), end: true };
         }
-        const screen = answerScreen(answerText, { kind: 'main' }, step.state.lang, d);
+        // One language per screen: the answer's, navigation included; without a saved choice the menus
+        // that follow speak it too.
+        const screenLang = uiLanguage(answer.lang);
+        const sms = answer.full ? { ...answer.full, job: msg.id, lang: screenLang } : undefined;
+        const screen = answerScreen(answerText, { kind: 'main' }, screenLang, d, sms);
         step = {
           ...step,
-          state: { ...step.state, screen },
+          state: { ...step.state, ...(saved ? {} : { lang: screenLang }), screen },
           text: screen.kind === 'answer' ? (screen.pages[0] ?? '') : '',
         };
       }

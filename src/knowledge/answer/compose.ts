@@ -21,6 +21,8 @@ export interface ChannelBudget {
 
 /** The longest navigation labels of our locales, so a USSD answer fits its screens in every UI language. */
 export const USSD_BUDGET_LABELS = { more: '1 Suite', back: '0 Retour' };
+/** The longest "full answer by SMS" offer of our locales (the last page of a cut USSD answer shows it). */
+export const USSD_OFFER_LABEL = '2 Reponse complete par SMS';
 /** An extractive SMS summary (no editor summary) aims at this many segments, within the channel maximum. */
 const EXTRACTIVE_SMS_SEGMENTS = 2;
 const ELLIPSIS = '...';
@@ -36,6 +38,8 @@ export interface ComposableEntry {
 
 export interface Composed {
   text: string;
+  /** The entry says more than `text` (the budget cut it). */
+  truncated?: boolean;
   segments?: number;
   encoding?: SmsEncoding;
 }
@@ -161,13 +165,11 @@ function cutToFit(text: string, fits: (t: string) => boolean): string {
 const smsFits = (max: number, lang: string) => (text: string) =>
   analyseSms(normaliseForSms(text, lang)).segments <= max;
 
-function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolean {
+function ussdFits(budget: ChannelBudget, lang: string, last?: string): (text: string) => boolean {
+  const labels = last ? { ...USSD_BUDGET_LABELS, last } : USSD_BUDGET_LABELS;
   return (text) => {
     try {
-      return (
-        paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, USSD_BUDGET_LABELS).length <=
-        budget.ussdMaxScreens
-      );
+      return paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, labels).length <= budget.ussdMaxScreens;
     } catch {
       return false;
     }
@@ -219,16 +221,23 @@ export function composeAnswer(input: {
     return { text, segments: info.segments, encoding: info.encoding };
   }
 
-  // USSD: the summary first (what fits one screen), then the body for the "More" pages, source last.
-  const fits = ussdFits(budget, entry.lang);
+  // USSD: the summary first (what fits one screen), then the body for the "More" pages, source last. An entry
+  // longer than the screens is cut at a sentence, leaving room on the last page for the offer of the full
+  // answer by SMS (the dialogue makes it; `truncated` tells it to).
   const whole = (core: string) => `${note}${core}${tag}`;
   const lead = entry.summary ?? '';
-  let core = lead;
+  const leadSentence: Sentence[] = lead ? [{ text: lead, lineStart: true }] : [];
+  const all = [...leadSentence];
+  for (const s of sentences(entry.body)) if (!repeats(s.text, joinSentences(all))) all.push(s);
+  const everything = whole(joinSentences(all));
+  if (all.length > 0 && ussdFits(budget, entry.lang)(everything)) {
+    return { text: normaliseForSms(everything, entry.lang) };
+  }
+  const fits = ussdFits(budget, entry.lang, USSD_OFFER_LABEL);
+  let core: string;
   if (!lead || fits(whole(lead))) {
-    const rest = sentences(entry.body);
-    const parts: Sentence[] = lead ? [{ text: lead, lineStart: true }] : [];
-    for (const s of rest) {
-      if (repeats(s.text, joinSentences(parts))) continue;
+    const parts = [...leadSentence];
+    for (const s of all.slice(leadSentence.length)) {
       if (fits(whole(joinSentences([...parts, s])))) parts.push(s);
       else break;
     }
@@ -237,7 +246,7 @@ export function composeAnswer(input: {
   } else {
     core = cutToFit(lead, (c) => fits(whole(c)));
   }
-  return { text: normaliseForSms(whole(core), entry.lang) };
+  return { text: normaliseForSms(whole(core), entry.lang), truncated: true };
 }
 
 /** A body sentence that mostly says again what is already there (editors' summaries restate the body). */
@@ -292,4 +301,31 @@ export function composeChoices(titles: string[], userLang: string, channel: Chan
   if (channel !== 'sms') return { text };
   const info = analyseSms(text);
   return { text, segments: info.segments, encoding: info.encoding };
+}
+
+/**
+ * The whole entry as one SMS of at most `budget.smsMaxSegments` (the USSD "full answer by SMS"): the summary
+ * and the body's sentences in order, list items on lines, cut after the last sentence that fits (never on a
+ * line introducing a list it cannot show), the short source last.
+ */
+export function composeFullSms(entry: ComposableEntry, userLang: string, budget: ChannelBudget): Composed {
+  const note = entry.lang !== userLang ? `${inLanguageNote(userLang, entry.lang)} ` : '';
+  const tag = ` ${answerStrings(userLang).src}: ${entry.sourceShort}`;
+  const whole = (core: string) => `${note}${core}${tag}`;
+  const fits = smsFits(budget.smsMaxSegments, entry.lang);
+  const parts: Sentence[] = entry.summary ? [{ text: entry.summary, lineStart: true }] : [];
+  let cut = false;
+  for (const s of sentences(entry.body)) {
+    if (repeats(s.text, joinSentences(parts))) continue;
+    if (!fits(whole(joinSentences([...parts, s])))) {
+      cut = true;
+      break;
+    }
+    parts.push(s);
+  }
+  while (cut && parts.length > 1 && parts.at(-1)!.text.endsWith(':')) parts.pop();
+  const core = parts.length > 0 && fits(whole(joinSentences(parts))) ? joinSentences(parts) : '';
+  const text = normaliseForSms(whole(core || cutToFit(entry.summary ?? entry.body, (c) => fits(whole(c)))), entry.lang);
+  const info = analyseSms(text);
+  return { text, segments: info.segments, encoding: info.encoding, ...(cut ? { truncated: true } : {}) };
 }

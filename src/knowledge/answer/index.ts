@@ -270,6 +270,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       confidence: r.confidence,
       found: true,
       lowConfidence: false,
+      ...(composed.truncated ? { truncated: true } : {}),
       ...(composed.segments !== undefined ? { segments: composed.segments, encoding: composed.encoding } : {}),
     };
   }
