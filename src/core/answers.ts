@@ -16,6 +16,11 @@ export interface AnswerRequest {
   deadlineMs?: number;
   /** Pseudonym of the subscriber (ctx.pseudonym(phone)), recorded with knowledge gaps; never the number. */
   subscriber?: string;
+  /**
+   * The question's stable id (its inbound job): it is recorded as a knowledge gap at most once, however often
+   * it is answered (a retried job, the SMS after a USSD deadline).
+   */
+  questionId?: string;
 }
 
 /** An entry offered to the user to pick from (see AnswerResult.choices). */
@@ -51,8 +56,11 @@ export interface AnswerResult {
   /**
    * The packs did not answer outright ("I don't know", or choices): such questions are recorded as knowledge
    * gaps by the answerer (with the entries offered, if any) and counted in the gaps metric. Absent means false.
+   * The answer's decision (declined, or choices, by the pack's calibration) sets it, never a fixed confidence.
    */
   lowConfidence?: boolean;
+  /** This call recorded the question as a knowledge gap (false for one already recorded under its questionId). */
+  gapRecorded?: boolean;
   segments?: number;
   encoding?: 'GSM-7' | 'UCS-2';
   /**

@@ -28,6 +28,7 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     lang: msg.localeHint,
     deadlineMs: ctx.config.ussd.deadlineMs / 2,
     subscriber: ctx.pseudonym(msg.from),
+    questionId: msg.id,
   });
   recordAnswerMetrics(ctx, msg, result.confidence);
   const top = result.citations[0];
@@ -49,6 +50,7 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     channel: 'sms',
     lang: msg.localeHint,
     subscriber: ctx.pseudonym(msg.from),
+    questionId: msg.id,
   });
   await enqueueOutbound(ctx, [
     {

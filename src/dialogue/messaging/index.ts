@@ -188,6 +188,7 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     channel: msg.channel,
     lang: profile.lang ?? msg.localeHint,
     subscriber: sub,
+    questionId: msg.id,
   });
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, result.confidence);
   const understood = result.userLang;
