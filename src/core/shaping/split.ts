@@ -196,6 +196,28 @@ export function truncateText(text: string, maxUnits: number, ellipsis = '\u2026'
   return ellipsis.length <= maxUnits ? ellipsis : '';
 }
 
+/** A page holds at least this share of its budget when it is ended early at a sentence or line. */
+const MIN_SENTENCE_BREAK_SHARE = 1 / 2;
+
+/**
+ * A page that would end inside a sentence ends after the last sentence or line on it instead, when that keeps
+ * most of the page: the reader pages on at a sentence, not in the middle of one.
+ */
+function sentenceBreakBefore(atoms: SmsAtom[], start: number, end: number, budget: number): number {
+  if (end >= atoms.length) return end;
+  if (/[.!?:;]/.test(atoms[end - 1]?.text ?? '') || atoms[end - 1]?.text === '\n') return end;
+  const atEnd = atoms[end - 1]!.space && /[.!?:;]/.test(atoms[end - 2]?.text ?? '');
+  if (atEnd) return end;
+  let used = sum(atoms, start, end);
+  for (let p = end; p > start + 1; p--) {
+    if (used < budget * MIN_SENTENCE_BREAK_SHARE) break;
+    const a = atoms[p - 1]!;
+    used -= a.units;
+    if (a.text === '\n' || (a.space && /^[.!?;:]$/.test(atoms[p - 2]!.text))) return p;
+  }
+  return end;
+}
+
 export interface UssdLabels {
   /** Shown on every page but the last, e.g. "1 More". */
   more: string;
@@ -245,6 +267,7 @@ export function paginateUssd(text: string, maxChars: number, labels: UssdLabels)
     let end = nextChunkEnd(atoms, start, bodyBudget, true);
     // The rest fits a "More" page but not the last page's longer footer: leave some of it for a last page.
     if (end >= atoms.length) end = nextChunkEnd(atoms, start, budget - unitsIn(lastFooter, encoding), true);
+    end = sentenceBreakBefore(atoms, start, end, bodyBudget);
     page(start, end, moreFooter);
     start = end;
   } while (start < atoms.length);
