@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { processInbound } from '../../src/apps/worker/inbound.js';
 import { processOutbound } from '../../src/apps/worker/outbound.js';
 import type { InboundMessage, OutboundMessage } from '../../src/core/messages/index.js';
-import { analyseSms } from '../../src/core/shaping/index.js';
+import { analyseSms, normaliseForSms } from '../../src/core/shaping/index.js';
 import { loadUssdMenus } from '../../src/dialogue/ussd/menus.js';
 import { createUssdDialogue } from '../../src/dialogue/ussd/session.js';
+import { USSD_OFFER_LABEL } from '../../src/knowledge/answer/compose.js';
 import type { AppContext } from '../../src/platform/context.js';
 import type { WorkerHandle } from '../../src/platform/queue/index.js';
 import { sharedAnswerer } from '../../tests/support/answerer.js';
@@ -210,6 +211,14 @@ describe('USSD: long answers offer the full answer by SMS', () => {
       expect(sms.text.replace(source, '')).toMatch(/[.!?]$/);
     },
   );
+
+  it("every locale's offer fits the room the answer composition leaves for it", () => {
+    for (const lang of Object.keys(NAV) as (keyof typeof NAV)[]) {
+      const label = normaliseForSms(`2 ${h.ctx.i18n.t(lang, 'ussd:nav.fullSms')}`, lang);
+      expect(label).toBe(normaliseForSms(NAV[lang].full, lang));
+      expect(label.length).toBeLessThanOrEqual(USSD_OFFER_LABEL.length);
+    }
+  });
 
   it('a short answer offers no SMS, and "2" on it is an invalid choice', async () => {
     const s = new Session(h);

@@ -7,14 +7,7 @@ export {
   type SmsEncoding,
   unitsIn,
 } from './gsm.js';
-export {
-  type MarkdownBlock,
-  type MarkdownTarget,
-  markdownBlocks,
-  renderBlock,
-  renderInline,
-  renderMarkdown,
-} from './markdown.js';
+export { markdownBlocks, renderInline, renderMarkdown } from './markdown.js';
 export { normaliseForSms } from './normalise.js';
 export {
   fitSms,

@@ -86,7 +86,7 @@ export function renderInline(text: string, target: MarkdownTarget): string {
 }
 
 /** One block as a line of the target: a bullet or number for items, headings bold on WhatsApp. */
-export function renderBlock(block: MarkdownBlock, target: MarkdownTarget): string {
+function renderBlock(block: MarkdownBlock, target: MarkdownTarget): string {
   const text = renderInline(block.text, target);
   if (block.kind === 'item') {
     if (block.ordinal !== undefined) return `${block.ordinal}. ${text}`;
