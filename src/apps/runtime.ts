@@ -60,13 +60,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       log,
       retrieval: opts.answers !== false,
     }));
-  // Counted where the answer module records a gap: unanswered, or answered with low confidence.
+  // Counted where the answer module records a gap (once per question id): declined, or choices offered.
   const answerer: NonNullable<RuntimeOptions['answerer']> = {
     ...inner,
     catalogue: inner.catalogue,
     answer: async (req) => {
       const result = await inner.answer(req);
-      if (!result.found || result.lowConfidence) {
+      if (result.gapRecorded ?? (!result.found || result.lowConfidence)) {
         metrics.knowledgeGaps.inc({ lang: result.userLang ?? result.lang, channel: req.channel });
       }
       return result;

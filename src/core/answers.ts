@@ -21,6 +21,11 @@ export interface AnswerRequest {
    * no reply): an offer of choices is then not recorded as a knowledge gap here.
    */
   offerFollowUp?: boolean;
+  /**
+   * The question's stable id (its inbound job): it is recorded as a knowledge gap at most once, however often
+   * it is answered (a retried job, the SMS after a USSD deadline).
+   */
+  questionId?: string;
 }
 
 /** An entry offered to the user to pick from (see AnswerResult.choices). */
@@ -56,10 +61,18 @@ export interface AnswerResult {
   /**
    * The packs did not answer outright ("I don't know", or choices): such questions are recorded as knowledge
    * gaps by the answerer (with the entries offered, if any) and counted in the gaps metric. Absent means false.
+   * The answer's decision (declined, or choices, by the pack's calibration) sets it, never a fixed confidence.
    */
   lowConfidence?: boolean;
+  /** This call recorded the question as a knowledge gap (false for one already recorded under its questionId). */
+  gapRecorded?: boolean;
   segments?: number;
   encoding?: 'GSM-7' | 'UCS-2';
+  /**
+   * The channel's budget cut the entry: it says more than `answer` (on USSD the dialogue then offers the full
+   * answer by SMS). Absent means false.
+   */
+  truncated?: boolean;
   /** The user's language as understood (detected from the text, else the saved/requested one); `lang` may
    * differ when the entry exists only in the pack's default language. Worth saving on the profile. */
   userLang?: string;

@@ -30,19 +30,25 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     deadlineMs: ctx.config.ussd.deadlineMs / 2,
     subscriber: ctx.pseudonym(msg.from),
     offerFollowUp: true,
+    questionId: msg.id,
   });
   recordAnswerMetrics(ctx, msg, result.confidence);
-  const stored: StoredUssdAnswer = { text: result.answer, lang: result.lang, found: result.found };
+  const top = result.citations[0];
+  // The screen speaks the user's language (the answer's note says when the entry is in another one).
+  const stored: StoredUssdAnswer = {
+    text: result.answer,
+    lang: result.userLang ?? result.lang,
+    found: result.found,
+    ...(result.truncated && result.found && top
+      ? { full: { pack: top.pack, entry: top.entry, entryLang: result.lang } }
+      : {}),
+  };
   // Choices go to the screen as a "Did you mean" menu (the gateway opens the offer, src/dialogue/ussd/choices.ts).
   if (result.choices?.length)
     Object.assign(stored, { choices: result.choices, confidence: result.confidence, userLang: result.userLang });
   await storeAnswer(ctx.store, msg.id, stored);
-  if (await claimDelivery(ctx.store, msg.id, 'screen')) {
-    return { ...stored, delivered: 'screen' };
-  }
-  if ((await deliveryClaim(ctx.store, msg.id)) === 'screen') {
-    return { ...stored, delivered: 'screen' };
-  }
+  if (await claimDelivery(ctx.store, msg.id, 'screen')) return { ...stored, delivered: 'screen' };
+  if ((await deliveryClaim(ctx.store, msg.id)) === 'screen') return { ...stored, delivered: 'screen' };
   // The gateway gave up at its deadline and promised an SMS.
   const sms = await ctx.answerer.answer({
     question: msg.text,
@@ -50,6 +56,7 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     lang: msg.localeHint,
     subscriber: ctx.pseudonym(msg.from),
     offerFollowUp: true,
+    questionId: msg.id,
   });
   // Choices by SMS: an offer a reply "1".."3" answers, like any SMS one.
   const offered = sms.choices?.length ? await offerChoices(ctx, { ...msg, channel: 'sms' }, msg.text, sms) : [];
@@ -66,7 +73,7 @@ async function answerUssdQuestion(ctx: AppContext, msg: InboundMessage): Promise
     },
   ]);
   ctx.log.info({ job: msg.id, ms: ctx.now() - started }, 'USSD answer sent by SMS after the deadline');
-  return { text: offered[0]?.text ?? sms.answer, lang: sms.lang, found: sms.found, delivered: 'sms' };
+  return { text: offered[0]?.text ?? sms.answer, lang: sms.userLang ?? sms.lang, found: sms.found, delivered: 'sms' };
 }
 
 function recordAnswerMetrics(ctx: AppContext, msg: InboundMessage, confidence: number): void {

@@ -7,6 +7,7 @@ export {
   type SmsEncoding,
   unitsIn,
 } from './gsm.js';
+export { markdownBlocks, renderInline, renderMarkdown } from './markdown.js';
 export { normaliseForSms } from './normalise.js';
 export {
   fitSms,

@@ -196,11 +196,35 @@ export function truncateText(text: string, maxUnits: number, ellipsis = '\u2026'
   return ellipsis.length <= maxUnits ? ellipsis : '';
 }
 
+/** A page holds at least this share of its budget when it is ended early at a sentence or line. */
+const MIN_SENTENCE_BREAK_SHARE = 1 / 2;
+
+/**
+ * A page that would end inside a sentence ends after the last sentence or line on it instead, when that keeps
+ * most of the page: the reader pages on at a sentence, not in the middle of one.
+ */
+function sentenceBreakBefore(atoms: SmsAtom[], start: number, end: number, budget: number): number {
+  if (end >= atoms.length) return end;
+  if (/[.!?:;]/.test(atoms[end - 1]?.text ?? '') || atoms[end - 1]?.text === '\n') return end;
+  const atEnd = atoms[end - 1]!.space && /[.!?:;]/.test(atoms[end - 2]?.text ?? '');
+  if (atEnd) return end;
+  let used = sum(atoms, start, end);
+  for (let p = end; p > start + 1; p--) {
+    if (used < budget * MIN_SENTENCE_BREAK_SHARE) break;
+    const a = atoms[p - 1]!;
+    used -= a.units;
+    if (a.text === '\n' || (a.space && /^[.!?;:]$/.test(atoms[p - 2]!.text))) return p;
+  }
+  return end;
+}
+
 export interface UssdLabels {
   /** Shown on every page but the last, e.g. "1 More". */
   more: string;
   /** Shown on every page, e.g. "0 Back"; pass '' to leave it out. */
   back: string;
+  /** Shown on the last page only, above `back`, e.g. "2 Full answer by SMS". */
+  last?: string;
 }
 
 export interface UssdPage {
@@ -217,13 +241,15 @@ export interface UssdPage {
  * footer alone leaves no room for text (a configuration error).
  */
 export function paginateUssd(text: string, maxChars: number, labels: UssdLabels): UssdPage[] {
-  const encoding: SmsEncoding = isGsm7(text + labels.more + labels.back) ? 'GSM-7' : 'UCS-2';
+  const encoding: SmsEncoding = isGsm7(text + labels.more + labels.back + (labels.last ?? '')) ? 'GSM-7' : 'UCS-2';
   const budget = encoding === 'GSM-7' ? Math.floor(maxChars) : Math.floor(maxChars / 2);
-  const lastFooter = labels.back ? `\n${labels.back}` : '';
-  const moreFooter = `\n${labels.more}${lastFooter}`;
+  const backFooter = labels.back ? `\n${labels.back}` : '';
+  const lastFooter = labels.last ? `\n${labels.last}${backFooter}` : backFooter;
+  const moreFooter = `\n${labels.more}${backFooter}`;
   const bodyBudget = budget - unitsIn(moreFooter, encoding);
-  if (bodyBudget < 8) {
-    throw new RangeError(`USSD screen of ${maxChars} characters is too small for the footer "${moreFooter.trim()}"`);
+  if (bodyBudget < 8 || budget - unitsIn(lastFooter, encoding) < 8) {
+    const footer = unitsIn(lastFooter, encoding) > unitsIn(moreFooter, encoding) ? lastFooter : moreFooter;
+    throw new RangeError(`USSD screen of ${maxChars} characters is too small for the footer "${footer.trim()}"`);
   }
   const atoms = boundAtoms(smsAtoms(text, encoding), bodyBudget, encoding);
   const pages: UssdPage[] = [];
@@ -238,7 +264,10 @@ export function paginateUssd(text: string, maxChars: number, labels: UssdLabels)
       page(start, atoms.length, lastFooter);
       break;
     }
-    const end = nextChunkEnd(atoms, start, bodyBudget, true);
+    let end = nextChunkEnd(atoms, start, bodyBudget, true);
+    // The rest fits a "More" page but not the last page's longer footer: leave some of it for a last page.
+    if (end >= atoms.length) end = nextChunkEnd(atoms, start, budget - unitsIn(lastFooter, encoding), true);
+    end = sentenceBreakBefore(atoms, start, end, bodyBudget);
     page(start, end, moreFooter);
     start = end;
   } while (start < atoms.length);

@@ -197,6 +197,7 @@ export async function handleMessage(ctx: AppContext, msg: InboundMessage): Promi
     lang: profile.lang ?? msg.localeHint,
     subscriber: sub,
     offerFollowUp: true,
+    questionId: msg.id,
   });
   ctx.metrics.answerConfidence.observe({ channel: msg.channel }, result.confidence);
   const understood = result.userLang;

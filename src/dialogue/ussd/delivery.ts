@@ -14,12 +14,15 @@ const claimKey = (jobId: string) => `ussd:claim:${jobId}`;
 
 export interface StoredUssdAnswer {
   text: string;
+  /** The language of the answer's screen: the user's, as the answerer understood it. */
   lang: string;
   found: boolean;
   /** Present when the user is to pick among entries (the screen offers them, see choices.ts). */
   choices?: Choice[];
   confidence?: number;
   userLang?: string;
+  /** Set when the screens cut the answer: the entry offered in full by SMS (see full-answer.ts). */
+  full?: { pack: string; entry: string; entryLang: string };
 }
 
 export async function storeAnswer(store: KeyValueStore, jobId: string, answer: StoredUssdAnswer): Promise<void> {

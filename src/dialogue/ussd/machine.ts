@@ -3,7 +3,7 @@
  * (session store, queue, deadline) around `stepUssd`.
  */
 import type { Catalogue } from '../../core/answers.js';
-import { encodingOf, normaliseForSms, paginateUssd, unitsIn } from '../../core/shaping/index.js';
+import { encodingOf, normaliseForSms, paginateUssd, renderMarkdown, unitsIn } from '../../core/shaping/index.js';
 import {
   browseRoot,
   menuItems,
@@ -13,6 +13,7 @@ import {
   parentOf,
   sameNode,
 } from '../menus/pack-menus.js';
+import { FULL_ANSWER_KEY, type FullAnswerRef } from './full-answer.js';
 
 interface MenuItem {
   label: string;
@@ -32,7 +33,7 @@ export type Screen =
   | { kind: 'packs'; page: number }
   | { kind: 'topics'; pack: string; page: number }
   | { kind: 'entries'; pack: string; topic: string; page: number }
-  | { kind: 'answer'; pages: string[]; page: number; back: Screen }
+  | { kind: 'answer'; pages: string[]; page: number; back: Screen; sms?: FullAnswerRef }
   | { kind: 'resume'; saved: Screen };
 
 export interface UssdState {
@@ -51,7 +52,11 @@ export interface UssdDeps {
   t: (lang: string, key: string, vars?: Record<string, unknown>) => string;
 }
 
-type UssdEffect = { kind: 'question'; text: string } | { kind: 'set-language'; lang: string } | undefined;
+type UssdEffect =
+  | { kind: 'question'; text: string }
+  | { kind: 'set-language'; lang: string }
+  | { kind: 'full-answer'; ref: FullAnswerRef }
+  | undefined;
 
 export interface UssdStep {
   state: UssdState;
@@ -229,13 +234,14 @@ function renderMenu(screen: Exclude<Screen, { kind: 'answer' }>, lang: string, d
   }
 }
 
-/** Paginates an answer text into screens with "1 More" / "0 Back" footers. */
-export function answerScreen(text: string, back: Screen, lang: string, deps: UssdDeps): Screen {
+/** Paginates an answer text into screens with "1 More" / "0 Back" footers (and the SMS offer, last, if any). */
+export function answerScreen(text: string, back: Screen, lang: string, deps: UssdDeps, sms?: FullAnswerRef): Screen {
   const pages = paginateUssd(plain(text, lang), deps.maxChars, {
     more: plain(`1 ${deps.t(lang, 'ussd:nav.more')}`, lang),
     back: plain(`${BACK} ${deps.t(lang, 'ussd:nav.back')}`, lang),
+    ...(sms ? { last: plain(`${FULL_ANSWER_KEY} ${deps.t(lang, 'ussd:nav.fullSms')}`, lang) } : {}),
   }).map((p) => p.screen);
-  return { kind: 'answer', pages, page: 0, back };
+  return { kind: 'answer', pages, page: 0, back, ...(sms ? { sms } : {}) };
 }
 
 function show(state: UssdState, screen: Screen, deps: UssdDeps, effect?: UssdEffect): UssdStep {
@@ -254,10 +260,7 @@ function entryScreen(pack: string, entryId: string, lang: string, back: Screen, 
   const entry = deps.catalogue.entry(pack, entryId, lang);
   if (!entry) return undefined;
   const text = entry.summary ? `${entry.summary}\n${entry.body}` : entry.body;
-  const plain = text
-    .replace(/[#*_>`]/g, '')
-    .replace(/\s*\n\s*/g, ' ')
-    .trim();
+  const plain = renderMarkdown(text, 'plain');
   const tag = entry.source ? ` [${entry.source.split(/[,(—–-]/)[0]!.trim()}]` : '';
   return answerScreen(plain + tag, back, lang, deps);
 }
@@ -333,6 +336,14 @@ export function stepUssd(state: UssdState, input: string, deps: UssdDeps): UssdS
       if (choice === '1' && screen.page + 1 < screen.pages.length)
         return show(s, { ...screen, page: screen.page + 1 }, deps);
       if (choice === BACK) return show(s, screen.page > 0 ? { ...screen, page: screen.page - 1 } : screen.back, deps);
+      if (choice === FULL_ANSWER_KEY && screen.sms && screen.page + 1 === screen.pages.length) {
+        const sent = plain(deps.t(screen.sms.lang, 'ussd:fullSms.sent'), screen.sms.lang);
+        const onPage = `${sent}\n${renderScreen(screen, s.lang, deps)}`;
+        const text = fitsUssdScreen(onPage, deps.maxChars)
+          ? onPage
+          : `${sent}\n${plain(`${BACK} ${deps.t(screen.sms.lang, 'ussd:nav.back')}`, screen.sms.lang)}`;
+        return { state: s, text, end: false, effect: { kind: 'full-answer', ref: screen.sms } };
+      }
       return invalid(s, deps);
     }
   }

@@ -12,6 +12,7 @@ import { chooseLanguage, loadProfile, updateProfile } from '../../platform/subsc
 import { checkRateLimit } from '../messaging/index.js';
 import { choiceHop, showChoices } from './choices.js';
 import { claimDelivery, readAnswer, type StoredUssdAnswer } from './delivery.js';
+import { sendFullAnswer } from './full-answer.js';
 import {
   answerScreen,
   continueUssd,
@@ -91,9 +92,13 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
         const chosen = step.effect.lang;
         await updateProfile(ctx.store, phone, (p) => chooseLanguage(p, chosen));
       }
+      if (step.effect?.kind === 'full-answer') await sendFullAnswer(ctx, phone, provider, step.effect.ref);
 
       if (step.effect?.kind === 'question') {
         hopKind = 'question';
+        // The saved language, if any: the answerer follows the question's own language when it is clear, else
+        // this, else the pack's default; never a menu default the user did not choose.
+        const saved = (await loadProfile(ctx.store, phone)).lang;
         const remaining = () => deadline - (performance.now() - arrived) - safetyMarginMs(deadline);
         const msg: InboundMessage = {
           id: `${provider}:ussd:${sessionId}:${step.state.hops}`,
@@ -105,7 +110,7 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
           providerMessageId: `ussd:${sessionId}:${step.state.hops}`,
           receivedAt: new Date(ctx.now()).toISOString(),
           ussdSessionId: sessionId,
-          localeHint: step.state.lang,
+          ...(saved ? { localeHint: saved } : {}),
         };
         // The per-subscriber question limit SMS and WhatsApp share (finding 1, issue 14).
         if ((await checkRateLimit(ctx, phone)) !== 'ok') {
@@ -127,14 +132,19 @@ export function createUssdDialogue(ctx: AppContext, menus: UssdMenus): UssdDialo
           }
           answer = await readAnswer(ctx.store, msg.id);
         }
-        if (!answer?.text) {
+        const answerText = answer?.text;
+        if (!answer || !answerText) {
           await endSession(phone, sessionId);
           return { text: d.t(step.state.lang, 'ussd:failed'), end: true };
         }
-        const screen = answerScreen(answer.text, { kind: 'main' }, step.state.lang, d);
+        // One language per screen: the answer's, navigation included; without a saved choice the menus
+        // that follow speak it too.
+        const screenLang = uiLanguage(answer.lang);
+        const sms = answer.full ? { ...answer.full, job: msg.id, lang: screenLang } : undefined;
+        const screen = answerScreen(answerText, { kind: 'main' }, screenLang, d, sms);
         step = {
           ...step,
-          state: { ...step.state, screen },
+          state: { ...step.state, ...(saved ? {} : { lang: screenLang }), screen },
           text: screen.kind === 'answer' ? (screen.pages[0] ?? '') : '',
         };
         // Choices: a "Did you mean" screen whose pick resolves on any gateway (src/dialogue/ussd/choices.ts).

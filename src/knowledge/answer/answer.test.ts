@@ -139,7 +139,7 @@ describe('composition per channel', () => {
     const body = answerer.catalogue.entry('community-health', 'handwashing', 'en')!.body.replace(/\s+/g, ' ');
     const text = r.answer.replace(/ Src: .*$/, '');
     expect(text.length).toBeGreaterThan(40);
-    for (const sentence of text.split(/(?<=\.) /)) expect(body).toContain(sentence.replace(/\.\.\.$/, ''));
+    for (const sentence of text.split(/(?<=\.)[ \n]/)) expect(body).toContain(sentence.replace(/\.\.\.$/, ''));
     expect(r.segments).toBeLessThanOrEqual(config.sms.maxSegments);
     expect(text).toMatch(/wash/i);
   });

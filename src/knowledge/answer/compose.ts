@@ -1,12 +1,14 @@
 import type { Channel } from '../../core/messages/index.js';
 import {
   analyseSms,
+  markdownBlocks,
   normaliseForSms,
   paginateUssd,
+  renderInline,
+  renderMarkdown,
   type SmsEncoding,
   WHATSAPP_LIMITS,
 } from '../../core/shaping/index.js';
-import { stripMarkdown } from './docs.js';
 import { answerStrings, choiceStrings, inLanguageNote } from './strings.js';
 
 /** The carrier limits an answer must fit (from Config). */
@@ -19,6 +21,8 @@ export interface ChannelBudget {
 
 /** The longest navigation labels of our locales, so a USSD answer fits its screens in every UI language. */
 export const USSD_BUDGET_LABELS = { more: '1 Suite', back: '0 Retour' };
+/** The longest "full answer by SMS" offer of our locales (the last page of a cut USSD answer shows it). */
+export const USSD_OFFER_LABEL = '2 Reponse complete par SMS';
 /** An extractive SMS summary (no editor summary) aims at this many segments, within the channel maximum. */
 const EXTRACTIVE_SMS_SEGMENTS = 2;
 const ELLIPSIS = '...';
@@ -34,6 +38,8 @@ export interface ComposableEntry {
 
 export interface Composed {
   text: string;
+  /** The entry says more than `text` (the budget cut it). */
+  truncated?: boolean;
   segments?: number;
   encoding?: SmsEncoding;
 }
@@ -73,18 +79,39 @@ export function deriveShortSource(source: string, max = 24): string {
   return out || org.slice(0, max);
 }
 
-/** Sentences of a Markdown body: list items and lines count as sentences. */
-function sentences(body: string): string[] {
-  const out: string[] = [];
-  for (const rawLine of stripMarkdown(body).split(/\n+/)) {
-    const line = rawLine.replace(/^\s*(?:[-*+•]|\d+[.)])\s+/, '').trim();
-    if (!line) continue;
-    for (const s of line.split(/(?<=[.!?።])\s+(?=[\p{Lu}\p{N}"'(])/u)) {
-      const t = s.trim();
-      if (t) out.push(/[.!?:;።]$/.test(t) ? t : `${t}.`);
-    }
-  }
+/** A sentence of an entry, and whether it opens a line (a list item, a heading, a paragraph). */
+interface Sentence {
+  text: string;
+  lineStart: boolean;
+}
+
+/**
+ * Sentences of a Markdown body: each block (paragraph, heading, list item) opens a line, so list items stay
+ * lines of their own on USSD and SMS; a line that introduces a list ends with ":".
+ */
+function sentences(body: string): Sentence[] {
+  const out: Sentence[] = [];
+  const blocks = markdownBlocks(body);
+  blocks.forEach((b, bi) => {
+    const line = renderInline(b.text, 'plain').trim();
+    const parts = line
+      .split(/(?<=[.!?።])\s+(?=[\p{Lu}\p{N}"'(])/u)
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const introducesList = b.kind !== 'item' && blocks[bi + 1]?.kind === 'item';
+    parts.forEach((t, i) => {
+      const last = i === parts.length - 1;
+      const ended = /[.!?:;።]$/.test(t) ? t : `${t}${last && introducesList ? ':' : '.'}`;
+      const numbered = i === 0 && b.ordinal !== undefined ? `${b.ordinal}. ${ended}` : ended;
+      out.push({ text: numbered, lineStart: i === 0 });
+    });
+  });
   return out;
+}
+
+/** Sentences back into text: a sentence that opens a line starts one. */
+function joinSentences(list: Sentence[]): string {
+  return list.map((x, i) => (i === 0 ? '' : x.lineStart ? '\n' : ' ') + x.text).join('');
 }
 
 /**
@@ -95,19 +122,16 @@ function extractiveSummary(body: string, score: SentenceScorer, fits: (text: str
   const all = sentences(body);
   if (all.length === 0) return '';
   const ranked = all
-    .map((s, i) => ({ s, i, score: score(s) + 0.6 / (1 + i) }))
+    .map((s, i) => ({ s, i, score: score(s.text) + 0.6 / (1 + i) }))
     .sort((a, b) => b.score - a.score || a.i - b.i);
-  const chosen: { s: string; i: number }[] = [];
+  const chosen: { s: Sentence; i: number }[] = [];
   for (const c of ranked) {
     const trial = [...chosen, c].sort((a, b) => a.i - b.i);
-    if (fits(trial.map((x) => x.s).join(' '))) chosen.push(c);
+    if (fits(joinSentences(trial.map((x) => x.s)))) chosen.push(c);
     else if (chosen.length > 0 && chosen.length >= 3) break;
   }
-  if (chosen.length === 0) return cutToFit(ranked[0]!.s, fits);
-  return chosen
-    .sort((a, b) => a.i - b.i)
-    .map((x) => x.s)
-    .join(' ');
+  if (chosen.length === 0) return cutToFit(ranked[0]!.s.text, fits);
+  return joinSentences(chosen.sort((a, b) => a.i - b.i).map((x) => x.s));
 }
 
 /** Longest word-boundary prefix of `text` (plus "...") that `fits`. */
@@ -141,29 +165,15 @@ function cutToFit(text: string, fits: (t: string) => boolean): string {
 const smsFits = (max: number, lang: string) => (text: string) =>
   analyseSms(normaliseForSms(text, lang)).segments <= max;
 
-function ussdFits(budget: ChannelBudget, lang: string): (text: string) => boolean {
+function ussdFits(budget: ChannelBudget, lang: string, last?: string): (text: string) => boolean {
+  const labels = last ? { ...USSD_BUDGET_LABELS, last } : USSD_BUDGET_LABELS;
   return (text) => {
     try {
-      return (
-        paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, USSD_BUDGET_LABELS).length <=
-        budget.ussdMaxScreens
-      );
+      return paginateUssd(normaliseForSms(text, lang), budget.ussdMaxChars, labels).length <= budget.ussdMaxScreens;
     } catch {
       return false;
     }
   };
-}
-
-/** WhatsApp formatting from Markdown: *bold*, bullets, no headings syntax. */
-function markdownToWhatsapp(md: string): string {
-  return md
-    .replace(/\*\*(.+?)\*\*/g, '*$1*')
-    .replace(/__(.+?)__/g, '*$1*')
-    .replace(/^\s{0,3}#{1,6}\s+(.+)$/gm, '*$1*')
-    .replace(/^\s*[-+]\s+/gm, '• ')
-    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
 
 /**
@@ -187,7 +197,7 @@ export function composeAnswer(input: {
     const summary = entry.summary ? `${entry.summary}\n\n` : '';
     const see = input.related?.length ? `\n\n${strings.seeAlso}: ${input.related.join('; ')}` : '';
     const tail = `\n\n${strings.source}: ${entry.source}${see}`;
-    const body = markdownToWhatsapp(entry.body);
+    const body = renderMarkdown(entry.body, 'whatsapp');
     const room = WHATSAPP_LIMITS.text - head.length - summary.length - tail.length;
     const fitted = body.length <= room ? body : cutToFit(body, (t) => t.length <= room);
     return { text: `${head}${summary}${fitted}${tail}` };
@@ -211,25 +221,32 @@ export function composeAnswer(input: {
     return { text, segments: info.segments, encoding: info.encoding };
   }
 
-  // USSD: the summary first (what fits one screen), then the body for the "More" pages, source last.
-  const fits = ussdFits(budget, entry.lang);
+  // USSD: the summary first (what fits one screen), then the body for the "More" pages, source last. An entry
+  // longer than the screens is cut at a sentence, leaving room on the last page for the offer of the full
+  // answer by SMS (the dialogue makes it; `truncated` tells it to).
   const whole = (core: string) => `${note}${core}${tag}`;
   const lead = entry.summary ?? '';
-  let core = lead;
+  const leadSentence: Sentence[] = lead ? [{ text: lead, lineStart: true }] : [];
+  const all = [...leadSentence];
+  for (const s of sentences(entry.body)) if (!repeats(s.text, joinSentences(all))) all.push(s);
+  const everything = whole(joinSentences(all));
+  if (all.length > 0 && ussdFits(budget, entry.lang)(everything)) {
+    return { text: normaliseForSms(everything, entry.lang) };
+  }
+  const fits = ussdFits(budget, entry.lang, USSD_OFFER_LABEL);
+  let core: string;
   if (!lead || fits(whole(lead))) {
-    const rest = sentences(entry.body);
-    const parts = lead ? [lead] : [];
-    for (const s of rest) {
-      if (repeats(s, parts.join(' '))) continue;
-      if (fits(whole([...parts, s].join(' ')))) parts.push(s);
+    const parts = [...leadSentence];
+    for (const s of all.slice(leadSentence.length)) {
+      if (fits(whole(joinSentences([...parts, s])))) parts.push(s);
       else break;
     }
-    core = parts.join(' ');
+    core = joinSentences(parts);
     if (!core) core = extractiveSummary(entry.body, input.score, (c) => fits(whole(c)));
   } else {
     core = cutToFit(lead, (c) => fits(whole(c)));
   }
-  return { text: normaliseForSms(whole(core), entry.lang) };
+  return { text: normaliseForSms(whole(core), entry.lang), truncated: true };
 }
 
 /** A body sentence that mostly says again what is already there (editors' summaries restate the body). */
@@ -284,4 +301,31 @@ export function composeChoices(titles: string[], userLang: string, channel: Chan
   if (channel !== 'sms') return { text };
   const info = analyseSms(text);
   return { text, segments: info.segments, encoding: info.encoding };
+}
+
+/**
+ * The whole entry as one SMS of at most `budget.smsMaxSegments` (the USSD "full answer by SMS"): the summary
+ * and the body's sentences in order, list items on lines, cut after the last sentence that fits (never on a
+ * line introducing a list it cannot show), the short source last.
+ */
+export function composeFullSms(entry: ComposableEntry, userLang: string, budget: ChannelBudget): Composed {
+  const note = entry.lang !== userLang ? `${inLanguageNote(userLang, entry.lang)} ` : '';
+  const tag = ` ${answerStrings(userLang).src}: ${entry.sourceShort}`;
+  const whole = (core: string) => `${note}${core}${tag}`;
+  const fits = smsFits(budget.smsMaxSegments, entry.lang);
+  const parts: Sentence[] = entry.summary ? [{ text: entry.summary, lineStart: true }] : [];
+  let cut = false;
+  for (const s of sentences(entry.body)) {
+    if (repeats(s.text, joinSentences(parts))) continue;
+    if (!fits(whole(joinSentences([...parts, s])))) {
+      cut = true;
+      break;
+    }
+    parts.push(s);
+  }
+  while (cut && parts.length > 1 && parts.at(-1)!.text.endsWith(':')) parts.pop();
+  const core = parts.length > 0 && fits(whole(joinSentences(parts))) ? joinSentences(parts) : '';
+  const text = normaliseForSms(whole(core || cutToFit(entry.summary ?? entry.body, (c) => fits(whole(c)))), entry.lang);
+  const info = analyseSms(text);
+  return { text, segments: info.segments, encoding: info.encoding, ...(cut ? { truncated: true } : {}) };
 }

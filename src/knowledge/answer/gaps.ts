@@ -26,6 +26,13 @@ export interface KnowledgeGap {
 }
 
 const PHONE_LIKE = /\+?\d[\d\s-]{7,16}\d/g;
+/** A question id is remembered this long: a retried job or a late SMS answer comes well within it. */
+const GAP_CLAIM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** True the first time a question id is seen: its gap is recorded then, and only then. */
+export async function claimGap(store: KeyValueStore, questionId: string): Promise<boolean> {
+  return store.set(`gaps:question:${questionId}`, '1', { ttlMs: GAP_CLAIM_TTL_MS, onlyIfAbsent: true });
+}
 
 export async function recordGap(store: KeyValueStore, gap: KnowledgeGap): Promise<void> {
   // People type their own number into questions; the gaps list is read by editors, so it never keeps one.

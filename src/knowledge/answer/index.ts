@@ -19,7 +19,7 @@ import {
   type TextTranslator,
 } from './dense.js';
 import { buildSnapshot, type Snapshot } from './engine.js';
-import { recordGap } from './gaps.js';
+import { claimGap, recordGap } from './gaps.js';
 import { learnedQuestions, withLearnedQuestions } from './learned.js';
 import { type Retrieval, retrieve } from './retrieve.js';
 
@@ -203,7 +203,8 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
         .filter((v): v is NonNullable<typeof v> => v !== undefined);
       if (offered.length > 0) {
         const choices: Choice[] = offered.map((v) => ({ pack: v.pack, entry: v.id, title: v.title }));
-        if (!req.offerFollowUp) await gap(req, r, false, choices);
+        // A dialogue that follows the offer up records what the user does with it (a pick, none, no reply).
+        const gapRecorded = req.offerFollowUp ? false : await gap(req, r, false, choices);
         const c = composeChoices(
           choices.map((x) => x.title),
           r.userLang,
@@ -219,6 +220,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
           confidence: r.confidence,
           found: false,
           lowConfidence: true,
+          gapRecorded,
           ...(c.segments !== undefined ? { segments: c.segments, encoding: c.encoding } : {}),
         };
       }
@@ -226,8 +228,8 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
     const top = r.hits[0];
     const versions = top ? catalogue.versions(top.pack, top.entry) : undefined;
     if (decision?.kind !== 'answer' || !top || !versions) {
-      await gap(req, r, false);
-      return notFound(r.userLang, channel, r.confidence);
+      const gapRecorded = await gap(req, r, false);
+      return { ...notFound(r.userLang, channel, r.confidence), gapRecorded };
     }
     const defaultLang = catalogue.defaultLanguage(top.pack) ?? 'en';
     const chosen = versions.get(r.userLang) ?? versions.get(defaultLang) ?? versions.values().next().value!;
@@ -276,6 +278,7 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
       confidence: r.confidence,
       found: true,
       lowConfidence: false,
+      ...(composed.truncated ? { truncated: true } : {}),
       ...(composed.segments !== undefined ? { segments: composed.segments, encoding: composed.encoding } : {}),
     };
   }
@@ -294,10 +297,12 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
     };
   }
 
-  async function gap(req: AnswerRequest, r: Retrieval, found: boolean, offered?: Choice[]): Promise<void> {
-    if (!opts.store || req.question.trim() === '') return;
+  /** Records the question as a knowledge gap, once per `questionId`; true when this call recorded it. */
+  async function gap(req: AnswerRequest, r: Retrieval, found: boolean, offered?: Choice[]): Promise<boolean> {
+    if (!opts.store || req.question.trim() === '') return false;
     const nearest = r.hits[0] ? `${r.hits[0].pack}/${r.hits[0].entry}` : undefined;
     try {
+      if (req.questionId && !(await claimGap(opts.store, req.questionId))) return false;
       await recordGap(opts.store, {
         question: req.question,
         lang: r.userLang,
@@ -309,8 +314,10 @@ export async function createAnswerer(opts: CreateAnswererOptions): Promise<Baraz
         nearest,
         ...(offered ? { offered: offered.map((c) => `${c.pack}/${c.entry}`) } : {}),
       });
+      return true;
     } catch (err) {
       log?.warn({ err }, 'could not record a knowledge gap');
+      return false;
     }
   }
 

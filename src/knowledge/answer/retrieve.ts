@@ -131,7 +131,8 @@ export async function retrieve(
     thresholds?: (pack: string) => DecisionThresholds | undefined;
   } = {},
 ): Promise<Retrieval> {
-  const guess = snapshot.langModel.detect(question, snapshot.languages);
+  // Every language the model knows: the packs' and the UI languages (see trainLanguageModel).
+  const guess = snapshot.langModel.detect(question);
   const fallbackLang = snapshot.packs[0]?.manifest.defaultLanguage ?? 'en';
   const userLang = chooseUserLanguage(opts.lang, guess, fallbackLang);
   const langs = [userLang, ...snapshot.languages.filter((l) => l !== userLang)];

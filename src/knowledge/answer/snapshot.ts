@@ -1,3 +1,4 @@
+import { UI_LANGUAGES } from '../../platform/i18n/index.js';
 import type { LoadedPack } from '../packs/types.js';
 import { SynonymTable } from './analyse.js';
 import type { PackCalibration } from './calibration.js';
@@ -58,7 +59,9 @@ export async function buildPackDocs(
 /** Train language identification on the packs' own text (titles, tags and summaries weigh more). */
 export function trainLanguageModel(packs: LoadedPack[]): LanguageModel {
   const model = new LanguageModel();
-  const langs = [...new Set(packs.flatMap((p) => p.manifest.languages))];
+  // The UI languages too: a French question to an English and Swahili pack is recognised as French, so the
+  // reply ("I don't know", the navigation) is French even though no entry is.
+  const langs = [...new Set([...packs.flatMap((p) => p.manifest.languages), ...UI_LANGUAGES])];
   model.trainBuiltins(langs);
   for (const p of packs) {
     for (const e of p.entries) {
