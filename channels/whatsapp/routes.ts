@@ -13,7 +13,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors.js';
 import { markAuthenticated, newRouter } from '../shared/http.js';
-import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
+import { describeIssue, OTHER_PHONE_NUMBER, parseWebhook, webhookSchema } from './payload.js';
 import { checkSignature, SIGNATURE_HEADER, type SignatureCheck } from './signature.js';
 
 export const WHATSAPP_ROUTE = '/channels/whatsapp';
@@ -88,12 +88,21 @@ const receive =
     if (!parsed.success) throw new BadRequestError(describeIssue(parsed.error), { route, reason: 'schema' });
 
     const receivedAt = new Date(ctx.now()).toISOString();
-    const items = parseWebhook(parsed.data, { receivedAt, defaultCountry: ctx.config.defaultCountry });
+    const phoneNumberId = ctx.config.whatsapp.phoneNumberId;
+    const items = parseWebhook(parsed.data, {
+      receivedAt,
+      defaultCountry: ctx.config.defaultCountry,
+      ...(phoneNumberId ? { phoneNumberId } : {}),
+    });
     let accepted = 0;
     let duplicates = 0;
     for (const item of items) {
       if (item.kind === 'skipped') {
-        ctx.log.info({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item skipped');
+        if (item.reason === OTHER_PHONE_NUMBER) {
+          // Acknowledged (Meta would retry a 4xx for days), but neither queued nor stored; counted and logged.
+          ctx.metrics.rejected.inc({ route, reason: 'phone-number-id' });
+          ctx.log.warn({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item for another business number');
+        } else ctx.log.info({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item skipped');
       } else if (item.kind === 'message') {
         const msg = item.message;
         // The window must be known before the worker replies, so the profile is updated before the job exists.
