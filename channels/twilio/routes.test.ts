@@ -4,9 +4,11 @@ import twilio from 'twilio';
 import { type InboundMessage, InvalidPhoneNumberError } from '../../src/core/messages/index.js';
 import { loadConfig } from '../../src/platform/config/index.js';
 import type { AppContext } from '../../src/platform/context.js';
+import { type KeyValueStore, RedisStore } from '../../src/platform/store/index.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
 import { serveSurfaces } from '../../tests/support/http.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../tests/support/redis.js';
 import {
   EMPTY_TWIML,
   incomingSchema,
@@ -36,8 +38,8 @@ const PUBLIC = 'https://baraza.example.org';
 /** A live deployment as DEPLOYING describes it. */
 const LIVE = { TWILIO_AUTH_TOKEN: TOKEN, TWILIO_ACCOUNT_SID: TWILIO_TEST_SID, PUBLIC_BASE_URL: PUBLIC };
 
-async function harness(env: Record<string, string> = LIVE): Promise<Harness> {
-  const ctx = await makeTestContext({ env });
+async function harness(env: Record<string, string> = LIVE, store?: KeyValueStore): Promise<Harness> {
+  const ctx = await makeTestContext({ env, ...(store ? { store } : {}) });
   const gw = await serveSurfaces(ctx, [(c) => ({ path: TWILIO_ROOT, router: twilioRouter(c) })], { trustProxy: true });
   const inbound: InboundMessage[] = [];
   ctx.queues.queue<InboundMessage>('inbound').process(async (job) => {
@@ -196,6 +198,50 @@ describe('Twilio signature behind a proxy', () => {
     await settle();
     expect(h.inbound).toHaveLength(0);
     await close(h);
+  });
+});
+
+describe('per provider account limit (issue 14)', () => {
+  const ACCOUNT_B = 'AC00000000000000000000000000000002';
+  const env = { TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: PUBLIC, PROVIDER_RATE_LIMIT_PER_MINUTE: '100' };
+  const from = (i: number) => `+2547130${String(i).padStart(5, '0')}`;
+
+  it('counts each AccountSid apart, from any address, and answers 429 with Retry-After past the budget', async () => {
+    const h = await harness(env);
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      const res = await send(h, {
+        path: MESSAGING,
+        params: { ...sms, MessageSid: `SMacct${i}`, From: from(i) },
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      statuses.push(res.status);
+      if (i === 100) expect(JSON.parse(res.body).error).toMatch(/^too many requests for this provider account/);
+    }
+    expect(statuses).toEqual([...Array(100).fill(200), 429]);
+    const other = await send(h, { path: MESSAGING, params: { ...sms, MessageSid: 'SMacctB', AccountSid: ACCOUNT_B } });
+    expect(other.status).toBe(200);
+    await close(h);
+  });
+
+  it('is one budget for every gateway on one Redis', async () => {
+    const prefix = uniquePrefix('account-limit');
+    const stores = [new RedisStore(testRedisUrl(), prefix), new RedisStore(testRedisUrl(), prefix)];
+    const gateways = await Promise.all(stores.map((store) => harness(env, store)));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 101; i++) {
+        const h = gateways[i % 2]!;
+        statuses.push(
+          (await send(h, { path: MESSAGING, params: { ...sms, MessageSid: `SMshared${i}`, From: from(i) } })).status,
+        );
+      }
+      expect(statuses).toEqual([...Array(100).fill(200), 429]);
+    } finally {
+      for (const h of gateways) await close(h);
+      for (const s of stores) await s.close();
+      await cleanupPrefix(prefix);
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import {
 import type { AppContext } from '../../src/platform/context.js';
 import { buildStatusEvent, recordStatus } from '../../src/platform/delivery-status.js';
 import { acceptInbound } from '../../src/platform/inbound.js';
+import { limitProviderAccount } from '../shared/account-limit.js';
 import { readBody } from '../shared/body.js';
 import { BadRequestError, ForbiddenError, NotConfiguredError } from '../shared/errors.js';
 import { fieldMessages, optionalField, requiredField } from '../shared/form-fields.js';
@@ -204,7 +205,8 @@ function verifySignature(ctx: AppContext, route: string): RequestHandler {
       );
     }
     markAuthenticated(req);
-    next();
+    const account = typeof params.AccountSid === 'string' ? params.AccountSid : (expected ?? 'unknown');
+    limitProviderAccount(ctx, route, 'twilio', account).then(() => next(), next);
   };
 }
 

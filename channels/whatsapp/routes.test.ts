@@ -226,6 +226,17 @@ describe('POST /channels/whatsapp: finding 10 (issue 14), the business number is
     expect(ctx.logs.text()).not.toContain('254712345678');
   });
 
+  it('counts signed deliveries per business number (PROVIDER_RATE_LIMIT_PER_MINUTE): 429 past the budget', async () => {
+    await start({ WHATSAPP_APP_SECRET: SECRET, WHATSAPP_PHONE_NUMBER_ID: OURS, PROVIDER_RATE_LIMIT_PER_MINUTE: '100' });
+    const wamid = JSON.parse(fixture('text.json')).entry[0].changes[0].value.messages[0].id as string;
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++)
+      statuses.push((await post(fixture('text.json').replace(wamid, `${wamid}${i}`))).statusCode);
+    expect(statuses).toEqual([...Array(100).fill(200), 429]);
+    // Items for another number are not ours: they never spend our budget (and are skipped anyway).
+    expect((await post(otherNumber(fixture('status_delivered.json')))).statusCode).toBe(200);
+  });
+
   it('without WHATSAPP_PHONE_NUMBER_ID (receive-only set-ups) any number the app is subscribed to is served', async () => {
     await start({ WHATSAPP_APP_SECRET: SECRET });
     expect((await post(otherNumber(fixture('text.json')))).json()).toMatchObject({ accepted: 1 });

@@ -4,6 +4,7 @@ import { recordStatus, statusKey as sharedStatusKey } from '../../src/platform/d
 import { acceptInbound } from '../../src/platform/inbound.js';
 import { sameSecret } from '../../src/platform/secrets.js';
 import { updateProfile } from '../../src/platform/subscribers.js';
+import { limitProviderAccount } from '../shared/account-limit.js';
 import { readBody } from '../shared/body.js';
 import {
   BadRequestError,
@@ -86,6 +87,16 @@ const receive =
       throw new BadRequestError('body is not valid JSON', { route, reason: 'json' });
     const parsed = webhookSchema.safeParse(req.body);
     if (!parsed.success) throw new BadRequestError(describeIssue(parsed.error), { route, reason: 'schema' });
+
+    // The per-account budget: once per business number this delivery is for (ours only, when configured).
+    const numbers = new Set(
+      parsed.data.entry.flatMap((e) => e.changes.map((c) => c.value.metadata?.phone_number_id ?? 'unknown')),
+    );
+    for (const number of numbers) {
+      if (ctx.config.whatsapp.phoneNumberId === undefined || number === ctx.config.whatsapp.phoneNumberId) {
+        await limitProviderAccount(ctx, route, 'meta', number);
+      }
+    }
 
     const receivedAt = new Date(ctx.now()).toISOString();
     const phoneNumberId = ctx.config.whatsapp.phoneNumberId;
