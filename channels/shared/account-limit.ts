@@ -6,7 +6,7 @@ import { TooManyRequestsError } from './errors.js';
 const WINDOW_MS = 60_000;
 
 /** The minute a moment falls in, and the seconds left of it (pure). */
-export function accountWindow(now: number): { index: number; retryAfterSeconds: number } {
+function accountWindow(now: number): { index: number; retryAfterSeconds: number } {
   const index = Math.floor(now / WINDOW_MS);
   return { index, retryAfterSeconds: Math.max(1, Math.ceil(((index + 1) * WINDOW_MS - now) / 1000)) };
 }

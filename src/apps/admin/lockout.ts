@@ -9,9 +9,9 @@ import type { KeyValueStore } from '../../platform/store/index.js';
  * with Retry-After until the window ends, the right password included. A successful login clears the user
  * name's count. Browsers send basic-auth credentials on every request, so only failures are counted.
  */
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-export const MAX_FAILURES_PER_ADDRESS = 20;
-export const MAX_FAILURES_PER_USER = 10;
+const LOGIN_WINDOW_MS = 15 * 60_000;
+const MAX_FAILURES_PER_ADDRESS = 20;
+const MAX_FAILURES_PER_USER = 10;
 
 export interface LockoutCheck {
   locked: boolean;
@@ -20,7 +20,7 @@ export interface LockoutCheck {
 }
 
 /** The window a moment falls in, and the seconds left of it (pure). */
-export function loginWindow(now: number): { index: number; retryAfterSeconds: number } {
+function loginWindow(now: number): { index: number; retryAfterSeconds: number } {
   const index = Math.floor(now / LOGIN_WINDOW_MS);
   return { index, retryAfterSeconds: Math.max(1, Math.ceil(((index + 1) * LOGIN_WINDOW_MS - now) / 1000)) };
 }

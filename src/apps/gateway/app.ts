@@ -55,7 +55,7 @@ async function pingWithin(ctx: AppContext, timeoutMs: number): Promise<boolean> 
   }
 }
 /** Prometheus text for `/metrics`, queue depths sampled at scrape time (on PORT behind auth, or on METRICS_PORT). */
-export function metricsHandler(ctx: AppContext): RequestHandler {
+function metricsHandler(ctx: AppContext): RequestHandler {
   return async (_req, res) => {
     await Promise.all(
       QUEUES.map(async (q) => {
