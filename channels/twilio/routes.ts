@@ -170,7 +170,7 @@ const requireAuthToken =
  * the AccountSid the payload names must be TWILIO_ACCOUNT_SID when that is set (finding 10, issue 14).
  */
 function verifySignature(ctx: AppContext, route: string): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const params = (req.body ?? {}) as Record<string, unknown>;
     const url = signedUrl(req, ctx.config);
     if (url === undefined) {
@@ -206,7 +206,9 @@ function verifySignature(ctx: AppContext, route: string): RequestHandler {
     }
     markAuthenticated(req);
     const account = typeof params.AccountSid === 'string' ? params.AccountSid : (expected ?? 'unknown');
-    limitProviderAccount(ctx, route, 'twilio', account).then(() => next(), next);
+    // Over the budget: TooManyRequestsError, which Express 5 passes on from the rejected promise.
+    await limitProviderAccount(ctx, route, 'twilio', account);
+    next();
   };
 }
 
