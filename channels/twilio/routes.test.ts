@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import twilio from 'twilio';
 import { type InboundMessage, InvalidPhoneNumberError } from '../../src/core/messages/index.js';
 import { loadConfig } from '../../src/platform/config/index.js';
-import type { AppContext } from '../../src/platform/context.js';
 import { type KeyValueStore, RedisStore } from '../../src/platform/store/index.js';
 import { type ChannelHarness, runIncomingCases } from '../../tests/support/channel-cases.js';
 import { makeTestContext } from '../../tests/support/context.js';
