@@ -2,6 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../../src/platform/context.js';
 import { sameSecret } from '../../src/platform/secrets.js';
+import { limitProviderAccount } from '../shared/account-limit.js';
 import { ForbiddenError } from '../shared/errors.js';
 import { markAuthenticated } from '../shared/http.js';
 
@@ -43,7 +44,9 @@ export function atGuard(ctx: AppContext, route: string): RequestHandler {
   const { webhookToken, allowedIps, inboundAuth } = ctx.config.africasTalking;
   const allowed = allowedAddresses(allowedIps);
   const refuseAll = inboundAuth === 'refuse' && !atOpenForSimulator(ctx.config);
-  return function africasTalkingGuard(req, _res, next) {
+  // One AT account per deployment: its callbacks carry no account id, so the budget is AT_USERNAME's.
+  const account = ctx.config.africasTalking.username ?? 'default';
+  return async function africasTalkingGuard(req, _res, next) {
     if (refuseAll) {
       return next(
         new ForbiddenError(
@@ -66,7 +69,10 @@ export function atGuard(ctx: AppContext, route: string): RequestHandler {
       }
     }
     // Open by choice (or the simulator default) authenticates nobody: the per-IP limit still counts those.
-    if (allowed || webhookToken !== undefined) markAuthenticated(req);
+    if (allowed || webhookToken !== undefined) {
+      markAuthenticated(req);
+      await limitProviderAccount(ctx, route, 'africastalking', account);
+    }
     next();
   };
 }

@@ -70,7 +70,12 @@ async function post(
     body: typeof body === 'string' ? body : new URLSearchParams(body).toString(),
   });
   const text = await res.text();
-  return { statusCode: res.status, body: text, json: () => JSON.parse(text) as unknown };
+  return {
+    statusCode: res.status,
+    body: text,
+    headers: Object.fromEntries(res.headers.entries()),
+    json: () => JSON.parse(text) as unknown,
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -323,6 +328,34 @@ describe("per-address limit on Africa's Talking routes (findings 1 and 6, issue 
     );
     const statuses = hops.map((r) => r.statusCode);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await h.close();
+  });
+
+  it('authenticated traffic is limited per provider account (PROVIDER_RATE_LIMIT_PER_MINUTE), whatever the address', async () => {
+    const h = await harness({
+      env: { AT_WEBHOOK_TOKEN: 'limit-token', AT_USERNAME: 'coop', PROVIDER_RATE_LIMIT_PER_MINUTE: '100' },
+    });
+    // Spread over 100 addresses and 100 subscribers: only the account's budget can stop the 101st.
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      const from = `+2547120${String(i).padStart(5, '0')}`;
+      const res = await post(
+        h,
+        'sms',
+        { ...sms, id: `acct-${i}`, from },
+        { query: '?token=limit-token', ip: `198.51.100.${i}` },
+      );
+      statuses.push(res.statusCode);
+      if (i === 100) {
+        expect(res.json()).toEqual({
+          error: expect.stringMatching(/^too many requests for this provider account; retry in \d+ s$/),
+        });
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+    }
+    expect(statuses).toEqual([...Array(100).fill(200), 429]);
+    const rejected = (await h.ctx.metrics.rejected.get()).values.find((v) => v.labels.reason === 'account-rate-limit');
+    expect(rejected?.value).toBe(1);
     await h.close();
   });
 

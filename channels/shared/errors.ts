@@ -68,12 +68,20 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
-/** Over the per-IP request budget; the caller may retry after `retryAfterSeconds`. */
+/**
+ * Over a request budget (by default the per-IP one); the caller may retry after `retryAfterSeconds`. `what` names
+ * the budget in the message, `reason` labels the rejection metric.
+ */
 export class TooManyRequestsError extends HttpError {
   override readonly name = 'TooManyRequestsError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, `too many requests from this address; retry in ${retryAfterSeconds} s`, {
-      reason: 'rate-limit',
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'too many requests from this address',
+    options: { reason?: string; route?: string } = {},
+  ) {
+    super(429, `${what}; retry in ${retryAfterSeconds} s`, {
+      reason: options.reason ?? 'rate-limit',
+      ...(options.route ? { route: options.route } : {}),
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
   }

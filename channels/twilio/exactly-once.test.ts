@@ -31,7 +31,13 @@ const workers: WorkerHandle[] = [];
 
 beforeAll(async () => {
   ctx = await makeTestContext({
-    env: { TWILIO_AUTH_TOKEN: TOKEN, AT_WEBHOOK_TOKEN: 'at-once-token', RATE_LIMIT_PER_MINUTE: '100' },
+    // Simulator mode: replies go to the outbox, and the signed URL is the one the test calls (no PUBLIC_BASE_URL).
+    env: {
+      TWILIO_AUTH_TOKEN: TOKEN,
+      AT_WEBHOOK_TOKEN: 'at-once-token',
+      RATE_LIMIT_PER_MINUTE: '100',
+      SEND_MODE: 'simulator',
+    },
     store: new RedisStore(testRedisUrl(), prefix),
     queues: new BullQueueBackend({ url: testRedisUrl(), prefix: `${prefix}q` }),
     answerer: tableAnswerer({ beans: ANSWER }),

@@ -12,6 +12,7 @@ import {
 import type { AppContext } from '../../src/platform/context.js';
 import { buildStatusEvent, recordStatus } from '../../src/platform/delivery-status.js';
 import { acceptInbound } from '../../src/platform/inbound.js';
+import { limitProviderAccount } from '../shared/account-limit.js';
 import { readBody } from '../shared/body.js';
 import { BadRequestError, ForbiddenError, NotConfiguredError } from '../shared/errors.js';
 import { fieldMessages, optionalField, requiredField } from '../shared/form-fields.js';
@@ -83,13 +84,16 @@ const TWILIO_STATUS_MAP: Readonly<Record<string, DeliveryStatus>> = {
 const isWhatsapp = (address: string) => /^whatsapp:/i.test(address);
 
 /**
- * The URL Twilio signed: PUBLIC_BASE_URL (what Twilio was told to call, behind proxies) + path + query, else
- * the request's own protocol and host (X-Forwarded-* when the app trusts its proxy). The path is the original
- * one, mount path included, so the check holds when a host app mounts the gateway under a path.
+ * The URL Twilio signed: PUBLIC_BASE_URL (what Twilio was told to call) + path + query. The path is the original
+ * one, mount path included, so the check holds when a host app mounts the gateway under a path. Without
+ * PUBLIC_BASE_URL only in simulator mode is it rebuilt from the request's own protocol and host (X-Forwarded-*
+ * when the app trusts its proxy): in live mode the caller's Host header would let a request signed for another
+ * address in (finding 10, issue 14), so start-up refuses that configuration and the route answers 503.
  */
-function signedUrl(req: Request, publicBaseUrl: string | undefined): string {
-  if (publicBaseUrl) return publicBaseUrl.replace(/\/+$/, '') + req.originalUrl;
-  return `${req.protocol}://${req.host}${req.originalUrl}`;
+function signedUrl(req: Request, config: AppContext['config']): string | undefined {
+  if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/+$/, '') + req.originalUrl;
+  if (config.sendMode === 'simulator') return `${req.protocol}://${req.host}${req.originalUrl}`;
+  return undefined;
 }
 
 type SignatureCheck = 'ok' | 'missing' | 'mismatch';
@@ -162,16 +166,22 @@ const requireAuthToken =
   (_req, _res, next) =>
     next(ctx.config.twilio.authToken ? undefined : new NotConfiguredError('TWILIO_AUTH_TOKEN is not configured'));
 
-/** X-Twilio-Signature over the signed URL and the form fields, with the twilio package's own validateRequest. */
+/**
+ * X-Twilio-Signature over the signed URL and the form fields, with the twilio package's own validateRequest; then
+ * the AccountSid the payload names must be TWILIO_ACCOUNT_SID when that is set (finding 10, issue 14).
+ */
 function verifySignature(ctx: AppContext, route: string): RequestHandler {
-  return (req, _res, next) => {
+  return async (req, _res, next) => {
     const params = (req.body ?? {}) as Record<string, unknown>;
-    const check = checkTwilioSignature(
-      ctx.config.twilio.authToken ?? '',
-      req.headers[SIGNATURE_HEADER],
-      signedUrl(req, ctx.config.publicBaseUrl),
-      params,
-    );
+    const url = signedUrl(req, ctx.config);
+    if (url === undefined) {
+      return next(
+        new NotConfiguredError(
+          'PUBLIC_BASE_URL is not configured: Twilio signatures are checked against it in live mode',
+        ),
+      );
+    }
+    const check = checkTwilioSignature(ctx.config.twilio.authToken ?? '', req.headers[SIGNATURE_HEADER], url, params);
     if (check === 'missing') {
       return next(new ForbiddenError('X-Twilio-Signature header is missing', { route, reason: 'signature-missing' }));
     }
@@ -184,7 +194,21 @@ function verifySignature(ctx: AppContext, route: string): RequestHandler {
         new ForbiddenError('X-Twilio-Signature does not match the request', { route, reason: 'signature-mismatch' }),
       );
     }
+    const expected = ctx.config.twilio.accountSid;
+    if (expected !== undefined && params.AccountSid !== expected) {
+      // Never the payload's numbers; the account ids are not personal data.
+      ctx.log.warn(
+        { route, accountSid: typeof params.AccountSid === 'string' ? params.AccountSid.slice(0, 64) : undefined },
+        'Twilio webhook for another account than TWILIO_ACCOUNT_SID: refused',
+      );
+      return next(
+        new ForbiddenError("field 'AccountSid' is not this gateway's TWILIO_ACCOUNT_SID", { route, reason: 'account' }),
+      );
+    }
     markAuthenticated(req);
+    const account = typeof params.AccountSid === 'string' ? params.AccountSid : (expected ?? 'unknown');
+    // Over the budget: TooManyRequestsError, which Express 5 passes on from the rejected promise.
+    await limitProviderAccount(ctx, route, 'twilio', account);
     next();
   };
 }

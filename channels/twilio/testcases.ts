@@ -28,6 +28,8 @@ import whatsappLocation from './testdata/whatsapp-location.json' with { type: 'j
 export const MESSAGING = '/channels/twilio/messaging';
 export const STATUS = '/channels/twilio/status';
 export const TWILIO_TEST_TOKEN = 'twilio-test-auth-token';
+/** The AccountSid of every recorded webhook in testdata/ (and the account the sender tests post as). */
+export const TWILIO_TEST_SID = 'AC00000000000000000000000000000001';
 
 export const sms = fixture(smsInbound);
 const wa = fixture(whatsappInbound);
@@ -43,10 +45,13 @@ export interface TwilioCase extends IncomingCase {
   signature?: string | null;
 }
 
-/** Signs a case's request as Twilio does: HMAC-SHA1 of the full URL it calls and the sorted form fields. */
-export function signTwilio(token: string) {
+/**
+ * Signs a case's request as Twilio does: HMAC-SHA1 of the full URL it calls and the sorted form fields. The URL is
+ * `publicBase` + path when given (PUBLIC_BASE_URL, what Twilio was told to call), else the one the request goes to.
+ */
+export function signTwilio(token: string, publicBase?: string) {
   return (req: ChannelRequest, c: TwilioCase, h: { base: string }): ChannelRequest => {
-    const url = h.base + req.path;
+    const url = (publicBase ?? h.base) + req.path;
     const signUrl = typeof c.signUrl === 'function' ? c.signUrl(url) : (c.signUrl ?? url);
     const signature =
       c.signature === null
@@ -162,6 +167,37 @@ export const messagingCases: TwilioCase[] = [
   { label: 'JSON body', body: sms, contentType: 'application/json', status: 415, error: FORM_ONLY },
 ];
 
+const OTHER_ACCOUNT = "field 'AccountSid' is not this gateway's TWILIO_ACCOUNT_SID";
+
+/**
+ * Finding 10 (issue 14): signed with our token, but naming another account than TWILIO_ACCOUNT_SID (a request
+ * captured elsewhere and replayed, or a sub-account this gateway does not serve): refused, nothing queued.
+ */
+export const accountCases: TwilioCase[] = [
+  {
+    label: 'a message for another AccountSid',
+    body: { ...sms, MessageSid: 'SMotheraccount', AccountSid: 'AC99999999999999999999999999999999' },
+    status: 403,
+    error: OTHER_ACCOUNT,
+  },
+  {
+    label: 'a message without AccountSid',
+    body: without({ ...sms, MessageSid: 'SMnoaccount' }, 'AccountSid'),
+    status: 403,
+    error: OTHER_ACCOUNT,
+  },
+];
+
+/** A status callback for another account changes nothing stored (finding 10). */
+export const accountStatusCases: TwilioCase[] = [
+  {
+    label: 'a status callback for another AccountSid',
+    body: { ...delivered, MessageSid: 'SMotheraccountstatus', AccountSid: 'AC99999999999999999999999999999999' },
+    status: 403,
+    error: OTHER_ACCOUNT,
+  },
+];
+
 /** Twilio's status words in ours, stored under the MessageSid. */
 const mapped: [string, 'queued' | 'sent' | 'delivered' | 'read' | 'failed'][] = [
   ['accepted', 'queued'],
@@ -222,7 +258,6 @@ export const statusCases: TwilioCase[] = [
 // Outgoing: what the sender asks of Twilio's Messages API, and what it makes of the answer.
 
 export const TWILIO_API = 'https://api.twilio.com';
-export const TWILIO_TEST_SID = 'AC00000000000000000000000000000001';
 export const TWILIO_MESSAGES_PATH = `/2010-04-01/Accounts/${TWILIO_TEST_SID}/Messages.json`;
 
 const refused = (status: number, body: unknown, error: OutgoingCase['error']) => ({

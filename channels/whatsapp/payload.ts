@@ -241,12 +241,27 @@ function toStatus(raw: MetaStatus, opts: { receivedAt: string; defaultCountry: s
   };
 }
 
-/** Every message and status in a delivery, in order; items that fail their schema come back as `skipped`. */
-export function parseWebhook(body: MetaWebhook, opts: { receivedAt: string; defaultCountry: string }): ParsedItem[] {
+/** Why the items of a change addressed to another business number than WHATSAPP_PHONE_NUMBER_ID are skipped. */
+export const OTHER_PHONE_NUMBER = 'metadata.phone_number_id is not WHATSAPP_PHONE_NUMBER_ID';
+
+/**
+ * Every message and status in a delivery, in order; items that fail their schema come back as `skipped`, and so
+ * does everything in a change for another business number when `phoneNumberId` (WHATSAPP_PHONE_NUMBER_ID) is
+ * given (finding 10, issue 14: a webhook signed for the app but meant for another number is not ours to answer).
+ */
+export function parseWebhook(
+  body: MetaWebhook,
+  opts: { receivedAt: string; defaultCountry: string; phoneNumberId?: string },
+): ParsedItem[] {
   const items: ParsedItem[] = [];
   for (const entry of body.entry) {
     for (const change of entry.changes) {
       const value = change.value;
+      if (opts.phoneNumberId !== undefined && value.metadata?.phone_number_id !== opts.phoneNumberId) {
+        const count = (value.messages?.length ?? 0) + (value.statuses?.length ?? 0);
+        for (let i = 0; i < count; i++) items.push({ kind: 'skipped', reason: OTHER_PHONE_NUMBER });
+        continue;
+      }
       const to = value.metadata?.display_phone_number;
       for (const rawMsg of value.messages ?? []) {
         const m = messageSchema.safeParse(rawMsg);

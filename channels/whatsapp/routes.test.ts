@@ -193,6 +193,56 @@ describe('POST /channels/whatsapp: deliveries, windows and failures', () => {
   });
 });
 
+describe('POST /channels/whatsapp: finding 10 (issue 14), the business number is ours', () => {
+  const OURS = '106540352242922'; // the fixtures' metadata.phone_number_id
+  afterEach(async () => {
+    await gw.close();
+    await ctx.queues.close();
+  });
+  const otherNumber = (body: string) => body.replaceAll(`"${OURS}"`, '"999999999999999"');
+
+  it('queues a message for WHATSAPP_PHONE_NUMBER_ID', async () => {
+    await start({ WHATSAPP_APP_SECRET: SECRET, WHATSAPP_PHONE_NUMBER_ID: OURS });
+    const res = await post(fixture('text.json'));
+    expect(res.json()).toMatchObject({ accepted: 1 });
+    await settle(1);
+    expect(received).toHaveLength(1);
+  });
+
+  it('acknowledges, but neither queues nor stores, what a signed webhook carries for another number', async () => {
+    await start({ WHATSAPP_APP_SECRET: SECRET, WHATSAPP_PHONE_NUMBER_ID: OURS });
+    const message = await post(otherNumber(fixture('text.json')));
+    expect(message.statusCode).toBe(200);
+    expect(message.json()).toMatchObject({ accepted: 0, duplicates: 0 });
+    const status = otherNumber(fixture('status_delivered.json'));
+    expect((await post(status)).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toHaveLength(0);
+    const id = JSON.parse(status).entry[0].changes[0].value.statuses[0].id as string;
+    expect(await getJson<StatusEvent>(ctx.store, statusKey(id))).toBeUndefined();
+    const rejected = (await ctx.metrics.rejected.get()).values.find((v) => v.labels.reason === 'phone-number-id');
+    expect(rejected?.value).toBe(2);
+    expect(ctx.logs.text()).toContain('another business number');
+    expect(ctx.logs.text()).not.toContain('254712345678');
+  });
+
+  it('counts signed deliveries per business number (PROVIDER_RATE_LIMIT_PER_MINUTE): 429 past the budget', async () => {
+    await start({ WHATSAPP_APP_SECRET: SECRET, WHATSAPP_PHONE_NUMBER_ID: OURS, PROVIDER_RATE_LIMIT_PER_MINUTE: '100' });
+    const wamid = JSON.parse(fixture('text.json')).entry[0].changes[0].value.messages[0].id as string;
+    const statuses: number[] = [];
+    for (let i = 0; i < 101; i++)
+      statuses.push((await post(fixture('text.json').replace(wamid, `${wamid}${i}`))).statusCode);
+    expect(statuses).toEqual([...Array(100).fill(200), 429]);
+    // Items for another number are not ours: they never spend our budget (and are skipped anyway).
+    expect((await post(otherNumber(fixture('status_delivered.json')))).statusCode).toBe(200);
+  });
+
+  it('without WHATSAPP_PHONE_NUMBER_ID (receive-only set-ups) any number the app is subscribed to is served', async () => {
+    await start({ WHATSAPP_APP_SECRET: SECRET });
+    expect((await post(otherNumber(fixture('text.json')))).json()).toMatchObject({ accepted: 1 });
+  });
+});
+
 describe('GET /channels/whatsapp: configuration', () => {
   beforeEach(() => start());
   afterEach(async () => {

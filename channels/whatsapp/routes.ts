@@ -4,6 +4,7 @@ import { recordStatus, statusKey as sharedStatusKey } from '../../src/platform/d
 import { acceptInbound } from '../../src/platform/inbound.js';
 import { sameSecret } from '../../src/platform/secrets.js';
 import { updateProfile } from '../../src/platform/subscribers.js';
+import { limitProviderAccount } from '../shared/account-limit.js';
 import { readBody } from '../shared/body.js';
 import {
   BadRequestError,
@@ -13,7 +14,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors.js';
 import { markAuthenticated, newRouter } from '../shared/http.js';
-import { describeIssue, parseWebhook, webhookSchema } from './payload.js';
+import { describeIssue, OTHER_PHONE_NUMBER, parseWebhook, webhookSchema } from './payload.js';
 import { checkSignature, SIGNATURE_HEADER, type SignatureCheck } from './signature.js';
 
 export const WHATSAPP_ROUTE = '/channels/whatsapp';
@@ -87,13 +88,32 @@ const receive =
     const parsed = webhookSchema.safeParse(req.body);
     if (!parsed.success) throw new BadRequestError(describeIssue(parsed.error), { route, reason: 'schema' });
 
+    // The per-account budget: once per business number this delivery is for (ours only, when configured).
+    const numbers = new Set(
+      parsed.data.entry.flatMap((e) => e.changes.map((c) => c.value.metadata?.phone_number_id ?? 'unknown')),
+    );
+    for (const number of numbers) {
+      if (ctx.config.whatsapp.phoneNumberId === undefined || number === ctx.config.whatsapp.phoneNumberId) {
+        await limitProviderAccount(ctx, route, 'meta', number);
+      }
+    }
+
     const receivedAt = new Date(ctx.now()).toISOString();
-    const items = parseWebhook(parsed.data, { receivedAt, defaultCountry: ctx.config.defaultCountry });
+    const phoneNumberId = ctx.config.whatsapp.phoneNumberId;
+    const items = parseWebhook(parsed.data, {
+      receivedAt,
+      defaultCountry: ctx.config.defaultCountry,
+      ...(phoneNumberId ? { phoneNumberId } : {}),
+    });
     let accepted = 0;
     let duplicates = 0;
     for (const item of items) {
       if (item.kind === 'skipped') {
-        ctx.log.info({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item skipped');
+        if (item.reason === OTHER_PHONE_NUMBER) {
+          // Acknowledged (Meta would retry a 4xx for days), but neither queued nor stored; counted and logged.
+          ctx.metrics.rejected.inc({ route, reason: 'phone-number-id' });
+          ctx.log.warn({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item for another business number');
+        } else ctx.log.info({ provider: 'meta', reason: item.reason }, 'WhatsApp webhook item skipped');
       } else if (item.kind === 'message') {
         const msg = item.message;
         // The window must be known before the worker replies, so the profile is updated before the job exists.

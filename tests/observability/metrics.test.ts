@@ -12,6 +12,8 @@ import { type RunningGateway, startGateway, waitFor } from '../e2e/gateway.js';
 import { metricSum, outbox, scrape, sendSms, sendWhatsapp, ussdHop } from './traffic.js';
 
 const SECRET = 'metrics-test-app-secret';
+/** /metrics on PORT is behind the admin credentials (finding 12, issue 14). */
+const ADMIN = { user: 'prometheus', password: 'metrics-test-scrape-password' };
 const DEADLINE_MS = 1500;
 const FAILING_NUMBER = '+254700000409';
 const N = {
@@ -29,7 +31,13 @@ let after: Map<string, number>;
 
 beforeAll(async () => {
   gw = await startGateway({
-    env: { WHATSAPP_APP_SECRET: SECRET, USSD_DEADLINE_MS: String(DEADLINE_MS), AT_ALLOW_UNAUTHENTICATED: 'true' },
+    env: {
+      WHATSAPP_APP_SECRET: SECRET,
+      USSD_DEADLINE_MS: String(DEADLINE_MS),
+      AT_ALLOW_UNAUTHENTICATED: 'true',
+      ADMIN_USER: ADMIN.user,
+      ADMIN_PASSWORD: ADMIN.password,
+    },
     // One question is made slower than the USSD deadline, so the SMS fallback path runs.
     wrapAnswerer: (real: Answerer): Answerer => ({
       ...real,
@@ -59,7 +67,7 @@ beforeAll(async () => {
     },
   });
 
-  before = await scrape(gw.url);
+  before = await scrape(gw.url, ADMIN);
 
   // USSD: a menu hop, the ask prompt, a question answered on screen.
   const s1 = `ATUid_metrics_${Date.now()}`;
@@ -128,12 +136,12 @@ beforeAll(async () => {
     (await outbox(gw.rt.store, N.slowUssd)).length ? true : undefined,
   );
   await waitFor('the refused WhatsApp send', async () => {
-    const m = await scrape(gw.url);
+    const m = await scrape(gw.url, ADMIN);
     return metricSum(m, 'baraza_send_failures_total') > metricSum(before, 'baraza_send_failures_total')
       ? true
       : undefined;
   });
-  after = await scrape(gw.url);
+  after = await scrape(gw.url, ADMIN);
 }, 60_000);
 
 afterAll(async () => {

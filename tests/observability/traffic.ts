@@ -111,8 +111,10 @@ export function metricSum(metrics: Map<string, number>, name: string, labels: Re
   return sum;
 }
 
-export async function scrape(base: string): Promise<Map<string, number>> {
-  const res = await fetch(`${base}/metrics`);
+/** Scrapes /metrics on PORT, where it asks for the admin credentials (basic auth, as Prometheus sends them). */
+export async function scrape(base: string, admin: { user: string; password: string }): Promise<Map<string, number>> {
+  const authorization = `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`;
+  const res = await fetch(`${base}/metrics`, { headers: { authorization } });
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   return parseMetrics(await res.text());
 }

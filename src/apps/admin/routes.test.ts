@@ -74,6 +74,79 @@ describe('admin auth', () => {
   });
 });
 
+describe('admin login lockout (finding 12, issue 14)', () => {
+  const gaps = (auth: string, from = '203.0.113.7') =>
+    fetch(`${base}/admin/gaps`, { headers: { authorization: auth, 'x-forwarded-for': from } });
+
+  async function startAt(clock: { now: number }, store?: KeyValueStore) {
+    ctx = await makeTestContext({ env: ADMIN, now: () => clock.now, ...(store ? { store } : {}) });
+    app = await serveSurfaces(ctx, [(c) => ({ path: '/admin', router: adminRouter(c) })], { trustProxy: true });
+    base = app.base;
+  }
+
+  it('locks a user name after 10 failed logins, the right password included, until the window ends', async () => {
+    const clock = { now: Date.parse('2026-03-02T08:00:00Z') };
+    await startAt(clock);
+    // Ten guesses spread over ten addresses: the per-address count never trips, the user name's does.
+    for (let i = 0; i < 10; i++) expect((await gaps(basic('editor', `guess${i}`), `198.51.100.${i}`)).status).toBe(401);
+    const locked = await gaps(AUTH.authorization, '198.51.100.99');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBe(15 * 60);
+    expect(await locked.json()).toEqual({
+      error: 'too many failed logins from this address or for this user; retry in 900 s',
+    });
+    // Another user name from a fresh address is not locked.
+    expect((await gaps(basic('someone-else', 'x'), '198.51.100.98')).status).toBe(401);
+    clock.now += 10 * 60_000;
+    expect(Number((await gaps(AUTH.authorization, '198.51.100.99')).headers.get('retry-after'))).toBe(5 * 60);
+    clock.now += 5 * 60_000;
+    expect((await gaps(AUTH.authorization, '198.51.100.99')).status).toBe(200);
+    const rejected = (await ctx!.metrics.rejected.get()).values.find((v) => v.labels.reason === 'locked-out');
+    expect(rejected?.value).toBe(2);
+    expect(ctx!.logs.text()).toContain('admin logins locked out');
+  });
+
+  it('locks an address after 20 failed logins whatever user names it tries (IPv6 by its /64)', async () => {
+    const clock = { now: Date.parse('2026-03-02T08:00:00Z') };
+    await startAt(clock);
+    for (let i = 0; i < 20; i++) {
+      expect((await gaps(basic(`user${i}`, 'pw'), `2001:db8:1:2::${(i + 1).toString(16)}`)).status).toBe(401);
+    }
+    expect((await gaps(AUTH.authorization, '2001:db8:1:2::ffff')).status).toBe(429);
+    expect((await gaps(AUTH.authorization, '2001:db8:1:3::1')).status).toBe(200);
+  });
+
+  it('a missing Authorization header (a browser before the prompt) and a good login count nothing', async () => {
+    const clock = { now: Date.parse('2026-03-02T08:00:00Z') };
+    await startAt(clock);
+    for (let i = 0; i < 9; i++) expect((await gaps(basic('editor', 'wrong'))).status).toBe(401);
+    // The right password clears the user name's count: nine more mistakes are still allowed after it.
+    expect((await gaps(AUTH.authorization)).status).toBe(200);
+    for (let i = 0; i < 30; i++) expect((await fetch(`${base}/admin/gaps`)).status).toBe(401);
+    for (let i = 0; i < 9; i++) expect((await gaps(basic('editor', 'wrong'))).status).toBe(401);
+    expect((await gaps(AUTH.authorization)).status).toBe(200);
+  });
+
+  it('is shared by every gateway on one Redis', async () => {
+    const prefix = uniquePrefix('lockout');
+    const clock = { now: Date.parse('2026-03-02T08:00:00Z') };
+    const stores = [new RedisStore(testRedisUrl(), prefix), new RedisStore(testRedisUrl(), prefix)];
+    try {
+      await startAt(clock, stores[0]);
+      for (let i = 0; i < 10; i++)
+        expect((await gaps(basic('editor', `guess${i}`), `198.51.100.${i}`)).status).toBe(401);
+      await stop();
+      // Another gateway process, the same Redis: the user name is locked there too.
+      await startAt(clock, stores[1]);
+      expect((await gaps(AUTH.authorization, '198.51.100.50')).status).toBe(429);
+    } finally {
+      await stop();
+      for (const s of stores) await s.close();
+      await cleanupPrefix(prefix);
+    }
+  });
+});
+
 describe('/admin/gaps', () => {
   const gaps = [
     { question: 'How do I store maize?', lang: 'en', channel: 'ussd', at: '2026-01-02T10:00:00Z', confidence: 0.1 },
@@ -141,6 +214,10 @@ describe('/admin/queues on the embedded backend', () => {
     const outbound = json.queues.find((x: { name: string }) => x.name === 'outbound');
     expect(outbound.counts).toMatchObject({ completed: 1, failed: 1 });
     expect(outbound.deadLetters[0]).toMatchObject({ id: 'poison-1' });
+    // Finding 12 (issue 14): the JSON is scrubbed as the page is, in the job data and in the error.
+    expect(outbound.deadLetters[0].data.to).toBe(ctx!.pseudonym('+254700000999'));
+    expect(outbound.deadLetters[0].error).toContain(ctx!.pseudonym('+254700000999'));
+    expect(JSON.stringify(json)).not.toContain('254700000999');
 
     const html = await (await fetch(`${base}/admin/queues`, { headers: AUTH })).text();
     expect(html).toContain('poison-1');
@@ -172,6 +249,16 @@ describe('/admin/queues on BullMQ', () => {
       const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((x) => x.name).sort();
       expect(names).toEqual(['inbound', 'outbound', 'scheduled']);
       expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(401);
+      // Finding 12 (issue 14): Bull Board's JSON shows job data scrubbed of numbers, as the HTML pages are.
+      await queues.queue('outbound').add('send', { to: '+254700000777', text: 'call 0712 345 678' }, { jobId: 'w-1' });
+      const jobs = await fetch(`${base}/admin/queues/api/queues?activeQueue=outbound&status=prioritized&page=1`, {
+        headers: AUTH,
+      });
+      const jobsText = await jobs.text();
+      expect(jobsText).toContain('w-1');
+      expect(jobsText).toContain(ctx!.pseudonym('+254700000777'));
+      expect(jobsText).not.toContain('254700000777');
+      expect(jobsText).not.toContain('345 678');
       // A body that is not JSON is refused with the reason, not passed on to Bull Board (which answered 500).
       const plain = await fetch(`${base}/admin/queues/api/queues/%3A/add`, {
         method: 'POST',

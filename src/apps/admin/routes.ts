@@ -20,6 +20,7 @@ import { adminGuard } from './auth.js';
 import { type GapLike, groupGaps } from './gap-groups.js';
 import { addLearnedRoutes, learnedForPage } from './learned.js';
 import { adminIndexPage, escapeHtml, gapsPage, type QueueSummary, queuesPage } from './pages.js';
+import { scrubDeep } from './scrub.js';
 
 const QUEUES: QueueName[] = ['inbound', 'outbound', 'scheduled'];
 const DEAD_LETTERS_SHOWN = 50;
@@ -70,6 +71,16 @@ const checkQueueApiBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Bull Board's JSON API shows job data and errors: its answers are scrubbed of phone numbers on the way out. */
+const scrubQueueApi =
+  (scrub: (text: string) => string): RequestHandler =>
+  (req, res, next) => {
+    if (!req.path.startsWith('/api/')) return next();
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => json(scrubDeep(body, scrub));
+    next();
+  };
+
 /**
  * Operator surfaces behind HTTP basic auth (ADMIN_USER/ADMIN_PASSWORD): Bull Board at /admin/queues on
  * BullMQ (a summary page with counts and dead letters on the embedded backend), and the knowledge-gaps page.
@@ -80,14 +91,15 @@ export function adminRouter(ctx: AppContext, opts: AdminOptions = {}): Router {
   const router = newRouter();
   router.use(...adminSecurityHeaders());
   // Before anything reads the body: a caller without credentials gets its 401, whatever it sent.
-  router.use(adminGuard(ctx.config.admin, (reason) => ctx.metrics.rejected.inc({ route: '/admin', reason })));
+  router.use(adminGuard(ctx));
   router.use(readBody(ctx.config.limits.bodyLimitBytes));
 
   router.get('/', (req, res) => {
     res.type('text/html; charset=utf-8').send(adminIndexPage(ctx.queues.kind, rootOf(req)));
   });
+  // Dead letters carry numbers (job data, provider errors): scrubbed as the HTML page scrubs them.
   router.get('/queues.json', async (_req, res) => {
-    res.json(await queueSummary(ctx));
+    res.json(scrubDeep(await queueSummary(ctx), scrub));
   });
 
   if (ctx.queues instanceof BullQueueBackend) {
@@ -110,6 +122,7 @@ export function adminRouter(ctx: AppContext, opts: AdminOptions = {}): Router {
         next();
       },
       checkQueueApiBody,
+      scrubQueueApi(scrub),
       board as RequestHandler,
     );
   } else {

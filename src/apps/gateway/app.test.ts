@@ -2,6 +2,9 @@
  * The plumbing every route shares: security headers, body reading, the JSON 404, the one error handler and the
  * per-IP limit, on a gateway with a test surface (and the real simulator and admin pages for their policies).
  */
+
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { readBody } from '../../../channels/shared/body.js';
 import { BadRequestError } from '../../../channels/shared/errors.js';
@@ -10,8 +13,10 @@ import { makeTestContext } from '../../../tests/support/context.js';
 import { serveSurfaces, type TestGateway } from '../../../tests/support/http.js';
 import { MemoryStore, RedisStore, StoreUnavailableError } from '../../platform/store/index.js';
 import { adminRouter } from '../admin/routes.js';
+import type { Runtime } from '../runtime.js';
 import { simulatorRouter } from '../simulator/routes.js';
 import type { SurfaceFactory } from './app.js';
+import { createGatewayServer } from './index.js';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {
@@ -185,12 +190,64 @@ describe('per-IP limit (memory store on the embedded backend)', () => {
     expect(await over.json()).toEqual({
       error: expect.stringMatching(/^too many requests from this address; retry in \d+ s$/),
     });
-    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await fetch(base + path)).status).toBe(200);
+    for (const path of ['/healthz', '/readyz']) expect((await fetch(base + path)).status).toBe(200);
+    // /metrics asks for the admin credentials (finding 12), never for a retry.
+    expect((await fetch(`${base}/metrics`)).status).toBe(403);
     const rejected = await ctx.metrics.rejected.get();
     expect(rejected.values.find((v) => v.labels.reason === 'rate-limit')).toMatchObject({
       labels: { route: '/probe', reason: 'rate-limit' },
       value: 1,
     });
+  });
+});
+
+describe('/metrics is not public (finding 12, issue 14)', () => {
+  const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'metrics-pw' };
+  const auth = (user: string, pw: string) => ({
+    authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`,
+  });
+
+  it('on PORT it needs ADMIN_USER/ADMIN_PASSWORD, and is off (403 naming them) without them', async () => {
+    const off = await start();
+    const closed = await fetch(`${off.base}/metrics`);
+    expect(closed.status).toBe(403);
+    expect((await closed.json()).error).toMatch(/ADMIN_USER and ADMIN_PASSWORD/);
+    await gw?.close();
+    const { base } = await start(ADMIN);
+    const anonymous = await fetch(`${base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('baraza_');
+    expect((await fetch(`${base}/metrics`, { headers: auth('ops', 'wrong') })).status).toBe(401);
+    const scraped = await fetch(`${base}/metrics`, { headers: auth('ops', 'metrics-pw') });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('baraza_rejected_requests_total');
+  });
+
+  it('with METRICS_PORT it is served only on that port, without credentials, and not on PORT', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const ctx = await makeTestContext({ env: { ...ADMIN, METRICS_PORT: String(free), HOST: '127.0.0.1' } });
+    const rt: Runtime = { ...ctx, packsStatus: () => ({ ok: true, detail: 'test' }), close: async () => {} };
+    const server = await createGatewayServer(rt);
+    try {
+      const { port } = await server.listen(0, '127.0.0.1');
+      const main = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth('ops', 'metrics-pw') });
+      expect(main.status).toBe(404);
+      const own = await fetch(`http://127.0.0.1:${free}/metrics`);
+      expect(own.status).toBe(200);
+      expect(await own.text()).toContain('baraza_queue_depth');
+      const elsewhere = await fetch(`http://127.0.0.1:${free}/admin`);
+      expect(elsewhere.status).toBe(404);
+    } finally {
+      await server.close();
+      await ctx.queues.close();
+    }
+    // Closed with the gateway.
+    await expect(fetch(`http://127.0.0.1:${free}/metrics`)).rejects.toThrow();
   });
 });
 

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { errorHandler, NotFoundError, requestPath } from '../../../channels/shared/errors.js';
 import { markArrival, newRouter } from '../../../channels/shared/http.js';
 import { securityHeaders } from '../../../channels/shared/security.js';
 import type { AppContext } from '../../platform/context.js';
 import type { QueueName } from '../../platform/queue/index.js';
 import { RedisHealth } from '../../platform/readiness.js';
+import { adminGuard } from '../admin/auth.js';
 import { requestLimiter } from './limiter.js';
 
 /** One concern's routes (a provider, the simulator, the admin pages) and where the gateway mounts them. */
@@ -53,6 +54,51 @@ async function pingWithin(ctx: AppContext, timeoutMs: number): Promise<boolean> 
     clearTimeout(timer);
   }
 }
+/** Prometheus text for `/metrics`, queue depths sampled at scrape time (on PORT behind auth, or on METRICS_PORT). */
+function metricsHandler(ctx: AppContext): RequestHandler {
+  return async (_req, res) => {
+    await Promise.all(
+      QUEUES.map(async (q) => {
+        try {
+          const counts = await ctx.queues.queue(q).counts();
+          for (const [state, n] of Object.entries(counts)) ctx.metrics.queueDepth.set({ queue: q, state }, n);
+        } catch {
+          /* Redis away: keep the last sample */
+        }
+      }),
+    );
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  };
+}
+
+/** A listener serving only `GET /metrics` (METRICS_PORT): reachable by the scraper, not by the providers' path. */
+export interface MetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function startMetricsServer(ctx: AppContext, port: number, host: string): Promise<MetricsServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(ctx));
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}: this port serves GET /metrics only` });
+  });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => {
+      if (err) return reject(err);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
 /** Longest a request may still run when the server closes (a USSD hop waits at most USSD_DEADLINE_MS). */
 const CLOSE_GRACE_MS = 16_000;
 
@@ -86,19 +132,9 @@ export async function buildGatewayRouter(ctx: AppContext, opts: GatewayRouterOpt
     const ready = packs.ok && redis.ok;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', packs, redis });
   });
-  router.get('/metrics', async (_req, res) => {
-    await Promise.all(
-      QUEUES.map(async (q) => {
-        try {
-          const counts = await ctx.queues.queue(q).counts();
-          for (const [state, n] of Object.entries(counts)) ctx.metrics.queueDepth.set({ queue: q, state }, n);
-        } catch {
-          /* Redis away: keep the last sample */
-        }
-      }),
-    );
-    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
-  });
+  // Metrics are not public (finding 12, issue 14): behind the admin credentials here, or on METRICS_PORT only.
+  if (ctx.config.metricsPort === undefined)
+    router.get('/metrics', adminGuard(ctx, { route: '/metrics' }), metricsHandler(ctx));
 
   const paths: string[] = [];
   for (const make of opts.surfaces) {

@@ -13,7 +13,9 @@ import {
   type GatewayRouter,
   type GatewayServer,
   gatewayServer,
+  type MetricsServer,
   type SurfaceFactory,
+  startMetricsServer,
 } from './app.js';
 
 export type { GatewayRouter, GatewayServer } from './app.js';
@@ -35,9 +37,24 @@ function createGatewayRouter(rt: Runtime): Promise<GatewayRouter> {
   return buildGatewayRouter(rt, { surfaces: gatewaySurfaces(), readiness: { packs: rt.packsStatus } });
 }
 
-/** The gateway process's server (`npm start`, `npm run gateway`): the router at '/'. */
+/** The gateway process's server (`npm start`, `npm run gateway`): the router at '/', and METRICS_PORT's listener. */
 export async function createGatewayServer(rt: Runtime): Promise<GatewayServer> {
-  return gatewayServer(await createGatewayRouter(rt), rt.config.trustedProxies);
+  const server = gatewayServer(await createGatewayRouter(rt), rt.config.trustedProxies);
+  const metricsPort = rt.config.metricsPort;
+  if (metricsPort === undefined) return server;
+  let metrics: MetricsServer | undefined;
+  return {
+    ...server,
+    async listen(port, host) {
+      const address = await server.listen(port, host);
+      metrics = await startMetricsServer(rt, metricsPort, host);
+      return address;
+    },
+    async close() {
+      await metrics?.close();
+      await server.close();
+    },
+  };
 }
 
 /** Settings that replace what the environment says; a nested group (e.g. `twilio`) is merged field by field. */
@@ -96,9 +113,15 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     const workers = (options.workers ?? (owned && rt.queues.kind === 'embedded')) ? await startWorkers(rt) : undefined;
     const router = await createGatewayRouter(rt);
     const closeRouter = router.close.bind(router);
+    // METRICS_PORT: the mounted router has no /metrics; its own listener serves it.
+    const metrics =
+      rt.config.metricsPort === undefined
+        ? undefined
+        : await startMetricsServer(rt, rt.config.metricsPort, rt.config.host);
     return Object.assign(router, {
       runtime: rt,
       async close() {
+        await metrics?.close();
         await closeRouter();
         await workers?.close();
         if (owned) await rt.close();

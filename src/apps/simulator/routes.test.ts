@@ -81,6 +81,24 @@ describe('simulator page', () => {
   });
 });
 
+describe('the simulator beside live credentials (finding 3, issue 14)', () => {
+  it('is off by default: no signer with the real app secret, no settings with the AT token, no outbox', async () => {
+    // An embedded start (no Redis) with live credentials, as the issue tried it; SIMULATOR left to its default.
+    await start({ WHATSAPP_APP_SECRET: SECRET, AT_WEBHOOK_TOKEN: 'real-at-token', PII_SALT: 'a-real-salt-0123456789' });
+    expect(ctx.config.simulator).toBe(false);
+    const sign = await fetch(`${base}/simulator/api/sign/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ body: '{}' }),
+    });
+    expect(sign.status).toBe(404);
+    const settings = await fetch(`${base}/simulator/api/settings`);
+    expect(settings.status).toBe(404);
+    expect(await settings.text()).not.toContain('real-at-token');
+    expect((await fetch(`${base}/simulator/api/outbox?to=%2B254700000001`)).status).toBe(404);
+  });
+});
+
 describe('GET /simulator/api/outbox', () => {
   it('rejects a missing or invalid number with a 400 naming the field', async () => {
     await start({});

@@ -58,7 +58,7 @@ describe('live mode is safe by default (issue 14)', () => {
   it.each([
     ['AT_API_KEY', { AT_USERNAME: 'acme', AT_API_KEY: 'atsk_live' }],
     ['AT_WEBHOOK_TOKEN', { AT_WEBHOOK_TOKEN: 'tok' }],
-    ['TWILIO_AUTH_TOKEN', { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'tw' }],
+    ['TWILIO_AUTH_TOKEN', { TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'tw', PUBLIC_BASE_URL: 'https://b.example' }],
     ['WHATSAPP_TOKEN', { WHATSAPP_TOKEN: 'EAAG', WHATSAPP_PHONE_NUMBER_ID: '1' }],
     ['WHATSAPP_APP_SECRET', { WHATSAPP_APP_SECRET: 'app-secret' }],
   ])('finding 4: %s without PII_SALT stops start-up with one line naming PII_SALT', (name, env) => {
@@ -92,6 +92,29 @@ describe('live mode is safe by default (issue 14)', () => {
     expect(() => loadConfig(env)).toThrow(/^SIMULATOR: cannot be "on" beside live credentials \(TWILIO_AUTH_TOKEN\)/);
     expect(loadConfig({ ...env, SEND_MODE: 'simulator' }).simulator).toBe(true);
     expect(loadConfig({ SIMULATOR: 'on', REDIS_URL: 'redis://127.0.0.1:6379' }).simulator).toBe(true);
+  });
+
+  it('finding 10: TWILIO_AUTH_TOKEN in live mode without PUBLIC_BASE_URL stops start-up naming PUBLIC_BASE_URL', () => {
+    const env = { PII_SALT: SALT, TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'tw' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/^PUBLIC_BASE_URL: must be set beside TWILIO_AUTH_TOKEN in live mode/);
+    expect(loadConfig({ ...env, PUBLIC_BASE_URL: 'https://baraza.example.org' }).publicBaseUrl).toBe(
+      'https://baraza.example.org',
+    );
+    // The simulator (and the embedded trial) signs over the URL it is called at.
+    expect(loadConfig({ ...env, SEND_MODE: 'simulator' }).publicBaseUrl).toBeUndefined();
+  });
+
+  it('finding 10: a Twilio token without TWILIO_ACCOUNT_SID is accepted, with a start-up warning', () => {
+    const c = loadConfig({ PII_SALT: SALT, TWILIO_AUTH_TOKEN: 'tw', PUBLIC_BASE_URL: 'https://b.example' });
+    expect(startupWarnings(c)).toEqual([expect.stringMatching(/^TWILIO_ACCOUNT_SID is unset/)]);
+  });
+
+  it('finding 12: METRICS_PORT moves /metrics to its own port, never the same as PORT', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(() => loadConfig({ METRICS_PORT: '3000' })).toThrow(/^METRICS_PORT: must differ from PORT \(3000\)/);
+    expect(() => loadConfig({ METRICS_PORT: 'nine' })).toThrow(/^METRICS_PORT: must be a whole number/);
   });
 
   it('finding 2: AT routes need a token or source addresses, or an explicit, loudly logged opt-out', () => {

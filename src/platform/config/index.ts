@@ -161,6 +161,7 @@ export const DEFAULT_MODELS_ALLOWED_HOSTS: readonly string[] = Object.freeze([
 const envSchema = z.object({
   PORT: intIn(0, 65535, 3000),
   HOST: optionalText.default('0.0.0.0'),
+  METRICS_PORT: intIn(1, 65535, 0),
   REDIS_URL: urlOf(['redis:', 'rediss:']),
   REDIS_PASSWORD: optionalText,
   REDIS_PREFIX: optionalText
@@ -182,6 +183,7 @@ const envSchema = z.object({
   SMS_MAX_SEGMENTS: intIn(1, 10, 3),
   RATE_LIMIT_PER_MINUTE: intIn(1, 1000, 6),
   IP_RATE_LIMIT_PER_MINUTE: intIn(10, 1_000_000, 600),
+  PROVIDER_RATE_LIMIT_PER_MINUTE: intIn(100, 10_000_000, 60_000),
   BODY_LIMIT_BYTES: intIn(1024, 10 * 1024 * 1024, 64 * 1024),
   EMBEDDED_QUEUE_LIMIT: intIn(100, 1_000_000, 10_000),
   AT_USERNAME: optionalText,
@@ -271,6 +273,11 @@ const LIVE_CREDENTIAL_VARIABLES = [
 export interface Config {
   port: number;
   host: string;
+  /**
+   * METRICS_PORT: serve `/metrics` on its own listener at this port (same HOST) and not on PORT; undefined (the
+   * default) keeps `/metrics` on PORT behind ADMIN_USER/ADMIN_PASSWORD.
+   */
+  metricsPort: number | undefined;
   /** REDIS_URL, with REDIS_PASSWORD put in when that is set. */
   redisUrl: string | undefined;
   /** Key prefix of the store, the queues (`<prefix>q`) and the per-IP limiter: several deployments can share one Redis. */
@@ -286,7 +293,13 @@ export interface Config {
   publicBaseUrl: string | undefined;
   ussd: { deadlineMs: number; maxChars: number };
   sms: { maxSegments: number };
-  limits: { questionsPerMinute: number; requestsPerMinutePerIp: number; bodyLimitBytes: number };
+  limits: {
+    questionsPerMinute: number;
+    requestsPerMinutePerIp: number;
+    /** Authenticated callbacks per provider account (AT username, Twilio AccountSid, Meta phone_number_id) and minute. */
+    requestsPerMinutePerAccount: number;
+    bodyLimitBytes: number;
+  };
   /**
    * Jobs the embedded (no-Redis) queue holds per queue before `add` throws QueueFullError (503, busy screen).
    * @defaultValue 10000
@@ -389,12 +402,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `SIMULATOR: cannot be "on" beside live credentials (${liveCredentials.join(', ')}) unless SEND_MODE=simulator: its API signs webhooks and lists replies for anyone`,
     );
   }
+  if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(`METRICS_PORT: must differ from PORT (${e.PORT}): metrics get their own listener`);
+  }
+  if (e.TWILIO_AUTH_TOKEN !== undefined && e.SEND_MODE === 'live' && e.PUBLIC_BASE_URL === undefined) {
+    throw new ConfigError(
+      "PUBLIC_BASE_URL: must be set beside TWILIO_AUTH_TOKEN in live mode (the https URL Twilio calls, e.g. https://baraza.example.org): Twilio signs that URL, and rebuilding it from the caller's Host header would accept a request signed for another address",
+    );
+  }
   const simulator = e.SIMULATOR
     ? e.SIMULATOR === 'on'
     : e.SEND_MODE === 'simulator' || (e.REDIS_URL === undefined && liveCredentials.length === 0);
   return {
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT === 0 ? undefined : e.METRICS_PORT,
     redisUrl: redisUrlWithPassword(e.REDIS_URL, e.REDIS_PASSWORD),
     redisPrefix: e.REDIS_PREFIX,
     packsDirs: e.PACKS_DIR.split(',')
@@ -412,6 +434,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       questionsPerMinute: e.RATE_LIMIT_PER_MINUTE,
       requestsPerMinutePerIp: e.IP_RATE_LIMIT_PER_MINUTE,
+      requestsPerMinutePerAccount: e.PROVIDER_RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
     },
     embeddedQueueLimit: e.EMBEDDED_QUEUE_LIMIT,
@@ -480,6 +503,11 @@ export function startupWarnings(config: Config): string[] {
   if (config.simulator && config.liveCredentials.length > 0) {
     warnings.push(
       `the simulator API is on beside live credentials (${config.liveCredentials.join(', ')}) because SEND_MODE=simulator: anyone who reaches /simulator can post as the providers and read replies`,
+    );
+  }
+  if (config.twilio.authToken && !config.twilio.accountSid) {
+    warnings.push(
+      'TWILIO_ACCOUNT_SID is unset: Twilio webhooks are checked by signature only, not also by the account they name',
     );
   }
   if (config.piiSaltIsDefault && config.redisUrl) {
