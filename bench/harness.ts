@@ -134,7 +134,7 @@ function spawnLogged(name: string, args: string[], env: Record<string, string>):
 
 /** The product as operators run it: `node dist/src/main.js gateway|worker` (`npm run bench` builds dist/ first). */
 /** The Node/V8 flags `npm run <role>` passes (package.json is the one place production flags are written). */
-export function productionNodeFlags(role: 'gateway' | 'worker'): string[] {
+function productionNodeFlags(role: 'gateway' | 'worker'): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const argv = (pkg.scripts[role] ?? '').trim().split(/\s+/);
   if (argv[0] !== 'node') throw new Error(`npm run ${role} does not start node: ${pkg.scripts[role]}`);
@@ -187,7 +187,7 @@ function tail(file: string, lines = 15): string {
  * the callback URL): unauthenticated traffic goes through the per-address limiter, which fails closed when Redis
  * is slow, and is not what a carrier sends.
  */
-export const AT_TOKEN = 'bench-at-token';
+const AT_TOKEN = 'bench-at-token';
 export const atUrl = (base: string, route: 'sms' | 'ussd' | 'delivery') =>
   `${base}/channels/africastalking/${route}?token=${AT_TOKEN}`;
 
