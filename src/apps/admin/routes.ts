@@ -1,6 +1,5 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import type { createBullBoard } from '@bull-board/api';
+import type { ExpressAdapter } from '@bull-board/express';
 import type { Request, RequestHandler, Router } from 'express';
 import { readBody } from '../../../channels/shared/body.js';
 import {
@@ -103,28 +102,41 @@ export function adminRouter(ctx: AppContext, opts: AdminOptions = {}): Router {
   });
 
   if (ctx.queues instanceof BullQueueBackend) {
-    const serverAdapter = new ExpressAdapter();
-    createBullBoard({
-      queues: ctx.queues.bullQueues().map((q) => new BullMQAdapter(q)),
-      // @bull-board/express 9.10.1 pins its own copy of @bull-board/api types; the runtime contract is the same.
-      serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-      options: { uiConfig: { boardTitle: 'Baraza queues' } },
-    });
-    const board = serverAdapter.getRouter() as ReturnType<ExpressAdapter['getRouter']> & {
-      disable(setting: string): unknown;
-    };
-    board.disable('x-powered-by');
-    router.use(
-      '/queues',
-      (req, _res, next) => {
+    const queues = ctx.queues;
+    // Bull Board (its UI, templates and lodash) loads on the first visit: about 15 MB a gateway that nobody
+    // administers should not hold.
+    let loading: Promise<{ adapter: ExpressAdapter; board: RequestHandler }> | undefined;
+    const loadBoard = () =>
+      (loading ??= (async () => {
+        const [{ createBullBoard: create }, { BullMQAdapter }, { ExpressAdapter: Adapter }] = await Promise.all([
+          import('@bull-board/api'),
+          import('@bull-board/api/bullMQAdapter'),
+          import('@bull-board/express'),
+        ]);
+        const adapter = new Adapter();
+        create({
+          queues: queues.bullQueues().map((q) => new BullMQAdapter(q)),
+          // @bull-board/express 9.10.1 pins its own copy of @bull-board/api types; the runtime contract is the same.
+          serverAdapter: adapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+          options: { uiConfig: { boardTitle: 'Baraza queues' } },
+        });
+        const board = adapter.getRouter() as ReturnType<ExpressAdapter['getRouter']> & {
+          disable(setting: string): unknown;
+        };
+        board.disable('x-powered-by');
+        return { adapter, board: board as RequestHandler };
+      })());
+    router.use('/queues', checkQueueApiBody, scrubQueueApi(scrub), async (req, res, next) => {
+      try {
+        const { adapter, board } = await loadBoard();
         // The page's <base href> follows the mount path (a host app may mount the gateway under a path).
-        serverAdapter.setBasePath(req.baseUrl);
-        next();
-      },
-      checkQueueApiBody,
-      scrubQueueApi(scrub),
-      board as RequestHandler,
-    );
+        adapter.setBasePath(req.baseUrl);
+        board(req, res, next);
+      } catch (err) {
+        loading = undefined;
+        next(err);
+      }
+    });
   } else {
     router.get('/queues', async (req, res) => {
       res.type('text/html; charset=utf-8').send(queuesPage(await queueSummary(ctx), scrub, rootOf(req)));
