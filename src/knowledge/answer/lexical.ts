@@ -177,8 +177,14 @@ export class LexicalIndex {
     this.strongNorm = Float64Array.from(docs, (d) => lengthNorm(restLen(d), avgRest));
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
+    // The per-document term maps were needed to build the postings; from here on the postings answer "is this term
+    // in that document, and in a strong field?" (docMatch). The index keeps documents without them, so a worker
+    // that loaded its index does not hold every document's terms twice (about 10 MB over the sample packs).
+    this.docs = docs.map((d) => ({ ...d, analysed: withoutTermMaps(d.analysed) }));
     this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
-    this.near = new NearSpellings(this.words, (t) => this.idf(t));
+    // A bound method, not an arrow: an arrow made here would share the constructor's scope, and with it keep
+    // `docs` and the postings builders alive for the life of the index.
+    this.near = new NearSpellings(this.words, this.idf.bind(this));
     this.maxIdf = this.idfOf(1);
     const ne = this.entryKeys.length;
     this.scratch = {
@@ -209,6 +215,27 @@ export class LexicalIndex {
 
   hasTerm(t: string): boolean {
     return this.terms.has(t);
+  }
+
+  /**
+   * How `term` occurs in document `d`: 1 in a strong field (title, questions, summary, tags...), BODY_MATCH in the
+   * body alone, 0 when absent. One binary search in the term's posting list (lists are in document order).
+   */
+  docMatch(d: number, term: string): number {
+    const T = this.terms;
+    const i = T.ids.get(term);
+    if (i === undefined) return 0;
+    let a = T.start[i]!;
+    const end = T.start[i + 1]!;
+    let b = end;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (T.docs[m]! < d) a = m + 1;
+      else b = m;
+    }
+    if (a === end || T.docs[a] !== d) return 0;
+    // The weighted frequency counts every field; the body part alone equals it when no strong field has the term.
+    return T.tfs[a]! > T.body[a]! ? 1 : BODY_MATCH;
   }
 
   private idfOf(df: number, n = this.docs.length): number {
@@ -449,12 +476,13 @@ export class LexicalIndex {
         const doc = this.docs[d]!;
         const langFactor = preferLang && doc.lang !== preferLang ? CROSS_LANGUAGE_MATCH : 1;
         for (const a of alts) {
-          if (!doc.analysed.terms.has(a.term)) continue;
+          const where = this.docMatch(d, a.term);
+          if (where === 0) continue;
           const credit = a.weight === 1 ? 1 : fuzzyCredit(a.weight, token.length);
-          match = Math.max(match, credit * langFactor * (doc.analysed.strong.has(a.term) ? 1 : BODY_MATCH));
+          match = Math.max(match, credit * langFactor * where);
         }
         if (match === 0 && !alts.some((a) => a.weight === 1) && token.length >= 6) {
-          match = Math.max(match, langFactor * this.partialMatch(token, doc.analysed));
+          match = Math.max(match, langFactor * this.partialMatch(token, d));
         }
       }
       return { token, weight, known, match, maxIdf };
@@ -462,11 +490,11 @@ export class LexicalIndex {
   }
 
   /** Credit for an unknown word sharing a long stretch (≥ 5 letters, most of the word) with an entry word. */
-  private partialMatch(token: string, doc: AnalysedDoc): number {
+  private partialMatch(token: string, d: number): number {
     let best = 0;
     for (const [t, share] of this.partialCandidates(token)) {
-      if (!doc.terms.has(t)) continue;
-      best = Math.max(best, 0.8 * share * (doc.strong.has(t) ? 1 : BODY_MATCH));
+      const where = this.docMatch(d, t);
+      if (where > 0) best = Math.max(best, 0.8 * share * where);
     }
     return best;
   }
@@ -511,4 +539,13 @@ export class LexicalIndex {
     this.partialCache.set(token, out);
     return out;
   }
+}
+
+const NO_TERMS: ReadonlyMap<string, number> = new Map();
+const NO_STRONG: ReadonlySet<string> = new Set();
+
+/** A document's lengths without its term maps (see LexicalIndex: the postings hold the same facts). */
+function withoutTermMaps(a: AnalysedDoc): AnalysedDoc {
+  const none = NO_TERMS as Map<string, number>;
+  return { ...a, terms: none, body: none, title: none, questions: none, strong: NO_STRONG as Set<string> };
 }

@@ -64,7 +64,7 @@ export function confidenceFromEvidence(evidence: number, threshold: number): num
 /** Every word of the question is a word of the entry's strong fields (a word, or a synonym group of it). */
 function namesSubject(index: LexicalIndex, alternatives: Alternative[][], hit: EntryHit): boolean {
   return alternatives.every((alts) =>
-    alts.some((a) => a.weight === 1 && hit.docs.some((d) => index.docs[d]!.analysed.strong.has(a.term))),
+    alts.some((a) => a.weight === 1 && hit.docs.some((d) => index.docMatch(d, a.term) === 1)),
   );
 }
 
