@@ -131,6 +131,12 @@ describe('admin login lockout (finding 12, issue 14)', () => {
     const prefix = uniquePrefix('lockout');
     const clock = { now: Date.parse('2026-03-02T08:00:00Z') };
     const stores = [new RedisStore(testRedisUrl(), prefix), new RedisStore(testRedisUrl(), prefix)];
+    // The store queues nothing while it connects (a gateway's readiness waits for Redis): wait as a gateway would.
+    await Promise.all(
+      stores.map((s) =>
+        s.client.status === 'ready' ? undefined : new Promise((resolve) => s.client.once('ready', resolve)),
+      ),
+    );
     try {
       await startAt(clock, stores[0]);
       for (let i = 0; i < 10; i++)
