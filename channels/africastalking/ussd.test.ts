@@ -153,11 +153,10 @@ describe("Africa's Talking USSD: sessions", () => {
     const s = new Session(h);
     await s.dial();
     expect(await s.press('1')).toBe('CON Type your question:');
-    const answer = await s.press('how do i store maize to avoid aflatoxin');
+    const answer = await s.press('how do i dry maize before storing');
     expect(answer.startsWith('CON ')).toBe(true);
     expect(answer.toLowerCase()).toMatch(/dry|aflatoxin|mould|bag|store/);
-    // An answer pages with "0 Back"; entries about as likely come as a "Did you mean" menu (src/dialogue/ussd/choices.ts).
-    expect(answer).toMatch(/0 Back|\n0 None of these$/);
+    expect(answer).toMatch(/0 Back/);
   });
 
   it('runs a whole session in Swahili after choosing the language, and remembers it', async () => {

@@ -78,6 +78,7 @@ export class TwilioSender implements ProviderSender {
 
   /** Loaded on first send: the SDK's root module costs about 20 MB per process. */
   private async sdk() {
+    if (this.client) return this.client;
     const { default: create } = await import('twilio');
     this.client ??= create(this.opts.accountSid, this.opts.authToken, {
       timeout: this.opts.timeoutMs ?? TWILIO_SEND_TIMEOUT_MS,
