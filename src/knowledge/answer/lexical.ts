@@ -84,8 +84,11 @@ export interface SearchOutcome {
  * passage embeddings when present); per-question scores are normalised by their maximum before fusion, and an
  * entry scores as its best language version.
  */
+/** A document as the index keeps it: its term maps live on only in the postings (see docMatch). */
+export type IndexedDoc = Omit<IndexDoc, 'analysed'>;
+
 export class LexicalIndex {
-  readonly docs: IndexDoc[];
+  readonly docs: IndexedDoc[];
   private readonly terms: PostingsTable;
   private readonly grams: PostingsTable;
   /** Idf of each posting list (by list id), computed once. */
@@ -119,7 +122,10 @@ export class LexicalIndex {
   private readonly matching: number[] = [];
 
   constructor(docs: IndexDoc[]) {
-    this.docs = docs;
+    // Each document's analysis is needed only to build the postings below; from then on the postings answer "is
+    // this term in that document, and in a strong field?" (docMatch), so a worker that loaded its index does not
+    // hold every document's terms twice.
+    this.docs = docs.map(({ analysed: _, ...rest }) => rest);
     docs.forEach((d, i) => {
       const r = this.packRanges.get(d.pack);
       if (!r) this.packRanges.set(d.pack, { lo: i, hi: i + 1 });
@@ -177,10 +183,6 @@ export class LexicalIndex {
     this.strongNorm = Float64Array.from(docs, (d) => lengthNorm(restLen(d), avgRest));
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
-    // The per-document term maps were needed to build the postings; from here on the postings answer "is this term
-    // in that document, and in a strong field?" (docMatch). The index keeps documents without them, so a worker
-    // that loaded its index does not hold every document's terms twice (about 10 MB over the sample packs).
-    this.docs = docs.map((d) => ({ ...d, analysed: withoutTermMaps(d.analysed) }));
     this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
     // A bound method, not an arrow: an arrow made here would share the constructor's scope, and with it keep
     // `docs` and the postings builders alive for the life of the index.
@@ -539,13 +541,4 @@ export class LexicalIndex {
     this.partialCache.set(token, out);
     return out;
   }
-}
-
-const NO_TERMS: ReadonlyMap<string, number> = new Map();
-const NO_STRONG: ReadonlySet<string> = new Set();
-
-/** A document's lengths without its term maps (see LexicalIndex: the postings hold the same facts). */
-function withoutTermMaps(a: AnalysedDoc): AnalysedDoc {
-  const none = NO_TERMS as Map<string, number>;
-  return { ...a, terms: none, body: none, title: none, questions: none, strong: NO_STRONG as Set<string> };
 }
