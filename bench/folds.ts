@@ -164,6 +164,18 @@ function quantile(values: number[], q: number): number {
   return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
+/** 0..n-1, in order for the first pass, shuffled (seeded by the pass, so runs repeat) for the others. */
+export function passOrder(n: number, pass: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let seed = pass * 2654435761;
+  for (let i = n - 1; i > 0 && pass > 0; i--) {
+    seed = (Math.imul(seed ^ (seed >>> 15), 2246822519) + 3266489917) >>> 0;
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 /** Fastest of `passes` timings per question, both systems taking turns (see retrieval.ts `race`). */
 async function latencies(
   questions: LabelledQuestion[],
@@ -175,11 +187,15 @@ async function latencies(
   const best = systems.map(() => questions.map(() => Number.POSITIVE_INFINITY));
   for (let pass = 0; pass < passes; pass++) {
     reset();
-    for (const [i, q] of questions.entries()) {
-      const order = (i + pass) % 2 === 0 ? systems.map((_, k) => k) : systems.map((_, k) => systems.length - 1 - k);
-      for (const k of order) {
+    // A deployment runs one engine: each system answers the whole pass on its own (which one goes first
+    // alternates), so neither is timed with the other's data in the CPU caches. Each pass asks the questions in
+    // another order: a collection triggered by the allocations before a question would otherwise fall on the
+    // same question in every pass, and the fastest of five would not drop it.
+    const order = pass % 2 === 0 ? systems.map((_, k) => k) : systems.map((_, k) => systems.length - 1 - k);
+    for (const k of order) {
+      for (const i of passOrder(questions.length, pass)) {
         const t0 = performance.now();
-        await systems[k]!(q.q);
+        await systems[k]!(questions[i]!.q);
         const ms = performance.now() - t0;
         if (ms < best[k]![i]!) best[k]![i] = ms;
       }
