@@ -11,10 +11,17 @@ let rowA = new Int32Array(64);
 let rowB = new Int32Array(64);
 let rowC = new Int32Array(64);
 
-/** Optimal string alignment distance (Damerau: a transposition costs 1), bounded. */
+/**
+ * Optimal string alignment distance (Damerau: a transposition costs 1), bounded: only the diagonal band of
+ * cells within `max` of it is computed (Ukkonen), any other is "more than max". Hand-written: the packages that
+ * compute edit distances do not bound them, and this runs for hundreds of candidates per unknown word.
+ */
 function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const w = b.length + 1;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > max) return max + 1;
+  const big = max + 1;
+  const w = lb + 2;
   if (rowA.length < w) {
     rowA = new Int32Array(w * 2);
     rowB = new Int32Array(w * 2);
@@ -23,12 +30,16 @@ function editDistance(a: string, b: string, max: number): number {
   let prev2 = rowA;
   let prev = rowB;
   let cur = rowC;
-  for (let j = 0; j < w; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
+  for (let j = 0; j <= Math.min(lb, big); j++) prev[j] = Math.min(j, big);
+  for (let i = 1; i <= la; i++) {
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(lb, i + max);
+    // The cells just outside the band are read by this row and the next: "more than max" (or the first column).
+    cur[lo - 1] = lo === 1 ? Math.min(i, big) : big;
+    if (hi < lb) cur[hi + 1] = big;
+    let rowMin = big;
     const ai = a.charCodeAt(i - 1);
-    for (let j = 1; j < w; j++) {
+    for (let j = lo; j <= hi; j++) {
       const bj = b.charCodeAt(j - 1);
       const cost = ai === bj ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
@@ -37,13 +48,13 @@ function editDistance(a: string, b: string, max: number): number {
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
-    if (rowMin > max) return max + 1;
+    if (rowMin > max) return big;
     const t = prev2;
     prev2 = prev;
     prev = cur;
     cur = t;
   }
-  return prev[b.length]!;
+  return Math.min(prev[lb]!, big);
 }
 
 const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
@@ -68,6 +79,8 @@ export class NearSpellings {
    */
   private readonly gramVocab = new Map<string, Int32Array>();
   private readonly lengths: Int32Array;
+  /** Distinct trigrams of each word (the q-gram bound below holds from either side). */
+  private readonly gramCounts: Int32Array;
   /** Word ids in alphabetical order: the words a token abbreviates are one range of it. */
   private readonly alphabetical: Int32Array;
   /** Scratch counters for `find` (one per vocabulary word), zeroed after each use. */
@@ -82,8 +95,11 @@ export class NearSpellings {
     this.lengths = Int32Array.from(vocabulary, (t) => t.length);
     const byLength = vocabulary.map((_, id) => id).sort((a, b) => this.lengths[a]! - this.lengths[b]!);
     const lists = new Map<string, number[]>();
+    this.gramCounts = new Int32Array(vocabulary.length);
     for (const id of byLength) {
-      for (const g of trigrams(vocabulary[id]!)) {
+      const grams = trigrams(vocabulary[id]!);
+      this.gramCounts[id] = grams.size;
+      for (const g of grams) {
         const list = lists.get(g);
         if (list) list.push(id);
         else lists.set(g, [id]);
@@ -159,7 +175,8 @@ export class NearSpellings {
         for (const id of touched) {
           const n = shared[id]!;
           shared[id] = 0;
-          if (n < need) continue;
+          // Each edit destroys at most three of either word's distinct trigrams.
+          if (n < need || n < this.gramCounts[id]! - 3 * maxEdits) continue;
           const t = this.vocabulary[id]!;
           if (t === token) continue;
           const d = editDistance(token, t, maxEdits);
