@@ -1,5 +1,4 @@
 import {
-  charNgrams,
   expandAbbreviations,
   isEthiopic,
   isStopword,
@@ -131,8 +130,6 @@ export interface AnalysedQuery {
   units: QueryUnit[];
   /** Adjacent content words of the question: each pair lists the pair tokens (words or their groups) it may match. */
   pairs: string[][];
-  /** n-gram → count, over the content tokens. */
-  grams: Map<string, number>;
   /** Normalised words before stopword removal (language identification, summaries). */
   words: string[];
 }
@@ -179,10 +176,7 @@ export function analyseQuery(
     seen.set(t, unit);
     units.push(unit);
   }
-  const grams = new Map<string, number>();
-  for (const u of units)
-    for (const g of charNgrams(u.token, ngramSizes(u.token))) grams.set(g, (grams.get(g) ?? 0) + 1);
-  return { units, pairs, grams, words: expanded };
+  return { units, pairs, words: expanded };
 }
 
 function pairForms(a: string[], b: string[]): string[] {

@@ -1,4 +1,5 @@
 import { charNgrams, normalise, SMS_ABBREVIATIONS, STOPWORDS, words } from '../language/text.js';
+import { forEachWindow, GramIds } from './gram-ids.js';
 
 /*
  * Language identification of short, noisy SMS text.
@@ -152,7 +153,9 @@ export class LanguageModel {
    * Per n-gram and per word, the log-probabilities of every language side by side (one lookup per feature,
    * not one per feature and language), with the unseen value where a language never saw it.
    */
-  private joint: { langs: string[]; grams: JointTable; words: JointTable } | undefined;
+  private joint:
+    | { langs: string[]; grams: JointTable; gramIds: GramIds; words: JointTable; known: Float64Array }
+    | undefined;
 
   private jointTables(): NonNullable<LanguageModel['joint']> {
     this.prepare();
@@ -175,40 +178,65 @@ export class LanguageModel {
       });
       return { rows, data };
     };
-    this.joint = {
-      langs,
-      grams: table(
-        (s) => s.gramLog,
-        (s) => s.gramUnseen,
-      ),
-      words: table(
-        (s) => s.wordLog,
-        (s) => s.wordUnseen,
-      ),
-    };
+    const grams = table(
+      (s) => s.gramLog,
+      (s) => s.gramUnseen,
+    );
+    const words = table(
+      (s) => s.wordLog,
+      (s) => s.wordUnseen,
+    );
+    // The whole score of every word the model was trained on (most words of a question are pack words or
+    // function words), so detection cuts n-grams only for the others: a quarter of a cold question's time
+    // went to cutting and looking up n-grams. Rows as in `words`.
+    // N-grams are looked up as windows of the word (gram-ids.ts): the gram table needs no map of its own.
+    const gramIds = new GramIds([...grams.rows.keys()]);
+    grams.rows.clear();
+    const n = langs.length;
+    const known = new Float64Array(words.rows.size * n);
+    for (const [w, r] of words.rows) known.set(this.wordScore(w, r, n, grams, gramIds, words, all), r * n);
+    this.joint = { langs, grams, gramIds, words, known };
     return this.joint;
+  }
+
+  /** A word's log-likelihood in each language: its own (row `wr` of the word table, if any) and its n-grams'. */
+  private wordScore(
+    w: string,
+    wr: number | undefined,
+    n: number,
+    grams: JointTable,
+    gramIds: GramIds,
+    wordTable: JointTable,
+    all: Required<LangStats>[],
+  ): Float64Array {
+    const g = new Float64Array(n);
+    const add = (row: number) => {
+      if (row >= 0) for (let k = 0; k < n; k++) g[k]! += grams.data[row * n + k]!;
+      else for (let k = 0; k < n; k++) g[k]! += all[k]!.gramUnseen;
+    };
+    const padded = ` ${w} `;
+    if (!forEachWindow(padded, GRAM_SIZES, (from, to) => add(gramIds.idOf(padded, from, to))))
+      for (const gram of featureGrams(w)) add(gramIds.idOf(gram));
+    const wl = new Float64Array(n);
+    for (let k = 0; k < n; k++)
+      wl[k] = 1.5 * (wr !== undefined ? wordTable.data[wr * n + k]! : all[k]!.wordUnseen) + g[k]! / 3;
+    return wl;
   }
 
   /** Log-posteriors per language for the given words (uniform prior). */
   scores(tokens: string[], only?: readonly string[]): Map<string, number> {
-    const { langs, grams, words: wordTable } = this.jointTables();
+    const { langs, grams, gramIds, words: wordTable, known } = this.jointTables();
     const all = langs.map((l) => this.stats.get(l)! as Required<LangStats>);
     const lp = new Float64Array(langs.length);
     for (const w of tokens) {
+      const row = wordTable.rows.get(w);
+      if (row !== undefined) {
+        for (let k = 0; k < lp.length; k++) lp[k]! += known[row * lp.length + k]!;
+        continue;
+      }
       let wl = this.wordCache.get(w);
       if (!wl) {
-        // Words seen in the language are strong evidence; unseen ones are judged by their letters.
-        const n = langs.length;
-        const wr = wordTable.rows.get(w);
-        const g = new Float64Array(n);
-        for (const gram of featureGrams(w)) {
-          const row = grams.rows.get(gram);
-          if (row !== undefined) for (let k = 0; k < n; k++) g[k]! += grams.data[row * n + k]!;
-          else for (let k = 0; k < n; k++) g[k]! += all[k]!.gramUnseen;
-        }
-        wl = new Float64Array(n);
-        for (let k = 0; k < n; k++)
-          wl[k] = 1.5 * (wr !== undefined ? wordTable.data[wr * n + k]! : all[k]!.wordUnseen) + g[k]! / 3;
+        wl = this.wordScore(w, undefined, langs.length, grams, gramIds, wordTable, all);
         if (this.wordCache.size >= WORD_CACHE_MAX) this.wordCache.clear();
         this.wordCache.set(w, wl);
       }

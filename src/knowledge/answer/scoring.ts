@@ -67,15 +67,22 @@ export function fuzzyCredit(similarity: number, wordLength: number): number {
   return wordLength <= 5 ? credit / 2 : credit;
 }
 
+let lcsRow = new Int32Array(64);
+
 export function longestCommonSubstring(a: string, b: string): number {
   let best = 0;
-  const row = new Int32Array(b.length + 1);
+  // One scratch row for every call (it runs for each candidate of each unknown word of a question).
+  if (lcsRow.length < b.length + 1) lcsRow = new Int32Array(2 * (b.length + 1));
+  const row = lcsRow;
+  row.fill(0, 0, b.length + 1);
   for (let i = 1; i <= a.length; i++) {
     let diag = 0;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j]!;
-      row[j] = a[i - 1] === b[j - 1] ? diag + 1 : 0;
-      if (row[j]! > best) best = row[j]!;
+      const v = ai === b.charCodeAt(j - 1) ? diag + 1 : 0;
+      row[j] = v;
+      if (v > best) best = v;
       diag = tmp;
     }
   }

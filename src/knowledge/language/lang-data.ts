@@ -34,6 +34,11 @@ function readLines(file: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
+/** A copy of `o` without a prototype (keys like "constructor" or "toString" are only its own). */
+function dictionary<V>(o: Record<string, V>): Record<string, V> {
+  return Object.assign(Object.create(null) as Record<string, V>, o);
+}
+
 function readJson<T>(file: string, fallback: T): T {
   if (!existsSync(file)) return fallback;
   return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -54,9 +59,9 @@ export interface LanguageData {
 export function loadLanguageData(dir = DATA_DIR): LanguageData {
   const langs = dataLanguages(dir);
   const stopwords: Record<string, Set<string>> = {};
-  const smsSpellings: Record<string, Record<string, string>> = {
-    '*': readJson(path.join(dir, 'any', 'sms-spellings.json'), {}),
-  };
+  // Looked up with the user's words: tables without a prototype, so "constructor" is not found in them.
+  const smsSpellings: Record<string, Record<string, string>> = Object.create(null);
+  smsSpellings['*'] = dictionary(readJson(path.join(dir, 'any', 'sms-spellings.json'), {}));
   const greetings: string[] = [];
   const prefixes: string[] = [];
   const outOfScope: Record<string, Record<string, string[][]>> = {};
@@ -64,7 +69,7 @@ export function loadLanguageData(dir = DATA_DIR): LanguageData {
     const stop = readLines(path.join(dir, lang, 'stopwords.txt'));
     if (stop.length > 0) stopwords[lang] = new Set(stop);
     const sms = readJson<Record<string, string> | undefined>(path.join(dir, lang, 'sms-spellings.json'), undefined);
-    if (sms) smsSpellings[lang] = sms;
+    if (sms) smsSpellings[lang] = dictionary(sms);
     greetings.push(...readLines(path.join(dir, lang, 'greetings.txt')));
     prefixes.push(...readLines(path.join(dir, lang, 'prefixes.txt')));
     const oos = readJson<Record<string, string[][]> | undefined>(path.join(dir, lang, 'out-of-scope.json'), undefined);

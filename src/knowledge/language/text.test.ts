@@ -53,6 +53,12 @@ describe('SMS spellings', () => {
     expect(expandAbbreviations(['cmt', 'choisir'], ['fr', 'en'], packWord)).toEqual(['comment', 'choisir']);
   });
 
+  it('leaves words that name built-in object properties alone ("constructor" once crashed a question)', () => {
+    expect(expandAbbreviations(words('constructor tostring valueof proto hasownproperty'), ['en', 'fr', 'sw'])).toEqual(
+      ['constructor', 'tostring', 'valueof', 'proto', 'hasownproperty'],
+    );
+  });
+
   it('drops greetings, which are never the topic', () => {
     expect(stripGreetings(words('habari za asubuhi nipande mahindi lini'))).toEqual(['nipande', 'mahindi', 'lini']);
     expect(stripGreetings(words('bonjour ca va'))).toEqual([]);
