@@ -2,6 +2,7 @@ import type { LoadedPack, PackEntry } from '../packs/types.js';
 import { analyseDoc, type SynonymTable, type WeightedField } from './analyse.js';
 import type { IndexDoc } from './lexical.js';
 import { intentsCovered } from './scope.js';
+import { bridgePairs, type WordNet } from './wordnet.js';
 
 /** Field weights: what an entry is about (title, tags) outweighs a passing mention in the body. */
 export const FIELD_WEIGHTS = { title: 3, tags: 3, summary: 2, questions: 2, topic: 1, body: 1 } as const;
@@ -36,17 +37,28 @@ export function stripMarkdown(md: string): string {
     .replace(/[*_`~]+/g, '');
 }
 
-/** Analyse every entry of a pack (one document per entry and language). */
-export function packDocs(pack: LoadedPack, synonyms: SynonymTable): IndexDoc[] {
+/**
+ * Analyse every entry of a pack (one document per entry and language). With `wordnet`, English documents get
+ * their vocabulary bridge pairs (wordnet.ts).
+ */
+export function packDocs(pack: LoadedPack, synonyms: SynonymTable, wordnet?: WordNet): IndexDoc[] {
   return pack.entries.map((e) => {
     const fields = entryFields(e, pack.manifest.topicTitles[e.topic]?.[e.lang]);
     const covered = intentsCovered([e.title, ...(e.questions ?? [])], e.lang);
+    const bridge =
+      wordnet && e.lang === 'en'
+        ? bridgePairs(
+            wordnet,
+            fields.filter((f) => f.strong).map((f) => f.text),
+          )
+        : [];
     return {
       pack: pack.manifest.id,
       entry: e.id,
       lang: e.lang,
       analysed: analyseDoc(fields, e.lang, synonyms),
       ...(covered.length > 0 ? { intents: covered } : {}),
+      ...(bridge.length > 0 ? { bridge } : {}),
     };
   });
 }

@@ -6,6 +6,7 @@ import type { LoadedPack } from '../packs/types.js';
 import type { PackCalibration } from './calibration.js';
 import { FIELD_WEIGHTS } from './docs.js';
 import type { IndexDoc } from './lexical.js';
+import { BRIDGE_VARIANT, BRIDGE_VERSION, WORDNET_BRIDGE } from './wordnet.js';
 
 /** Bump when the stored layout changes. */
 const INDEX_FORMAT = 4;
@@ -19,6 +20,7 @@ const ANALYSER_VERSION = createHash('sha256')
       abbr: SMS_ABBREVIATIONS,
       scope: OUT_OF_SCOPE,
       weights: FIELD_WEIGHTS,
+      wordnet: WORDNET_BRIDGE ? { v: BRIDGE_VERSION, variant: BRIDGE_VARIANT } : false,
     }),
   )
   .digest('hex')
@@ -37,6 +39,8 @@ interface StoredDoc {
   bodyLength: number;
   /** Out-of-scope requests the entry covers (scope.ts). */
   intents?: string[];
+  /** WordNet bridge pairs (wordnet.ts). */
+  bridge?: [string, string][];
   /** base64 of the Float32 passage vector */
   vector?: string;
 }
@@ -106,6 +110,7 @@ export function serialisePackIndex(
       questionsLength: d.analysed.questionsLength,
       bodyLength: d.analysed.bodyLength,
       intents: d.intents,
+      bridge: d.bridge,
       vector: d.vector ? encodeVector(d.vector) : undefined,
     })),
   };
@@ -135,6 +140,7 @@ function deserialisePackIndex(stored: StoredPackIndex): IndexDoc[] {
       },
       vector: d.vector ? decodeVector(d.vector) : undefined,
       ...(d.intents ? { intents: d.intents } : {}),
+      ...(d.bridge ? { bridge: d.bridge } : {}),
     };
   });
 }

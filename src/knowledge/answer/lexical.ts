@@ -5,6 +5,7 @@ import { type Alternative, NearSpellings } from './near-spelling.js';
 import { GramPostingsBuilder, PostingsBuilder, type PostingsTable } from './postings.js';
 import {
   BODY_MATCH,
+  BRIDGE_WEIGHT,
   CROSS_LANGUAGE_MATCH,
   DENSE_FUSION,
   dot,
@@ -34,6 +35,8 @@ export interface IndexDoc {
   vector?: Float32Array;
   /** Out-of-scope requests this entry covers after all (scope.ts), e.g. "live-prices" for a market-prices entry. */
   intents?: string[];
+  /** English vocabulary bridge (wordnet.ts): [question word, word of this document], both stemmed. */
+  bridge?: [string, string][];
 }
 
 export interface EntryHit {
@@ -86,7 +89,7 @@ export interface SearchOutcome {
  * entry scores as its best language version.
  */
 /** A document as the index keeps it: its term maps live on only in the postings (see docMatch). */
-export type IndexedDoc = Omit<IndexDoc, 'analysed'>;
+export type IndexedDoc = Omit<IndexDoc, 'analysed' | 'bridge'>;
 
 export class LexicalIndex {
   readonly docs: IndexedDoc[];
@@ -99,6 +102,8 @@ export class LexicalIndex {
   private readonly words: string[];
   private readonly near: NearSpellings;
   private readonly partialCache = new Map<string, [string, number][]>();
+  /** Question word unknown to the index → words of English entries WordNet relates it to (wordnet.ts). */
+  private readonly bridge = new Map<string, string[]>();
   private readonly avgBodyLength: number;
   /** Per gram posting: idf × BM25F score of the gram in that document (see gramScores). */
   private readonly gramScore: Float32Array;
@@ -131,7 +136,7 @@ export class LexicalIndex {
     // Each document's analysis is needed only to build the postings below; from then on the postings answer "is
     // this term in that document, and in a strong field?" (docMatch), so a worker that loaded its index does not
     // hold every document's terms twice.
-    this.docs = docs.map(({ analysed: _, ...rest }) => rest);
+    this.docs = docs.map(({ analysed: _, bridge: __, ...rest }) => rest);
     docs.forEach((d, i) => {
       const r = this.packRanges.get(d.pack);
       if (!r) this.packRanges.set(d.pack, { lo: i, hi: i + 1 });
@@ -197,6 +202,15 @@ export class LexicalIndex {
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
     this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
+    // Bridge pairs whose question word no pack here uses (a known word matches itself).
+    for (const d of docs) {
+      for (const [from, to] of d.bridge ?? []) {
+        if (this.terms.has(from) || !this.terms.has(to)) continue;
+        const list = this.bridge.get(from);
+        if (!list) this.bridge.set(from, [to]);
+        else if (!list.includes(to)) list.push(to);
+      }
+    }
     // A bound method, not an arrow: an arrow made here would share the constructor's scope, and with it keep
     // `docs` and the postings builders alive for the life of the index.
     this.near = new NearSpellings(this.words, this.idf.bind(this));
@@ -297,7 +311,7 @@ export class LexicalIndex {
     return [...this.packRanges.keys()];
   }
 
-  /** What each query unit may match: itself, its synonym groups, and near spellings when it is unknown. */
+  /** What each query unit may match: itself, its synonym groups; near spellings and WordNet words (wordnet.ts) when it is unknown. */
   alternatives(q: AnalysedQuery): Alternative[][] {
     return q.units.map((u) => {
       const alts: Alternative[] = [];
@@ -305,7 +319,15 @@ export class LexicalIndex {
       for (const g of u.groups) if (this.terms.has(g)) alts.push({ term: g, weight: 1 });
       // Near spellings only for words the packs never use: for known words they mostly add other words
       // (measured on src/knowledge/answer/testdata/dev.jsonl: Recall@1 0.944 without, 0.900–0.922 with, at any weight).
-      if (alts.length === 0) alts.push(...this.fuzzy(u.token));
+      if (alts.length === 0) {
+        alts.push(...this.fuzzy(u.token));
+        // WordNet words of the entries: weaker than the word itself, like a near spelling.
+        for (const term of this.bridge.get(u.token) ?? []) {
+          const near = alts.find((a) => a.term === term);
+          if (!near) alts.push({ term, weight: BRIDGE_WEIGHT });
+          else near.weight = Math.max(near.weight, BRIDGE_WEIGHT);
+        }
+      }
       return alts;
     });
   }

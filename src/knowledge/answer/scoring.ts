@@ -30,6 +30,9 @@ const B = 0.75;
 /** Weight of two adjacent question words found adjacent in a strong field, against one word's. */
 export const PAIR_WEIGHT = 0.3;
 
+/** A question word reaching an entry word through WordNet (wordnet.ts): weighted like a near spelling of this similarity. */
+export const BRIDGE_WEIGHT = 0.8;
+
 /** Body-only matches count this much of a title/tag/summary match in the coverage. */
 export const BODY_MATCH = 0.75;
 /** A match only in another language version than the detected language counts this much. */

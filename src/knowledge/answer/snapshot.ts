@@ -6,6 +6,7 @@ import { type Embedder, normaliseVector, passageText } from './dense.js';
 import { packDocs } from './docs.js';
 import { LanguageModel } from './langid.js';
 import { type IndexDoc, LexicalIndex } from './lexical.js';
+import { WORDNET_BRIDGE, WordNet } from './wordnet.js';
 
 /** Everything a question is answered from; swapped whole on reload (never mutated). */
 export interface Snapshot {
@@ -33,16 +34,25 @@ export async function buildPackDocs(
     embedder?: Embedder;
     onAnalyse?: (done: number, total: number) => void;
     onEmbed?: (done: number, total: number) => void;
+    /** English vocabulary bridge from WordNet (default: the WORDNET_BRIDGE switch). */
+    wordnet?: boolean;
   } = {},
 ): Promise<IndexDoc[]> {
   const own = new SynonymTable([{ id: pack.manifest.id, synonyms: pack.manifest.synonyms }]);
   const docs: IndexDoc[] = [];
   const step = Math.max(1, Math.floor(pack.entries.length / 50));
-  pack.entries.forEach((e, i) => {
-    docs.push(...packDocs({ ...pack, entries: [e] }, own));
-    if (opts.onAnalyse && ((i + 1) % step === 0 || i + 1 === pack.entries.length))
-      opts.onAnalyse(i + 1, pack.entries.length);
-  });
+  // WordNet is open only while the pack is analysed: nothing of it stays loaded for questions.
+  const wordnet =
+    (opts.wordnet ?? WORDNET_BRIDGE) && pack.entries.some((e) => e.lang === 'en') ? new WordNet() : undefined;
+  try {
+    pack.entries.forEach((e, i) => {
+      docs.push(...packDocs({ ...pack, entries: [e] }, own, wordnet));
+      if (opts.onAnalyse && ((i + 1) % step === 0 || i + 1 === pack.entries.length))
+        opts.onAnalyse(i + 1, pack.entries.length);
+    });
+  } finally {
+    wordnet?.close();
+  }
   if (opts.embedder) {
     const texts = pack.entries.map(passageText);
     for (let i = 0; i < texts.length; i += EMBED_BATCH) {
