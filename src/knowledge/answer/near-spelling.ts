@@ -1,3 +1,5 @@
+import { GramIds } from './gram-ids.js';
+
 export interface Alternative {
   term: string;
   /** 1 for the word itself and its synonyms, the string similarity for a fuzzy match. */
@@ -77,7 +79,9 @@ export class NearSpellings {
    * Character trigram → ids (into `vocabulary`) of the words containing it, ordered by word length, so a lookup
    * visits only the words of about the token's length: candidates for near spellings.
    */
-  private readonly gramVocab = new Map<string, Int32Array>();
+  private readonly gramLists: Int32Array[] = [];
+  /** Trigram → its list in gramLists, looked up as a window of the padded token (gram-ids.ts). */
+  private readonly gramIds: GramIds;
   private readonly lengths: Int32Array;
   /** Distinct trigrams of each word (the q-gram bound below holds from either side). */
   private readonly gramCounts: Int32Array;
@@ -105,7 +109,8 @@ export class NearSpellings {
         else lists.set(g, [id]);
       }
     }
-    for (const [g, list] of lists) this.gramVocab.set(g, Int32Array.from(list));
+    for (const list of lists.values()) this.gramLists.push(Int32Array.from(list));
+    this.gramIds = new GramIds([...lists.keys()]);
     this.alphabetical = Int32Array.from(
       vocabulary.map((_, id) => id).sort((a, b) => (vocabulary[a]! < vocabulary[b]! ? -1 : 1)),
     );
@@ -152,15 +157,26 @@ export class NearSpellings {
         if (t.length >= token.length + 2) sims.set(id, 0.6 + 0.3 * (token.length / t.length));
       }
       if (maxEdits > 0) {
-        const grams = trigrams(token);
-        // Counting shared trigrams in a typed array, over the words of about the token's length only.
+        // Counting shared trigrams in a typed array, over the words of about the token's length only. The
+        // token's trigrams are windows of the padded token, each distinct one once (as a set of them would be).
+        const padded = ` ${token} `;
+        let distinct = 0;
         const shared = this.sharedCount;
         const touched: number[] = [];
         const minLen = token.length - maxEdits;
         const maxLen = token.length + maxEdits;
-        for (const g of grams) {
-          const list = this.gramVocab.get(g);
-          if (!list) continue;
+        for (let i = 0; i + 3 <= padded.length; i++) {
+          let repeated = false;
+          for (let j = 0; j < i && !repeated; j++)
+            repeated =
+              padded.charCodeAt(j) === padded.charCodeAt(i) &&
+              padded.charCodeAt(j + 1) === padded.charCodeAt(i + 1) &&
+              padded.charCodeAt(j + 2) === padded.charCodeAt(i + 2);
+          if (repeated) continue;
+          distinct++;
+          const gid = this.gramIds.idOf(padded, i, i + 3);
+          if (gid < 0) continue;
+          const list = this.gramLists[gid]!;
           for (let k = this.fromLength(list, minLen); k < list.length; k++) {
             const id = list[k]!;
             if (this.lengths[id]! > maxLen) break;
@@ -171,7 +187,7 @@ export class NearSpellings {
         // An edit destroys at most three trigrams (q-gram lemma). A word of six letters or more that shares a
         // single trigram with the token is two edits away at best, and then hardly ever the word meant ("mavuno"
         // harvest / "mafunzo" training): at least two shared trigrams, which spares most edit distances.
-        const need = Math.max(token.length >= 6 ? 2 : 1, grams.size - 3 * maxEdits);
+        const need = Math.max(token.length >= 6 ? 2 : 1, distinct - 3 * maxEdits);
         for (const id of touched) {
           const n = shared[id]!;
           shared[id] = 0;
