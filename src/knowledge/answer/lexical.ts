@@ -242,6 +242,14 @@ export class LexicalIndex {
     return this.docs.length;
   }
 
+  /** Some document covers this out-of-scope request after all (IndexDoc.intents). */
+  coversIntent(name: string): boolean {
+    if (!this.intentsCovered) this.intentsCovered = new Set(this.docs.flatMap((d) => d.intents ?? []));
+    return this.intentsCovered.has(name);
+  }
+
+  private intentsCovered: Set<string> | undefined;
+
   hasTerm(t: string): boolean {
     return this.terms.has(t);
   }

@@ -141,6 +141,28 @@ export async function retrieve(
     synonyms: snapshot.synonyms,
     isKnownTerm: (t) => snapshot.index.hasTerm(t),
   });
+  // A request that no entry of any loaded pack covers (live prices, news, weather...) is declined whatever the
+  // ranking would be (see decisionFeatures): without searching, so an off-topic question costs no near-spelling
+  // lookups. Same decision as after a search.
+  const intents = outOfScopeIntents(query.words);
+  const uncovered = intents.filter((it) => !snapshot.index.coversIntent(it.name));
+  if (uncovered.length > 0) {
+    const outOfScope = intents.map((it) => it.name);
+    return {
+      hits: [],
+      coverage: 0,
+      matched: 0,
+      tokenScore: 0,
+      confidence: 0,
+      found: false,
+      decision: { kind: 'decline', picks: [], reason: 'out-of-scope' },
+      features: { candidates: [], outOfScope, short: false, strength: 0 },
+      userLang,
+      guess,
+      query,
+      alternatives: [],
+    };
+  }
   let queryVector: Float32Array | undefined;
   if (opts.embedder && snapshot.embeddingModel && query.units.length > 0) {
     queryVector = (await opts.embedder.embedQueries([question]))[0];
