@@ -18,7 +18,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import MiniSearch from 'minisearch';
 import {
   type CalibrationSamples,
   type CalibrationTargets,
@@ -28,10 +27,11 @@ import {
 } from '../src/knowledge/answer/calibration.js';
 import type { DecisionThresholds } from '../src/knowledge/answer/decide.js';
 import { buildPackDocs, buildSnapshot } from '../src/knowledge/answer/engine.js';
-import { retrieve } from '../src/knowledge/answer/retrieve.js';
-import { clearSnapshotCaches, type Snapshot } from '../src/knowledge/answer/snapshot.js';
+import type { Snapshot } from '../src/knowledge/answer/snapshot.js';
 import { findPackDirs, loadPack } from '../src/knowledge/packs/load.js';
 import type { LoadedPack } from '../src/knowledge/packs/types.js';
+import { foldLatencies } from './fold-latency.js';
+import { defaultMiniSearch } from './minisearch-default.js';
 import {
   figures,
   type LabelledQuestion,
@@ -45,18 +45,30 @@ import {
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
 const DATA_DIR = path.join(ROOT, 'bench/data');
 const HOLDOUT_DIR = path.join(ROOT, 'bench/holdout');
+const FRESH_DIR = path.join(ROOT, 'bench/fresh');
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
 const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
   [0.01, 0.03, 0.05].filter((answer) => answer <= choices).map((answer) => ({ choices, answer })),
 );
 
+/** A set of questions a fold reports figures on. */
+interface ReportSet {
+  set: 'held-out' | 'fresh' | 'tuning';
+  file: string;
+  questions: LabelledQuestion[];
+}
+
 export interface Fold {
   pack: LoadedPack;
+  dir: string;
   /** The tuning set (bench/data): used to choose settings for the OTHER packs' folds. */
   questions: LabelledQuestion[];
-  /** The held-out set (bench/holdout), when the pack has one: the fold's reported figures. */
-  heldOut?: LabelledQuestion[];
+  /**
+   * What the fold reports on: its held-out set (bench/holdout) and its fresh set (bench/fresh) when it has them,
+   * else its tuning set.
+   */
+  report: ReportSet[];
   snap: Snapshot;
   samples: CalibrationSamples;
 }
@@ -66,6 +78,7 @@ export async function loadFolds(
   packsDir = path.join(ROOT, 'packs'),
   dataDir = DATA_DIR,
   holdoutDir = HOLDOUT_DIR,
+  freshDir = FRESH_DIR,
 ): Promise<Fold[]> {
   const folds: Fold[] = [];
   for (const dir of await findPackDirs(packsDir)) {
@@ -75,14 +88,16 @@ export async function loadFolds(
     if (!existsSync(file)) continue;
     const snap = await buildSnapshot([r.pack]);
     const samples = await measurePack(r.pack, await buildPackDocs(r.pack));
-    const held = path.join(holdoutDir, `${r.pack.manifest.id}.jsonl`);
-    folds.push({
-      pack: r.pack,
-      questions: readLabelled(file),
-      ...(existsSync(held) ? { heldOut: readLabelled(held) } : {}),
-      snap,
-      samples,
-    });
+    const report: ReportSet[] = [];
+    for (const [set, d] of [
+      ['held-out', holdoutDir],
+      ['fresh', freshDir],
+    ] as const) {
+      const f = path.join(d, `${r.pack.manifest.id}.jsonl`);
+      if (existsSync(f)) report.push({ set, file: f, questions: readLabelled(f) });
+    }
+    if (report.length === 0) report.push({ set: 'tuning', file, questions: readLabelled(file) });
+    folds.push({ pack: r.pack, dir, questions: readLabelled(file), report, snap, samples });
   }
   return folds;
 }
@@ -105,38 +120,6 @@ async function selectTargets(others: Fold[]): Promise<{ targets: CalibrationTarg
   return best!;
 }
 
-/** MiniSearch as a new user would set it up: the entry's text fields, every default left alone. */
-function defaultMiniSearch(pack: LoadedPack): (q: string) => string[] {
-  const ms = new MiniSearch({
-    fields: ['title', 'tags', 'summary', 'questions', 'topic', 'body'],
-    storeFields: ['entry'],
-  });
-  ms.addAll(
-    pack.entries.map((e) => ({
-      id: `${e.id}/${e.lang}`,
-      entry: e.id,
-      title: e.title,
-      tags: e.tags.join(' '),
-      summary: e.summary ?? '',
-      questions: (e.questions ?? []).join('\n'),
-      topic: pack.manifest.topicTitles[e.topic]?.[e.lang] ?? e.topic,
-      body: e.body,
-    })),
-  );
-  return (q) => {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    for (const hit of ms.search(q)) {
-      const entry = hit.entry as string;
-      if (seen.has(entry)) continue;
-      seen.add(entry);
-      out.push(entry);
-      if (out.length === 10) break;
-    }
-    return out;
-  };
-}
-
 /** MiniSearch's figures: it never declines unless nothing matches, and never offers choices. */
 function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): QualityFigures {
   const results: Outcome[] = questions.map((q, i) => {
@@ -149,7 +132,7 @@ function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): Q
 export interface FoldResult {
   pack: string;
   /** Which set the figures are on: the held-out one, or the tuning one when the pack has no held-out set. */
-  set: 'held-out' | 'tuning';
+  set: ReportSet['set'];
   questions: number;
   targets: CalibrationTargets;
   thresholds: DecisionThresholds;
@@ -164,90 +147,49 @@ function quantile(values: number[], q: number): number {
   return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-/** 0..n-1, in order for the first pass, shuffled (seeded by the pass, so runs repeat) for the others. */
-export function passOrder(n: number, pass: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let seed = pass * 2654435761;
-  for (let i = n - 1; i > 0 && pass > 0; i--) {
-    seed = (Math.imul(seed ^ (seed >>> 15), 2246822519) + 3266489917) >>> 0;
-    const j = seed % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-/** Fastest of `passes` timings per question, both systems taking turns (see retrieval.ts `race`). */
-async function latencies(
-  questions: LabelledQuestion[],
-  systems: ((q: string) => Promise<unknown> | unknown)[],
-  reset: () => void,
-  passes = 5,
-): Promise<number[][]> {
-  for (const s of systems) for (const q of questions) await s(q.q);
-  const best = systems.map(() => questions.map(() => Number.POSITIVE_INFINITY));
-  for (let pass = 0; pass < passes; pass++) {
-    reset();
-    // A deployment runs one engine: each system answers the whole pass on its own (which one goes first
-    // alternates), so neither is timed with the other's data in the CPU caches. Each pass asks the questions in
-    // another order: a collection triggered by the allocations before a question would otherwise fall on the
-    // same question in every pass, and the fastest of five would not drop it.
-    const order = pass % 2 === 0 ? systems.map((_, k) => k) : systems.map((_, k) => systems.length - 1 - k);
-    for (const k of order) {
-      for (const i of passOrder(questions.length, pass)) {
-        const t0 = performance.now();
-        await systems[k]!(questions[i]!.q);
-        const ms = performance.now() - t0;
-        if (ms < best[k]![i]!) best[k]![i] = ms;
-      }
-    }
-  }
-  return best;
-}
-
-async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult> {
+async function runFold(fold: Fold, others: Fold[]): Promise<FoldResult[]> {
   const { targets } = await selectTargets(others);
   const thresholds = deriveThresholds(fold.samples, targets);
-  const questions = fold.heldOut ?? fold.questions;
-  const results = await outcomes(fold.snap, questions, () => thresholds);
   const mini = defaultMiniSearch(fold.pack);
-  const ranked = questions.map((q) => mini(q.q));
-  const [b, m] = await latencies(
-    questions,
-    [(q) => retrieve(fold.snap, q, { limit: 10, thresholds: () => thresholds }), mini],
-    () => clearSnapshotCaches(fold.snap),
-  );
-  return {
-    pack: fold.pack.manifest.id,
-    set: fold.heldOut ? 'held-out' : 'tuning',
-    questions: questions.length,
-    targets,
-    thresholds,
-    baraza: figures(results),
-    minisearch: miniSearchFigures(questions, ranked),
-    latency: {
-      baraza: { p50: quantile(b!, 0.5), p99: quantile(b!, 0.99) },
-      minisearch: { p50: quantile(m!, 0.5), p99: quantile(m!, 0.99) },
-    },
-    misses: results
-      .filter((o) => (o.q.expected.length === 0 ? o.kind !== 'decline' : !o.q.expected.includes(o.entries[0] ?? '')))
-      .map((o) => ({
-        q: o.q.q,
-        lang: o.q.lang,
-        expected: o.q.expected,
-        kind: o.kind,
-        got: o.entries.length > 0 ? o.entries : o.ranked.slice(0, 3).map((e) => `(${e})`),
-      })),
-  };
+  const out: FoldResult[] = [];
+  for (const { set, file, questions } of fold.report) {
+    const results = await outcomes(fold.snap, questions, () => thresholds);
+    const ranked = questions.map((q) => mini(q.q));
+    const { baraza: b, minisearch: m } = foldLatencies(fold.dir, file);
+    out.push({
+      pack: fold.pack.manifest.id,
+      set,
+      questions: questions.length,
+      targets,
+      thresholds,
+      baraza: figures(results),
+      minisearch: miniSearchFigures(questions, ranked),
+      latency: {
+        baraza: { p50: quantile(b, 0.5), p99: quantile(b, 0.99) },
+        minisearch: { p50: quantile(m, 0.5), p99: quantile(m, 0.99) },
+      },
+      misses: results
+        .filter((o) => (o.q.expected.length === 0 ? o.kind !== 'decline' : !o.q.expected.includes(o.entries[0] ?? '')))
+        .map((o) => ({
+          q: o.q.q,
+          lang: o.q.lang,
+          expected: o.q.expected,
+          kind: o.kind,
+          got: o.entries.length > 0 ? o.entries : o.ranked.slice(0, 3).map((e) => `(${e})`),
+        })),
+    });
+  }
+  return out;
 }
 
 export async function runFolds(folds: Fold[]): Promise<FoldResult[]> {
   const out: FoldResult[] = [];
   for (const fold of folds)
     out.push(
-      await runFold(
+      ...(await runFold(
         fold,
         folds.filter((f) => f !== fold),
-      ),
+      )),
     );
   return out;
 }
