@@ -11,9 +11,9 @@
  */
 import path from 'node:path';
 import { describeFigures, figures, outcomes, readLabelled } from '../bench/quality.js';
-import { loadShippedPacks } from '../bench/retrieval.js';
 import { describeCalibration } from '../src/knowledge/answer/calibration.js';
 import { buildSnapshot } from '../src/knowledge/answer/engine.js';
+import { findPackDirs, loadPack } from '../src/knowledge/packs/load.js';
 
 const args = process.argv.slice(2);
 const showMisses = args.includes('--misses');
@@ -23,7 +23,9 @@ const sets = files.length
   : ['tune', 'dev', 'calibration'].map((n) => `src/knowledge/answer/testdata/${n}.jsonl`);
 const questions = sets.flatMap((f) => readLabelled(path.resolve(f)));
 
-for (const pack of await loadShippedPacks()) {
+for (const dir of await findPackDirs(path.resolve('packs'))) {
+  const pack = (await loadPack(dir)).pack;
+  if (!pack) throw new Error(`${dir} does not load`);
   const ids = new Set(pack.entries.map((e) => e.id));
   const mine = questions.filter((q) => q.expected.length === 0 || q.expected.some((e) => ids.has(e)));
   const t0 = performance.now();
