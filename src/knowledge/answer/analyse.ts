@@ -130,7 +130,10 @@ export interface AnalysedQuery {
   units: QueryUnit[];
   /** Adjacent content words of the question: each pair lists the pair tokens (words or their groups) it may match. */
   pairs: string[][];
-  /** Normalised words before stopword removal (language identification, summaries). */
+  /**
+   * Normalised words before stopword and greeting removal, SMS spellings expanded: what out-of-scope requests are
+   * read from ("habari" alone is a greeting, "habari mpya" is the news).
+   */
   words: string[];
 }
 
@@ -149,10 +152,12 @@ export function analyseQuery(
   },
 ): AnalysedQuery {
   const stopLangs = opts.stopLangs ?? opts.langs;
-  const raw = stripGreetings(words(normalise(text)));
+  const all = words(normalise(text));
+  const raw = stripGreetings(all);
   const keep = (t: string) =>
     opts.isKnownTerm?.(t) === true || opts.isKnownTerm?.(stem(t)) === true || opts.synonyms.has(t);
   const expanded = expandAbbreviations(raw, opts.langs, keep);
+  const spoken = raw.length === all.length ? expanded : expandAbbreviations(all, opts.langs, keep);
   const stemmed = expanded.map(stem);
   const groups = opts.synonyms.match(stemmed);
   const units: QueryUnit[] = [];
@@ -176,7 +181,7 @@ export function analyseQuery(
     seen.set(t, unit);
     units.push(unit);
   }
-  return { units, pairs, words: expanded };
+  return { units, pairs, words: spoken };
 }
 
 function pairForms(a: string[], b: string[]): string[] {

@@ -562,10 +562,13 @@ export class LexicalIndex {
     return best;
   }
 
-  private fiveGramIndex: Map<string, number[]> | undefined;
+  private fiveGramIndex: { ids: GramIds; lists: Int32Array[]; seen: Int32Array; stamp: number } | undefined;
 
-  /** 5-letter piece → ids (into `words`) of the words of five letters or more containing it (built on first use). */
-  private fiveGrams(): Map<string, number[]> {
+  /**
+   * 5-letter piece → ids (into `words`) of the words of five letters or more containing it (built on first use),
+   * looked up as windows of the token (gram-ids.ts); `seen` marks the words already taken for one token.
+   */
+  private fiveGrams(): NonNullable<LexicalIndex['fiveGramIndex']> {
     if (!this.fiveGramIndex) {
       const index = new Map<string, number[]>();
       this.words.forEach((t, id) => {
@@ -576,7 +579,12 @@ export class LexicalIndex {
           else if (list[list.length - 1] !== id) list.push(id);
         }
       });
-      this.fiveGramIndex = index;
+      this.fiveGramIndex = {
+        ids: new GramIds([...index.keys()]),
+        lists: [...index.values()].map((l) => Int32Array.from(l)),
+        seen: new Int32Array(this.words.length),
+        stamp: 0,
+      };
     }
     return this.fiveGramIndex;
   }
@@ -587,13 +595,25 @@ export class LexicalIndex {
     if (cached) return cached;
     const out: [string, number][] = [];
     // A common stretch of 5 letters contains one of the token's 5-letter pieces: candidates come from them.
-    const seen = new Set<number>();
+    const five = this.fiveGrams();
+    if (five.stamp === 0x7fffffff) {
+      five.seen.fill(0);
+      five.stamp = 0;
+    }
+    const stamp = ++five.stamp;
+    const candidates: number[] = [];
     for (let i = 0; i + 5 <= token.length; i++) {
-      for (const id of this.fiveGrams().get(token.slice(i, i + 5)) ?? []) seen.add(id);
+      const li = five.ids.idOf(token, i, i + 5);
+      if (li < 0) continue;
+      for (const id of five.lists[li]!) {
+        if (five.seen[id] === stamp) continue;
+        five.seen[id] = stamp;
+        candidates.push(id);
+      }
     }
     // Measured against the word without a Swahili subject/tense prefix: "nime-tapeliwa" ~ "utapeli".
     const stem = token.length - prefixLength(token);
-    for (const id of seen) {
+    for (const id of candidates) {
       const t = this.words[id]!;
       const l = longestCommonSubstring(token, t);
       const share = Math.min(1, l / stem);

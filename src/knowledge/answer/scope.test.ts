@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { expandAbbreviations, normalise, words } from '../language/text.js';
 import { intentsCovered, outOfScopeIntents } from './scope.js';
@@ -12,6 +15,13 @@ describe('out-of-scope requests in a question', () => {
     ["prix du maïs aujourd'hui", 'fr', 'live-prices'],
     ['hali ya hewa kesho', 'sw', 'weather-forecast'],
     ['dernieres nouvelles du cameroun', 'fr', 'news'],
+    ['how many cholera cases in nairobi this week', 'en', 'current-events'],
+    ['combien de cas de cholera aujourd hui', 'fr', 'current-events'],
+    ['who sells day old chicks near me', 'en', 'shop-contacts'],
+    ['nitumie vocha ya mia tano tafadhali', 'sw', 'airtime-requests'],
+    ['send me airtime please', 'en', 'airtime-requests'],
+    ['how to fix a cracked phone screen', 'en', 'phone-repair'],
+    ['simu yangu haichaji tangu jana', 'sw', 'phone-repair'],
   ])('"%s" (%s) asks for %s', (q, lang, intent) => {
     expect(asked(q, lang)).toEqual([intent]);
   });
@@ -21,8 +31,30 @@ describe('out-of-scope requests in a question', () => {
     ['niuze maharagwe wapi nipate bei nzuri', 'sw'],
     // "les nouvelles chèvres" are newly bought goats, not the news.
     ['comment isoler les nouvelles chevres', 'fr'],
+    // "nitumie" is also "should I use"; an outbreak in the village now is a question the packs answer.
+    ['nitumie njia gani kujua kila shilingi ninayotumia', 'sw'],
+    ['there is cholera in our village now how do we protect the children', 'en'],
+    ['my brother wants to send me money from dubai which way is cheapest', 'en'],
+    ['someone says he is from customer care and wants my pin', 'en'],
   ])('"%s" (%s) asks for nothing out of scope', (q, lang) => {
     expect(asked(q, lang)).toEqual([]);
+  });
+});
+
+describe('the cue tables', () => {
+  it('give every language version of an intent the same groups (they are merged group by group)', () => {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../language/data');
+    const groups = new Map<string, Map<string, number>>();
+    for (const lang of readdirSync(dir)) {
+      const file = path.join(dir, lang, 'out-of-scope.json');
+      if (!existsSync(file)) continue;
+      for (const [name, g] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)) {
+        if (name.startsWith('$')) continue;
+        if (!groups.has(name)) groups.set(name, new Map());
+        groups.get(name)!.set(lang, (g as unknown[]).length);
+      }
+    }
+    for (const [name, byLang] of groups) expect([name, new Set(byLang.values()).size]).toEqual([name, 1]);
   });
 });
 
