@@ -47,6 +47,9 @@ export const incomingSchema = z.object({
   MessageType: optional('MessageType', 32),
   ButtonPayload: optional('ButtonPayload', 256),
   ButtonText: optional('ButtonText', 256),
+  // A row picked in a list-picker message (twilio/list-picker content).
+  ListId: optional('ListId', 256),
+  ListTitle: optional('ListTitle', 256),
   Latitude: optional('Latitude', 32),
   Longitude: optional('Longitude', 32),
   Address: optional('Address', 256),
@@ -132,6 +135,8 @@ export function toInboundMessage(
     msg.location = { latitude: lat, longitude: lon };
     if (body.Label) msg.location.name = body.Label;
     if (body.Address) msg.location.address = body.Address;
+  } else if (body.ListId) {
+    msg.interactive = { kind: 'list', id: body.ListId, title: body.ListTitle ?? body.Body };
   } else if (body.ButtonPayload) {
     msg.interactive = { kind: 'button', id: body.ButtonPayload, title: body.ButtonText ?? body.Body };
   } else if (Number(body.NumMedia ?? '0') > 0 && msg.text === '') {

@@ -93,6 +93,80 @@ runOutgoingCases('Twilio sender: requests and answers at the HTTP boundary', {
   secrets: [TOKEN],
 });
 
+describe('Twilio sender: WhatsApp lists as list-picker content', () => {
+  const CONTENT = 'https://content.twilio.com';
+  const list = {
+    button: 'Choose',
+    rows: [
+      { id: 'choice:1', title: 'Never share your PIN', description: 'Nobody needs it, not even staff' },
+      { id: 'choice:2', title: 'Choose a strong PIN' },
+      { id: 'choice:3', title: 'Lost phone and mobile money' },
+    ],
+  };
+  const offer = () => outbound({ channel: 'whatsapp', text: 'Did you mean:', list });
+
+  function expectContent(status: number, response: unknown, captured: unknown[]) {
+    return nock(CONTENT)
+      .post('/v1/Content')
+      .reply((_uri, body) => {
+        captured.push(typeof body === 'string' ? JSON.parse(body) : body);
+        return [status, response as nock.Body, { 'content-type': 'application/json' }];
+      });
+  }
+
+  it('creates the list once through the Content API and sends it by ContentSid, without a body', async () => {
+    const contents: unknown[] = [];
+    const messages: Captured[] = [];
+    const sid = 'HX0123456789abcdef0123456789abcdef';
+    expectContent(201, { sid, friendly_name: 'x', types: {} }, contents);
+    expectTwilio(201, created, messages);
+    expectTwilio(201, created, messages);
+    const s = sender();
+    await s.send(offer());
+    await s.send(offer()); // the same list again: no second content
+    expect(contents).toHaveLength(1);
+    expect(contents[0]).toMatchObject({
+      friendly_name: expect.stringMatching(/^baraza-list-[0-9a-f]{16}$/),
+      types: {
+        'twilio/list-picker': {
+          body: 'Did you mean:',
+          button: 'Choose',
+          items: [
+            { item: 'Never share your PIN', id: 'choice:1', description: 'Nobody needs it, not even staff' },
+            { item: 'Choose a strong PIN', id: 'choice:2', description: 'Choose a strong PIN' },
+            { item: 'Lost phone and mobile…', id: 'choice:3', description: 'Lost phone and mobile money' },
+          ],
+        },
+        'twilio/text': {
+          body: 'Did you mean:\n1. Never share your PIN\n2. Choose a strong PIN\n3. Lost phone and mobile money',
+        },
+      },
+    });
+    for (const m of messages) {
+      expect(m.body.ContentSid).toBe(sid);
+      expect(m.body.Body).toBeUndefined();
+      expect(m.body.To).toBe(`whatsapp:${TO}`);
+    }
+  });
+
+  it('reports a refused content creation as a send error, and sends nothing', async () => {
+    const messages: Captured[] = [];
+    expectContent(400, { code: 20001, message: 'Invalid types', status: 400 }, []);
+    expectTwilio(201, created, messages);
+    const err = await rejection(sender().send(offer()));
+    expect(err.opts).toMatchObject({ retryable: false, status: 400 });
+    expect(messages).toHaveLength(0);
+  });
+
+  it('sends an SMS with a list as plain text (lists are WhatsApp only)', async () => {
+    const messages: Captured[] = [];
+    expectTwilio(201, created, messages);
+    await sender().send(outbound({ text: 'Reply 1, 2 or 3', list }));
+    expect(messages[0]!.body.Body).toBe('Reply 1, 2 or 3');
+    expect(messages[0]!.body.ContentSid).toBeUndefined();
+  });
+});
+
 describe('Twilio sender: requests at the HTTP boundary', () => {
   it('sends WhatsApp with whatsapp: addresses and at most 1,600 characters', async () => {
     const captured: Captured[] = [];

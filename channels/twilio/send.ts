@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type twilio from 'twilio';
 import type { OutboundMessage } from '../../src/core/messages/index.js';
 import { ProviderSendError, type ProviderSender, type SendReceipt } from '../../src/core/outbound.js';
-import { fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/core/shaping/index.js';
+import { fitList, fitSms, fitWhatsapp, truncateText, WHATSAPP_LIMITS } from '../../src/core/shaping/index.js';
 import type { Config } from '../../src/platform/config/index.js';
 import { TWILIO_OPT_OUT_CODE, TWILIO_STATUS_ROUTE } from './routes.js';
 
@@ -67,12 +68,49 @@ export function classifyTwilioError(err: unknown): ProviderSendError {
   });
 }
 
+/** List-picker content made for this process, by the list's hash (menus repeat; each offer of choices is new). */
+const LIST_CONTENT_CACHE = 500;
+
+/**
+ * The Content API body of a WhatsApp list (twilio/list-picker, only sent inside the 24-hour session, which a
+ * reply always is) with the same text as a numbered fallback (twilio/text) for a client that cannot show lists.
+ * Twilio's list picker wants a description on every item.
+ */
+export function listPickerContent(msg: Pick<OutboundMessage, 'text' | 'list'>) {
+  const full = msg.list!.rows;
+  const list = fitList(msg.list!);
+  const body = truncateText(fitWhatsapp(msg.text), 1024);
+  return {
+    friendly_name: `baraza-list-${createHash('sha256')
+      .update(JSON.stringify([body, list]))
+      .digest('hex')
+      .slice(0, 16)}`,
+    types: {
+      'twilio/list-picker': {
+        body,
+        button: list.button,
+        // An item's title is cut at 24 characters: the whole title stands in for a missing description.
+        items: list.rows.map((r, i) => ({
+          item: r.title,
+          id: r.id,
+          description: r.description ?? truncateText(full[i]!.title.trim(), WHATSAPP_LIMITS.listRowDescription),
+        })),
+      },
+      'twilio/text': {
+        body: [body, ...full.slice(0, list.rows.length).map((r, i) => `${i + 1}. ${r.title}`)].join('\n'),
+      },
+    },
+  };
+}
+
 const withPrefix = (address: string) => (address.startsWith('whatsapp:') ? address : `whatsapp:${address}`);
 
 /** Outbound SMS and WhatsApp through the `twilio` SDK (messages.create). */
 export class TwilioSender implements ProviderSender {
   readonly provider = 'twilio' as const;
   private client: ReturnType<typeof twilio> | undefined;
+  /** friendly_name of a list-picker content → its ContentSid (HX...). */
+  private readonly listContents = new Map<string, string>();
 
   constructor(private readonly opts: TwilioSenderOptions) {}
 
@@ -113,10 +151,13 @@ export class TwilioSender implements ProviderSender {
     }
     let created: { sid: string; numSegments?: string | null };
     try {
-      created = await (await this.sdk()).messages.create({
+      const client = await this.sdk();
+      // A WhatsApp list (choices, menus) goes out as list-picker content; anything else as a body.
+      const contentSid = whatsapp && msg.list && msg.list.rows.length > 0 ? await this.listContent(msg) : undefined;
+      created = await client.messages.create({
         to: whatsapp ? withPrefix(msg.to) : msg.to,
         from: whatsapp ? withPrefix(from) : from,
-        body,
+        ...(contentSid ? { contentSid } : { body }),
         ...(this.opts.statusCallback ? { statusCallback: this.opts.statusCallback } : {}),
       });
     } catch (err) {
@@ -128,6 +169,18 @@ export class TwilioSender implements ProviderSender {
       ...shaped,
       ...(!whatsapp && Number.isInteger(counted) && counted > 0 ? { segments: counted } : {}),
     };
+  }
+
+  /** The ContentSid of a message's list, created through the Content API on first use (cached). */
+  private async listContent(msg: OutboundMessage): Promise<string> {
+    const content = listPickerContent(msg);
+    const known = this.listContents.get(content.friendly_name);
+    if (known) return known;
+    // The SDK posts these parameters as the JSON body, as the Content API names them.
+    const made = await (await this.sdk()).content.v1.contents.create(content as never);
+    if (this.listContents.size >= LIST_CONTENT_CACHE) this.listContents.clear();
+    this.listContents.set(content.friendly_name, made.sid);
+    return made.sid;
   }
 }
 

@@ -23,6 +23,7 @@ import statusOptOut from './testdata/status-undelivered-21610.json' with { type:
 import whatsappButton from './testdata/whatsapp-button.json' with { type: 'json' };
 import whatsappImage from './testdata/whatsapp-image.json' with { type: 'json' };
 import whatsappInbound from './testdata/whatsapp-inbound.json' with { type: 'json' };
+import whatsappListReply from './testdata/whatsapp-list-reply.json' with { type: 'json' };
 import whatsappLocation from './testdata/whatsapp-location.json' with { type: 'json' };
 
 export const MESSAGING = '/channels/twilio/messaging';
@@ -113,6 +114,13 @@ export const messagingCases: TwilioCase[] = [
     status: 200,
     ...acknowledged,
     inbound: { channel: 'whatsapp', interactive: { kind: 'button', id: 'menu:ask', title: 'Ask a question' } },
+  },
+  {
+    label: 'WhatsApp list-picker row',
+    body: fixture(whatsappListReply),
+    status: 200,
+    ...acknowledged,
+    inbound: { channel: 'whatsapp', interactive: { kind: 'list', id: 'choice:2', title: 'Keep your PIN secret' } },
   },
   {
     label: 'signed with a query string in the URL',
