@@ -76,7 +76,7 @@ const LIST_CONTENT_CACHE = 500;
  * reply always is) with the same text as a numbered fallback (twilio/text) for a client that cannot show lists.
  * Twilio's list picker wants a description on every item.
  */
-export function listPickerContent(msg: Pick<OutboundMessage, 'text' | 'list'>) {
+function listPickerContent(msg: Pick<OutboundMessage, 'text' | 'list'>) {
   const full = msg.list!.rows;
   const list = fitList(msg.list!);
   const body = truncateText(fitWhatsapp(msg.text), 1024);
