@@ -1,5 +1,5 @@
 import { charNgrams } from '../language/text.js';
-import { forEachWindow, GramIds } from './gram-ids.js';
+import { forEachGramId, GramIds, StampSet } from './gram-ids.js';
 
 describe('GramIds', () => {
   const vocabulary = ['mahindi', 'maharage', 'viwavijeshi', 'ngʼombe', 'ጤፍ', 'maïs'];
@@ -17,16 +17,21 @@ describe('GramIds', () => {
     for (const s of ['zzz', 'mahi ', ' viwz', 'ma1s', '', 'x'.repeat(12)]) expect(ids.idOf(s)).toBe(-1);
   });
 
-  it('visits the windows charNgrams cuts, in the same order', () => {
-    for (const w of ['mahindi', 'a', 'maïs', 'ጤፍ']) {
-      const seen: string[] = [];
-      const padded = ` ${w} `;
-      expect(forEachWindow(padded, [3, 4], (from, to) => seen.push(padded.slice(from, to)))).toBe(true);
-      expect(seen).toEqual(charNgrams(w, [3, 4]));
+  it('gives the ids of the n-grams charNgrams cuts, in the same order, -1 for the unknown ones', () => {
+    // Known words, a word not in the vocabulary, one shorter than the n-grams, and astral text (code points).
+    for (const w of ['mahindi', 'viwavijeshi', 'mtama', 'a', 'maïs', 'ጤፍ', '𝒜bc']) {
+      const got: number[] = [];
+      forEachGramId(ids, w, [3, 4], (id) => got.push(id));
+      expect(got).toEqual(charNgrams(w, [3, 4]).map((g) => keys.indexOf(g)));
     }
   });
+});
 
-  it('leaves text with astral characters to charNgrams, which counts code points', () => {
-    expect(forEachWindow(' 𝒜bc ', [3], () => undefined)).toBe(false);
+describe('StampSet', () => {
+  it('keeps each id once until cleared, then takes them again', () => {
+    const s = new StampSet(4);
+    expect([s.add(1), s.add(1), s.add(3)]).toEqual([true, false, true]);
+    s.clear();
+    expect([s.add(1), s.add(1), s.add(0)]).toEqual([true, false, true]);
   });
 });

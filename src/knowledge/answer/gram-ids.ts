@@ -1,3 +1,5 @@
+import { charNgrams } from '../language/text.js';
+
 /**
  * Short strings (character n-grams) → ids, looked up by a window of a longer string without cutting it out.
  *
@@ -68,27 +70,65 @@ export class GramIds {
   }
 }
 
+/** Some UTF-16 unit of `s` is half of a surrogate pair (an astral character). */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 /**
- * Calls `visit(from, to)` for every window of `padded` that charNgrams(token, sizes) would cut (padded is
- * ` ${token} `), in the same order; returns false (visiting nothing) when the text has astral characters, for
- * which charNgrams counts code points: the caller then uses charNgrams itself.
+ * Calls `visit(id)` for every n-gram charNgrams(token, sizes) cuts, in the same order, with its id in `ids` (-1
+ * when it is not a key). The n-grams are windows of the padded token, not cut out, except in text with astral
+ * characters, where charNgrams counts code points and cuts them itself.
  */
-export function forEachWindow(
-  padded: string,
+export function forEachGramId(
+  ids: GramIds,
+  token: string,
   sizes: readonly number[],
-  visit: (from: number, to: number) => void,
-): boolean {
-  for (let i = 0; i < padded.length; i++) {
-    const c = padded.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) return false;
+  visit: (id: number) => void,
+): void {
+  const padded = ` ${token} `;
+  if (hasSurrogate(padded)) {
+    for (const g of charNgrams(token, sizes)) visit(ids.idOf(g));
+    return;
   }
   let any = false;
   for (const n of sizes) {
     for (let i = 0; i + n <= padded.length; i++) {
-      visit(i, i + n);
+      visit(ids.idOf(padded, i, i + n));
       any = true;
     }
   }
-  if (!any) visit(0, padded.length);
-  return true;
+  if (!any) visit(ids.idOf(padded));
+}
+
+/**
+ * A set of ids below `size`, emptied in constant time (a member holds the current stamp): the n-gram lists or
+ * words one lookup has already taken.
+ */
+export class StampSet {
+  private readonly stamps: Int32Array;
+  private stamp = 1;
+
+  constructor(size: number) {
+    this.stamps = new Int32Array(size);
+  }
+
+  clear(): void {
+    if (this.stamp === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.stamp = 0;
+    }
+    this.stamp++;
+  }
+
+  /** Adds `id`; false when it was in already. */
+  add(id: number): boolean {
+    if (this.stamps[id] === this.stamp) return false;
+    this.stamps[id] = this.stamp;
+    return true;
+  }
 }

@@ -1,5 +1,5 @@
 import { charNgrams, normalise, SMS_ABBREVIATIONS, STOPWORDS, words } from '../language/text.js';
-import { forEachWindow, GramIds } from './gram-ids.js';
+import { forEachGramId, GramIds } from './gram-ids.js';
 
 /*
  * Language identification of short, noisy SMS text.
@@ -186,10 +186,9 @@ export class LanguageModel {
       (s) => s.wordLog,
       (s) => s.wordUnseen,
     );
-    // The whole score of every word the model was trained on (most words of a question are pack words or
-    // function words), so detection cuts n-grams only for the others: a quarter of a cold question's time
-    // went to cutting and looking up n-grams. Rows as in `words`.
-    // N-grams are looked up as windows of the word (gram-ids.ts): the gram table needs no map of its own.
+    // N-grams are looked up as windows of the word (gram-ids.ts): the gram table needs no map of its own. The
+    // whole score of every word the model was trained on is kept (most words of a question are pack words or
+    // function words), so detection looks up n-grams only for the others. Rows as in `words`.
     const gramIds = new GramIds([...grams.rows.keys()]);
     grams.rows.clear();
     const n = langs.length;
@@ -214,9 +213,7 @@ export class LanguageModel {
       if (row >= 0) for (let k = 0; k < n; k++) g[k]! += grams.data[row * n + k]!;
       else for (let k = 0; k < n; k++) g[k]! += all[k]!.gramUnseen;
     };
-    const padded = ` ${w} `;
-    if (!forEachWindow(padded, GRAM_SIZES, (from, to) => add(gramIds.idOf(padded, from, to))))
-      for (const gram of featureGrams(w)) add(gramIds.idOf(gram));
+    forEachGramId(gramIds, w, GRAM_SIZES, add);
     const wl = new Float64Array(n);
     for (let k = 0; k < n; k++)
       wl[k] = 1.5 * (wr !== undefined ? wordTable.data[wr * n + k]! : all[k]!.wordUnseen) + g[k]! / 3;

@@ -1,6 +1,6 @@
-import { charNgrams, prefixLength } from '../language/text.js';
+import { prefixLength } from '../language/text.js';
 import { type AnalysedDoc, type AnalysedQuery, isGroupToken, ngramSizes } from './analyse.js';
-import { forEachWindow, GramIds } from './gram-ids.js';
+import { forEachGramId, GramIds, StampSet } from './gram-ids.js';
 import { type Alternative, NearSpellings } from './near-spelling.js';
 import { GramPostingsBuilder, PostingsBuilder, type PostingsTable } from './postings.js';
 import {
@@ -102,6 +102,8 @@ export class LexicalIndex {
   private readonly words: string[];
   private readonly near: NearSpellings;
   private readonly partialCache = new Map<string, [string, number][]>();
+  /** Out-of-scope requests some document covers (IndexDoc.intents). */
+  private readonly intentsCovered: Set<string>;
   /** Question word unknown to the index → words of English entries WordNet relates it to (wordnet.ts). */
   private readonly bridge = new Map<string, string[]>();
   private readonly avgBodyLength: number;
@@ -109,9 +111,8 @@ export class LexicalIndex {
   private readonly gramScore: Float32Array;
   /** Gram → posting list id (the gram table's own map is dropped: this one looks up windows of a word). */
   private readonly gramIds: GramIds;
-  /** Per gram list: the number of the last question that used it (a gram counts once per question). */
-  private readonly gramSeen: Int32Array;
-  private questionNo = 0;
+  /** The gram lists one question has used (a gram counts once per question). */
+  private readonly gramSeen: StampSet;
   /** Per document: 1 / (1 - b + b · len / avglen) for strong fields and body (BM25F). */
   private readonly strongNorm: Float64Array;
   private readonly titleNorm: Float64Array;
@@ -137,6 +138,7 @@ export class LexicalIndex {
     // this term in that document, and in a strong field?" (docMatch), so a worker that loaded its index does not
     // hold every document's terms twice.
     this.docs = docs.map(({ analysed: _, bridge: __, ...rest }) => rest);
+    this.intentsCovered = new Set(docs.flatMap((d) => d.intents ?? []));
     docs.forEach((d, i) => {
       const r = this.packRanges.get(d.pack);
       if (!r) this.packRanges.set(d.pack, { lo: i, hi: i + 1 });
@@ -190,7 +192,7 @@ export class LexicalIndex {
     this.gramScore = gramScores(this.grams, this.gramIdf, strongGramNorm, bodyGramNorm);
     this.gramIds = new GramIds([...this.grams.ids.keys()]);
     this.grams.ids.clear();
-    this.gramSeen = new Int32Array(this.gramIdf.length);
+    this.gramSeen = new StampSet(this.gramIdf.length);
     const restLen = (d: IndexDoc) => d.analysed.strongLength - d.analysed.titleLength - d.analysed.questionsLength;
     const avgRest = docs.reduce((a, d) => a + restLen(d), 0) / n || 1;
     const avgTitle = docs.reduce((a, d) => a + d.analysed.titleLength, 0) / n || 1;
@@ -244,11 +246,8 @@ export class LexicalIndex {
 
   /** Some document covers this out-of-scope request after all (IndexDoc.intents). */
   coversIntent(name: string): boolean {
-    if (!this.intentsCovered) this.intentsCovered = new Set(this.docs.flatMap((d) => d.intents ?? []));
     return this.intentsCovered.has(name);
   }
-
-  private intentsCovered: Set<string> | undefined;
 
   hasTerm(t: string): boolean {
     return this.terms.has(t);
@@ -399,27 +398,17 @@ export class LexicalIndex {
       }
       touched.length = 0;
     }
-    // Character n-grams of the question's words, each counted once, looked up as windows of the padded word.
+    // Character n-grams of the question's words, each counted once.
     const seen = this.gramSeen;
-    if (this.questionNo === 0x7fffffff) {
-      seen.fill(0);
-      this.questionNo = 0;
-    }
-    const stamp = ++this.questionNo;
+    seen.clear();
     const score = this.gramScore;
     const gdocs = G.docs;
     const addGram = (li: number) => {
-      if (li < 0 || seen[li] === stamp) return;
-      seen[li] = stamp;
+      if (li < 0 || !seen.add(li)) return;
       const to = G.start[li + 1]!;
       for (let i = G.start[li]!; i < to; i++) docGrams[gdocs[i]!]! += score[i]!;
     };
-    for (const u of q.units) {
-      const padded = ` ${u.token} `;
-      const sizes = ngramSizes(u.token);
-      if (!forEachWindow(padded, sizes, (from, to) => addGram(this.gramIds.idOf(padded, from, to))))
-        for (const g of charNgrams(u.token, sizes)) addGram(this.gramIds.idOf(g));
-    }
+    for (const u of q.units) forEachGramId(this.gramIds, u.token, ngramSizes(u.token), addGram);
     for (let d = 0; d < n; d++) {
       const e = this.entryOf[d]!;
       entryTokens[e] = Math.max(entryTokens[e]!, docTokens[d]! * boost[d]!);
@@ -562,7 +551,7 @@ export class LexicalIndex {
     return best;
   }
 
-  private fiveGramIndex: { ids: GramIds; lists: Int32Array[]; seen: Int32Array; stamp: number } | undefined;
+  private fiveGramIndex: { ids: GramIds; lists: Int32Array[]; seen: StampSet } | undefined;
 
   /**
    * 5-letter piece → ids (into `words`) of the words of five letters or more containing it (built on first use),
@@ -582,8 +571,7 @@ export class LexicalIndex {
       this.fiveGramIndex = {
         ids: new GramIds([...index.keys()]),
         lists: [...index.values()].map((l) => Int32Array.from(l)),
-        seen: new Int32Array(this.words.length),
-        stamp: 0,
+        seen: new StampSet(this.words.length),
       };
     }
     return this.fiveGramIndex;
@@ -596,19 +584,13 @@ export class LexicalIndex {
     const out: [string, number][] = [];
     // A common stretch of 5 letters contains one of the token's 5-letter pieces: candidates come from them.
     const five = this.fiveGrams();
-    if (five.stamp === 0x7fffffff) {
-      five.seen.fill(0);
-      five.stamp = 0;
-    }
-    const stamp = ++five.stamp;
+    five.seen.clear();
     const candidates: number[] = [];
     for (let i = 0; i + 5 <= token.length; i++) {
       const li = five.ids.idOf(token, i, i + 5);
       if (li < 0) continue;
       for (const id of five.lists[li]!) {
-        if (five.seen[id] === stamp) continue;
-        five.seen[id] = stamp;
-        candidates.push(id);
+        if (five.seen.add(id)) candidates.push(id);
       }
     }
     // Measured against the word without a Swahili subject/tense prefix: "nime-tapeliwa" ~ "utapeli".

@@ -10,7 +10,7 @@ import {
 import type { Embedder } from './dense.js';
 import type { LanguageGuess } from './langid.js';
 import type { Alternative, EntryHit, FusionWeights, LexicalIndex } from './lexical.js';
-import { outOfScopeIntents } from './scope.js';
+import { type OutOfScopeIntent, outOfScopeIntents } from './scope.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface Retrieval {
@@ -72,12 +72,12 @@ function namesSubject(index: LexicalIndex, alternatives: Alternative[][], hit: E
 function decisionFeatures(
   index: LexicalIndex,
   query: AnalysedQuery,
+  intents: OutOfScopeIntent[],
   alternatives: Alternative[][],
   hits: EntryHit[],
   preferLang: string | undefined,
   tokenScore: number,
 ): { features: DecisionFeatures; hits: EntryHit[] } {
-  const intents = outOfScopeIntents(query.words);
   let kept = hits;
   let outOfScope: string[] = [];
   if (intents.length > 0) {
@@ -145,8 +145,7 @@ export async function retrieve(
   // ranking would be (see decisionFeatures): without searching, so an off-topic question costs no near-spelling
   // lookups. Same decision as after a search.
   const intents = outOfScopeIntents(query.words);
-  const uncovered = intents.filter((it) => !snapshot.index.coversIntent(it.name));
-  if (uncovered.length > 0) {
+  if (intents.some((it) => !snapshot.index.coversIntent(it.name))) {
     const outOfScope = intents.map((it) => it.name);
     return {
       hits: [],
@@ -177,6 +176,7 @@ export async function retrieve(
   const { features, hits } = decisionFeatures(
     snapshot.index,
     query,
+    intents,
     outcome.alternatives,
     outcome.hits,
     preferLang,
