@@ -76,10 +76,10 @@ const LIST_CONTENT_CACHE = 500;
  * reply always is) with the same text as a numbered fallback (twilio/text) for a client that cannot show lists.
  * Twilio's list picker wants a description on every item.
  */
-function listPickerContent(msg: Pick<OutboundMessage, 'text' | 'list'>) {
-  const full = msg.list!.rows;
-  const list = fitList(msg.list!);
-  const body = truncateText(fitWhatsapp(msg.text), 1024);
+function listPickerContent(text: string, whole: NonNullable<OutboundMessage['list']>) {
+  const full = whole.rows;
+  const list = fitList(whole);
+  const body = truncateText(fitWhatsapp(text), 1024);
   return {
     friendly_name: `baraza-list-${createHash('sha256')
       .update(JSON.stringify([body, list]))
@@ -153,7 +153,8 @@ export class TwilioSender implements ProviderSender {
     try {
       const client = await this.sdk();
       // A WhatsApp list (choices, menus) goes out as list-picker content; anything else as a body.
-      const contentSid = whatsapp && msg.list && msg.list.rows.length > 0 ? await this.listContent(msg) : undefined;
+      const contentSid =
+        whatsapp && msg.list && msg.list.rows.length > 0 ? await this.listContent(msg.text, msg.list) : undefined;
       created = await client.messages.create({
         to: whatsapp ? withPrefix(msg.to) : msg.to,
         from: whatsapp ? withPrefix(from) : from,
@@ -172,8 +173,8 @@ export class TwilioSender implements ProviderSender {
   }
 
   /** The ContentSid of a message's list, created through the Content API on first use (cached). */
-  private async listContent(msg: OutboundMessage): Promise<string> {
-    const content = listPickerContent(msg);
+  private async listContent(text: string, list: NonNullable<OutboundMessage['list']>): Promise<string> {
+    const content = listPickerContent(text, list);
     const known = this.listContents.get(content.friendly_name);
     if (known) return known;
     // The SDK posts these parameters as the JSON body, as the Content API names them.
