@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { lexicalAnswerer } from '../../../tests/support/answerer.js';
 import { makeTestContext } from '../../../tests/support/context.js';
 import type { InboundMessage } from '../../core/messages/index.js';
 import { claimDelivery } from '../../dialogue/ussd/delivery.js';
-import { type BarazaAnswerer, createAnswerer, listGaps } from '../../knowledge/answer/index.js';
-import { loadConfig } from '../../platform/config/index.js';
+import { type BarazaAnswerer, listGaps } from '../../knowledge/answer/index.js';
 import { MemoryStore } from '../../platform/store/index.js';
 import { processInbound } from './inbound.js';
 
@@ -19,18 +19,7 @@ let answerer: BarazaAnswerer;
 
 beforeAll(async () => {
   store = new MemoryStore();
-  answerer = await createAnswerer({
-    config: loadConfig({
-      PACKS_DIR: path.join(ROOT, 'packs'),
-      INDEX_DIR: path.join(ROOT, 'no-index-here'),
-      MODELS_DIR: path.join(ROOT, 'no-models'),
-    }),
-    store,
-    watch: false,
-    embedder: null,
-    translator: null,
-    condenser: null,
-  });
+  answerer = await lexicalAnswerer([path.join(ROOT, 'packs')], store);
 });
 afterAll(() => answerer.close());
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { lexicalAnswerer } from '../../../tests/support/answerer.js';
 import type { TempPack } from '../../../tests/support/packs.js';
-import { loadConfig } from '../../platform/config/index.js';
 import { MemoryStore } from '../../platform/store/index.js';
 import { decide } from './decide.js';
-import { type BarazaAnswerer, createAnswerer, listGaps } from './index.js';
+import { type BarazaAnswerer, listGaps } from './index.js';
 import { writeSmallPack } from './testdata/small-pack.js';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
@@ -43,19 +43,6 @@ const HONEY_SELLING = [
   '---',
   'Ask each buyer the price per kg, who pays for jars and transport, and when they pay. Compare per kg.',
 ];
-
-const answererFor = (dirs: string[], store?: MemoryStore) =>
-  createAnswerer({
-    config: loadConfig({
-      PACKS_DIR: dirs.join(','),
-      INDEX_DIR: path.join(ROOT, 'no-index-here'),
-      MODELS_DIR: path.join(ROOT, 'no-models'),
-    }),
-    store,
-    watch: false,
-    embedder: null,
-    translator: null,
-  });
 
 describe('the decision rule', () => {
   const t = { choices: 0.5, answer: 1, closeRunnerUp: 0.8, strength: 3 };
@@ -128,7 +115,7 @@ describe('asking instead of guessing (a pack Baraza was never tuned on)', () => 
 
   beforeAll(async () => {
     small = await writeSmallPack({ 'honey-prices.en.md': HONEY_PRICES });
-    answerer = await answererFor([small.dir], store);
+    answerer = await lexicalAnswerer([small.dir], store);
   });
   afterAll(async () => {
     await answerer.close();
@@ -190,7 +177,7 @@ describe('a pack that explains prices but gives none', () => {
 
   beforeAll(async () => {
     small = await writeSmallPack({ 'honey-selling.en.md': HONEY_SELLING });
-    answerer = await answererFor([small.dir]);
+    answerer = await lexicalAnswerer([small.dir]);
   });
   afterAll(async () => {
     await answerer.close();
@@ -209,7 +196,10 @@ describe('a pack that explains prices but gives none', () => {
 describe('the sample packs', () => {
   let answerer: BarazaAnswerer;
   beforeAll(async () => {
-    answerer = await answererFor([path.join(ROOT, 'packs/agri-advisory'), path.join(ROOT, 'packs/financial-literacy')]);
+    answerer = await lexicalAnswerer([
+      path.join(ROOT, 'packs/agri-advisory'),
+      path.join(ROOT, 'packs/financial-literacy'),
+    ]);
   });
   afterAll(() => answerer.close());
 

@@ -1,10 +1,7 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { lexicalAnswerer } from '../../../tests/support/answerer.js';
 import { type TempPack, writeTempPack } from '../../../tests/support/packs.js';
-import { loadConfig } from '../../platform/config/index.js';
-import { type BarazaAnswerer, createAnswerer } from './index.js';
-
-const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../../..');
+import type { BarazaAnswerer } from './index.js';
 
 /** A pack in English and Swahili only: French questions must still get French replies. */
 function entry(id: string, lang: string, title: string, tags: string[], summary: string, body: string) {
@@ -81,17 +78,7 @@ describe('one language per reply: the message language, even one the pack lacks'
   let answerer: BarazaAnswerer;
   beforeAll(async () => {
     tmp = await pack();
-    answerer = await createAnswerer({
-      config: loadConfig({
-        PACKS_DIR: tmp.dir,
-        INDEX_DIR: path.join(ROOT, 'no-index-here'),
-        MODELS_DIR: path.join(ROOT, 'no-models'),
-      }),
-      watch: false,
-      embedder: null,
-      translator: null,
-      condenser: null,
-    });
+    answerer = await lexicalAnswerer([tmp.dir]);
   });
   afterAll(async () => {
     await answerer.close();
