@@ -64,6 +64,17 @@ describe('the decision rule', () => {
     ).toMatchObject({ kind: 'choices', picks: [0, 1, 2], reason: 'close-runner-up' });
   });
 
+  it('offers choices when a runner-up scores about as well, even one the question says little about', () => {
+    // A paraphrase shares few words with its right entry: that entry can rank second, close, with weak evidence.
+    expect(decide({ candidates: [c(1, 2), c(0.95, 0.1)], outOfScope: [], short: false, strength: 0 }, t)).toMatchObject(
+      { kind: 'choices', picks: [0, 1], reason: 'close-runner-up' },
+    );
+    expect(decide({ candidates: [c(1, 2), c(0.7, 0.1)], outOfScope: [], short: false, strength: 0 }, t)).toMatchObject({
+      kind: 'answer',
+      picks: [0],
+    });
+  });
+
   it('offers the best entry alone between the two thresholds, and declines below', () => {
     expect(decide({ candidates: [c(1, 0.7)], outOfScope: [], short: false, strength: 0 }, t).kind).toBe('choices');
     expect(decide({ candidates: [c(1, 0.3)], outOfScope: [], short: false, strength: 0 }, t).kind).toBe('decline');
