@@ -1,3 +1,4 @@
+import { swahiliRoots } from '../language/swahili.js';
 import { prefixLength } from '../language/text.js';
 import { type AnalysedDoc, type AnalysedQuery, isGroupToken, ngramSizes } from './analyse.js';
 import { forEachGramId, GramIds, StampSet } from './gram-ids.js';
@@ -17,6 +18,7 @@ import {
   longestCommonSubstring,
   max,
   PAIR_WEIGHT,
+  ROOT_WEIGHT,
   SAME_LANGUAGE_BOOST,
   saturate,
 } from './scoring.js';
@@ -67,6 +69,9 @@ export interface UnitMatch {
 /** Hits whose coverage search measures (the decision measures close runners-up itself). */
 const EVIDENCE_HITS = 1;
 
+/** Most entry words a question word's root may reach (more: the root is too common to say which is meant). */
+const ROOT_MATCHES_MAX = 8;
+
 export interface SearchOutcome {
   hits: EntryHit[];
   /** 0..1: how much of the question (idf-weighted) the best entry covers; the basis of the confidence. */
@@ -106,6 +111,10 @@ export class LexicalIndex {
   private readonly intentsCovered: Set<string>;
   /** Question word unknown to the index → words of English entries WordNet relates it to (wordnet.ts). */
   private readonly bridge = new Map<string, string[]>();
+  /** Words of Swahili documents (candidates for root matching, built on first use). */
+  private readonly swahiliWords: string[];
+  private swahiliRootIndex: Map<string, string[]> | undefined;
+  private readonly rootCache = new Map<string, Alternative[]>();
   private readonly avgBodyLength: number;
   /** Per gram posting: idf × BM25F score of the gram in that document (see gramScores). */
   private readonly gramScore: Float32Array;
@@ -204,6 +213,12 @@ export class LexicalIndex {
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
     this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
+    const sw = new Set<string>();
+    for (const d of docs) {
+      if (d.lang !== 'sw') continue;
+      for (const t of d.analysed.terms.keys()) if (!isGroupToken(t) && t.length >= 4) sw.add(t);
+    }
+    this.swahiliWords = [...sw];
     // Bridge pairs whose question word no pack here uses (a known word matches itself).
     for (const d of docs) {
       for (const [from, to] of d.bridge ?? []) {
@@ -233,6 +248,43 @@ export class LexicalIndex {
   clearCaches(): void {
     this.near.clear();
     this.partialCache.clear();
+    this.rootCache.clear();
+  }
+
+  /**
+   * Words of Swahili entries sharing a root with an unknown word (language/swahili.ts), those sharing the longest
+   * one, weighted like a near spelling.
+   */
+  rootMatches(token: string): Alternative[] {
+    const cached = this.rootCache.get(token);
+    if (cached) return cached;
+    if (!this.swahiliRootIndex) {
+      const index = new Map<string, string[]>();
+      for (const w of this.swahiliWords) {
+        for (const r of swahiliRoots(w)) {
+          const list = index.get(r);
+          if (!list) index.set(r, [w]);
+          else list.push(w);
+        }
+      }
+      this.swahiliRootIndex = index;
+    }
+    let best = 0;
+    let words: string[] = [];
+    for (const r of swahiliRoots(token)) {
+      const list = this.swahiliRootIndex.get(r);
+      if (!list || r.length < best) continue;
+      if (r.length > best) {
+        best = r.length;
+        words = [];
+      }
+      for (const w of list) if (!words.includes(w)) words.push(w);
+    }
+    // A root many entry words share says little about which one the question means.
+    const out = words.length <= ROOT_MATCHES_MAX ? words.map((term) => ({ term, weight: ROOT_WEIGHT })) : [];
+    if (this.rootCache.size >= 20_000) this.rootCache.clear();
+    this.rootCache.set(token, out);
+    return out;
   }
 
   /** Vocabulary words within a few edits of `token` (or that it abbreviates), best first. */
@@ -318,7 +370,10 @@ export class LexicalIndex {
     return [...this.packRanges.keys()];
   }
 
-  /** What each query unit may match: itself, its synonym groups; near spellings and WordNet words (wordnet.ts) when it is unknown. */
+  /**
+   * What each query unit may match: itself, its synonym groups; when it is unknown, near spellings, words of
+   * Swahili entries of the same root (language/swahili.ts) and WordNet words (wordnet.ts).
+   */
   alternatives(q: AnalysedQuery): Alternative[][] {
     return q.units.map((u) => {
       const alts: Alternative[] = [];
@@ -328,6 +383,11 @@ export class LexicalIndex {
       // (measured on src/knowledge/answer/testdata/dev.jsonl: Recall@1 0.944 without, 0.900–0.922 with, at any weight).
       if (alts.length === 0) {
         alts.push(...this.fuzzy(u.token));
+        for (const a of this.rootMatches(u.token)) {
+          const near = alts.find((x) => x.term === a.term);
+          if (!near) alts.push(a);
+          else near.weight = Math.max(near.weight, a.weight);
+        }
         // WordNet words of the entries: weaker than the word itself, like a near spelling.
         for (const term of this.bridge.get(u.token) ?? []) {
           const near = alts.find((a) => a.term === term);

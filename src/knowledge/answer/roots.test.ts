@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeTempPack } from '../../../tests/support/packs.js';
+import { loadPack } from '../packs/load.js';
+import { buildSnapshot } from './engine.js';
+import { retrieve } from './retrieve.js';
+import type { Snapshot } from './snapshot.js';
+
+const entry = (id: string, title: string, tags: string[], summary: string, body: string) => [
+  '---',
+  `id: ${id}`,
+  'lang: sw',
+  `title: "${title}"`,
+  'topic: pesa',
+  `tags: [${tags.join(', ')}]`,
+  `summary: "${summary}"`,
+  'source: "Test pack - https://example.org"',
+  '---',
+  body,
+];
+
+let snap: Snapshot;
+let remove: () => Promise<void>;
+
+beforeAll(async () => {
+  const tmp = await writeTempPack(
+    [
+      'id: roots-test',
+      'title: Roots test',
+      'version: 0.1.0',
+      'license: CC-BY-4.0',
+      'languages: [sw]',
+      'default_language: sw',
+    ],
+    {
+      'borrowing.sw.md': entry(
+        'borrowing',
+        'Kukopa kwa busara',
+        ['riba', 'ada'],
+        'Kabla ya kukopa linganisha riba na ada za wakopeshaji.',
+        'Uliza jumla ya gharama utakayolipa, si riba ya mwezi pekee.',
+      ),
+      'saving.sw.md': entry(
+        'saving',
+        'Kuweka akiba kila wiki',
+        ['akiba'],
+        'Weka kiasi kidogo kila wiki kwenye kikundi au benki.',
+        'Anza na kiasi unachoweza, hata kidogo sana.',
+      ),
+      'fraud.sw.md': entry(
+        'fraud',
+        'Jinsi ya kuepuka utapeli wa simu',
+        ['namba ya siri'],
+        'Usimpe mtu yeyote namba yako ya siri.',
+        'Matapeli hujifanya wafanyakazi wa kampuni ya simu.',
+      ),
+    },
+  );
+  remove = tmp.remove;
+  snap = await buildSnapshot([(await loadPack(tmp.dir)).pack!]);
+});
+
+afterAll(() => remove());
+
+describe('Swahili words an entry never spells', () => {
+  // "nimekopa" (I borrowed), "tulikopa" (we borrowed): forms of "kukopa" (to borrow) the pack never writes.
+  it.each(['nimekopa halafu nashindwa kulipa', 'tulikopa pesa nyingi'])(
+    'reach the entry of the same root instead of "I don\'t know": %s',
+    async (q) => {
+      const r = await retrieve(snap, q);
+      expect(r.decision?.kind).not.toBe('decline');
+      expect(r.hits[r.decision?.picks[0] ?? -1]?.entry).toBe('borrowing');
+    },
+  );
+
+  it('do not make an unrelated question match', async () => {
+    const r = await retrieve(snap, 'tunazuiaje mafuriko');
+    expect(r.decision?.kind).toBe('decline');
+  });
+});
