@@ -5,10 +5,10 @@ import { buildSnapshot } from './engine.js';
 import { retrieve } from './retrieve.js';
 import type { Snapshot } from './snapshot.js';
 
-const entry = (id: string, title: string, tags: string[], summary: string, body: string) => [
+const entry = (id: string, title: string, tags: string[], summary: string, body: string, lang = 'sw') => [
   '---',
   `id: ${id}`,
-  'lang: sw',
+  `lang: ${lang}`,
   `title: "${title}"`,
   'topic: pesa',
   `tags: [${tags.join(', ')}]`,
@@ -19,7 +19,8 @@ const entry = (id: string, title: string, tags: string[], summary: string, body:
 ];
 
 let snap: Snapshot;
-let remove: () => Promise<void>;
+let french: Snapshot;
+const removals: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   const tmp = await writeTempPack(
@@ -55,11 +56,43 @@ beforeAll(async () => {
       ),
     },
   );
-  remove = tmp.remove;
+  removals.push(tmp.remove);
   snap = await buildSnapshot([(await loadPack(tmp.dir)).pack!]);
+  const fr = await writeTempPack(
+    [
+      'id: families-test',
+      'title: Families test',
+      'version: 0.1.0',
+      'license: CC-BY-4.0',
+      'languages: [fr]',
+      'default_language: fr',
+    ],
+    {
+      'storage.fr.md': entry(
+        'storage',
+        'Le stockage des récoltes',
+        ['stockage', 'sacs hermétiques'],
+        'Séchez bien les grains avant le stockage dans des sacs hermétiques.',
+        'Un grain humide moisit. Rangez les sacs sur des palettes.',
+        'fr',
+      ),
+      'poultry.fr.md': entry(
+        'poultry',
+        'La vaccination des poules',
+        ['vaccination', 'newcastle'],
+        'La vaccination protège les poules contre la maladie de Newcastle.',
+        'Répétez la vaccination tous les trois mois.',
+        'fr',
+      ),
+    },
+  );
+  removals.push(fr.remove);
+  french = await buildSnapshot([(await loadPack(fr.dir)).pack!]);
 });
 
-afterAll(() => remove());
+afterAll(async () => {
+  for (const r of removals) await r();
+});
 
 describe('Swahili words an entry never spells', () => {
   // "nimekopa" (I borrowed), "tulikopa" (we borrowed): forms of "kukopa" (to borrow) the pack never writes.
@@ -75,5 +108,13 @@ describe('Swahili words an entry never spells', () => {
   it('do not make an unrelated question match', async () => {
     const r = await retrieve(snap, 'tunazuiaje mafuriko');
     expect(r.decision?.kind).toBe('decline');
+  });
+});
+
+describe('French words an entry never spells', () => {
+  it('reach the entry of the same word family: "stocker" (to store) finds the entry on "stockage"', async () => {
+    const r = await retrieve(french, 'comment stocker mon maïs');
+    expect(r.decision?.kind).not.toBe('decline');
+    expect(r.hits[r.decision?.picks[0] ?? -1]?.entry).toBe('storage');
   });
 });
