@@ -28,21 +28,13 @@ const gapsFor = async (question: string) => (await listGaps(store)).filter((g) =
 describe('a right answer below 0.6 confidence is not a gap (the calibrated decision answers it)', () => {
   // Sample-pack questions whose right entry wins with a confidence between 0.5 and 0.6.
   const cases = [
-    {
-      lang: 'en',
-      question: 'loan app texting all my contacts calling me a thief',
-      entry: 'unlicensed-digital-lenders',
-    },
+    { lang: 'en', question: 'how to complain about my bank', entry: 'financial-complaints-how-to' },
     {
       lang: 'sw',
-      question: 'vivimbe kwenye mizizi ya soya ni vyeupe ndani, ni tatizo?',
-      entry: 'beans-rhizobium-inoculant',
+      question: 'mayai yangu yanaoza haraka kabla sijapata mteja, niyaweke wapi?',
+      entry: 'egg-handling-storage',
     },
-    {
-      lang: 'fr',
-      question: 'mon frere veut que je sois garant de son pret, risque?',
-      entry: 'loan-guarantors-collateral',
-    },
+    { lang: 'fr', question: "comment reconnaitre un faux agent d'assurance", entry: 'fake-insurance-sellers' },
   ];
   it.each(cases)('$lang: "$question"', async ({ lang, question, entry }) => {
     const r = await answerer.answer({ question, channel: 'sms', questionId: `low-${lang}` });
