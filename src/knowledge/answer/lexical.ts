@@ -293,7 +293,8 @@ export class LexicalIndex {
       }
     }
     const found = new Set<string>();
-    if (token.length >= 4 && /^[a-z]+$/.test(token)) {
+    // French words seldom end in a, i, o or u; Swahili words nearly always do: those skip the stemmer.
+    if (token.length >= 4 && /^[a-z]+[^aiou]$/.test(token)) {
       for (const [lang, { stems, sorted }] of this.familyIndex) {
         const st = snowballStem(lang, token)!;
         for (const w of stems.get(st) ?? []) found.add(w);

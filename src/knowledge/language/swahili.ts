@@ -49,9 +49,12 @@ function cores(stem: string, out: Set<string>): void {
   }
 }
 
-/** Candidate roots of a lower-case Swahili word of five letters or more ([] for other words). */
+/**
+ * Candidate roots of a lower-case Swahili word of five letters or more ([] for other words, and for words Swahili
+ * spelling rules out: a final consonant, q, x, or c outside "ch", as in most English and French words).
+ */
 export function swahiliRoots(word: string): string[] {
-  if (word.length < 5 || !/^[a-z']+$/.test(word)) return [];
+  if (word.length < 5 || !/^[a-z']+[aeiou]$/.test(word) || /[qx]|c(?!h)/.test(word)) return [];
   const s = new Set<string>();
   stems(word, 0, s);
   const out = new Set<string>();
