@@ -8,8 +8,10 @@
  * - bench/holdout/<P>.jsonl, the HELD-OUT sets: written later, by other writers, and used for reporting. No
  *   setting was chosen on them; one addition (the WordNet bridge) was kept because it helped there, as its issue
  *   asked, so they are not quite untouched;
- * - bench/fresh/<P>.jsonl, the FRESH sets: written later still, scored once for the report. A later change
- *   should be judged on new sets, not on these.
+ * - bench/fresh/<P>.jsonl, the FRESH sets: written later still, scored once for the report; the changes after
+ *   them were judged on the tuning sets only;
+ * - bench/fresh-2/<P>.jsonl, the SECOND FRESH sets: written by new writers (who saw only the entries) while those
+ *   changes were made, and scored once at the end of that work. A later change should be judged on new sets.
  * For each pack P with a set, P is indexed alone, as a deployment would, with its own calibration; Baraza and
  * MiniSearch with default settings answer P's held-out and fresh questions (its tuning set when it has neither)
  * on that same index content. The only global setting left, the calibration's off-topic false-accept targets, is
@@ -50,6 +52,7 @@ const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
 const DATA_DIR = path.join(ROOT, 'bench/data');
 const HOLDOUT_DIR = path.join(ROOT, 'bench/holdout');
 const FRESH_DIR = path.join(ROOT, 'bench/fresh');
+const FRESH_2_DIR = path.join(ROOT, 'bench/fresh-2');
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
 const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
@@ -58,7 +61,7 @@ const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((
 
 /** A set of questions a fold reports figures on. */
 interface ReportSet {
-  set: 'held-out' | 'fresh' | 'tuning';
+  set: 'held-out' | 'fresh' | 'fresh-2' | 'tuning';
   file: string;
   questions: LabelledQuestion[];
 }
@@ -69,8 +72,8 @@ export interface Fold {
   /** The tuning set (bench/data): used to choose settings for the OTHER packs' folds. */
   questions: LabelledQuestion[];
   /**
-   * What the fold reports on: its held-out set (bench/holdout) and its fresh set (bench/fresh) when it has them,
-   * else its tuning set.
+   * What the fold reports on: its held-out set (bench/holdout) and its fresh sets (bench/fresh, bench/fresh-2)
+   * when it has them, else its tuning set.
    */
   report: ReportSet[];
   snap: Snapshot;
@@ -83,6 +86,7 @@ export async function loadFolds(
   dataDir = DATA_DIR,
   holdoutDir = HOLDOUT_DIR,
   freshDir = FRESH_DIR,
+  fresh2Dir = FRESH_2_DIR,
 ): Promise<Fold[]> {
   const folds: Fold[] = [];
   for (const dir of await findPackDirs(packsDir)) {
@@ -96,6 +100,7 @@ export async function loadFolds(
     for (const [set, d] of [
       ['held-out', holdoutDir],
       ['fresh', freshDir],
+      ['fresh-2', fresh2Dir],
     ] as const) {
       const f = path.join(d, `${r.pack.manifest.id}.jsonl`);
       if (existsSync(f)) report.push({ set, file: f, questions: readLabelled(f) });
