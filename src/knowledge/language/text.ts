@@ -26,16 +26,24 @@ const FOLD_RE = new RegExp(`[${Object.keys(FOLD).join('')}]`, 'g');
 
 /** French elisions (l', d', qu'...) split off; other apostrophes (ng'ombe, dang'a) are dropped inside the word. */
 const ELISION = /(^|[^\p{L}])(l|d|j|n|s|c|m|t|qu|jusqu|lorsqu|puisqu)['’‘`´]/giu;
+const ASCII_ELISION = /(^|[^a-z])(l|d|j|n|s|c|m|t|qu|jusqu|lorsqu|puisqu)['`]/g;
 
 /**
  * Lowercase, strip diacritics (tone marks included: Yorùbá "ọ̀" → "o"), fold special letters. Ethiopic and other
  * scripts without case pass through unchanged.
  */
 export function normalise(text: string): string {
-  // ASCII text (most questions) needs no Unicode decomposition.
+  // ASCII text (most questions) needs no Unicode decomposition, has no marks or special letters to fold, and its
+  // only letters are a-z once lower-cased: the same steps with ASCII patterns.
   let ascii = true;
   for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 128;
-  return (ascii ? text : text.normalize('NFKD'))
+  if (ascii)
+    return text
+      .toLowerCase()
+      .replace(ASCII_ELISION, '$1$2 ')
+      .replace(/([a-z])['`]([a-z])/g, '$1$2');
+  return text
+    .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(FOLD_RE, (c) => FOLD[c] ?? c)
@@ -45,7 +53,10 @@ export function normalise(text: string): string {
 
 /** Raw word tokens: runs of letters/digits, plus inner hyphen splits ("ku-apply" → "ku", "apply"). */
 export function words(normalised: string): string[] {
-  return normalised.match(/[\p{L}\p{N}]+/gu) ?? [];
+  let ascii = true;
+  for (let i = 0; i < normalised.length && ascii; i++) ascii = normalised.charCodeAt(i) < 128;
+  // In ASCII text the letters and digits are [A-Za-z0-9].
+  return (ascii ? normalised.match(/[A-Za-z0-9]+/g) : normalised.match(/[\p{L}\p{N}]+/gu)) ?? [];
 }
 
 const DATA = loadLanguageData();
@@ -83,11 +94,19 @@ export function prefixLength(token: string, keep = 4): number {
 export const OUT_OF_SCOPE: Record<string, Record<string, string[][]>> = DATA.outOfScope;
 const GREETING_SEQS = GREETINGS.map((g) => g.split(' ')).sort((a, b) => b.length - a.length);
 
+/** Greeting phrases by their first word, longest first (a lookup per token, not a scan of every greeting). */
+const GREETINGS_BY_FIRST = new Map<string, string[][]>();
+for (const g of GREETING_SEQS) {
+  const list = GREETINGS_BY_FIRST.get(g[0]!);
+  if (list) list.push(g);
+  else GREETINGS_BY_FIRST.set(g[0]!, [g]);
+}
+
 /** Drop greeting phrases from a normalised token sequence. */
 export function stripGreetings(tokens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; ) {
-    const seq = GREETING_SEQS.find((g) => g.every((w, k) => tokens[i + k] === w));
+    const seq = GREETINGS_BY_FIRST.get(tokens[i]!)?.find((g) => g.every((w, k) => tokens[i + k] === w));
     if (seq) {
       i += seq.length;
       continue;
@@ -119,7 +138,7 @@ export function expandAbbreviations(
     // An SMS spelling of the writer's own language wins over a pack word spelled the same: "cmt" in a French
     // question is "comment", not the California Mastitis Test.
     let expansion: string | undefined = langs[0] === undefined ? undefined : SMS_ABBREVIATIONS[langs[0]]?.[t];
-    if (expansion === undefined && !keep?.(t)) {
+    if (expansion === undefined) {
       expansion = SMS_ABBREVIATIONS['*']![t];
       for (const l of langs) {
         if (expansion !== undefined) break;
@@ -129,6 +148,8 @@ export function expandAbbreviations(
       if (expansion === undefined && langs.includes('en') && /^[a-z]+\d[a-z]*$|^\d[a-z]+$/.test(t)) {
         expansion = t.replace(/2/g, 'to').replace(/4/g, 'for').replace(/8/g, 'ate');
       }
+      // A real pack word is kept as written (asked only when there is something to expand).
+      if (expansion !== undefined && keep?.(t)) expansion = undefined;
     }
     if (expansion === undefined) out.push(t);
     else out.push(...expansion.split(' '));
