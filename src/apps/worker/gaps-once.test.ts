@@ -31,8 +31,8 @@ describe('a right answer below 0.6 confidence is not a gap (the calibrated decis
     { lang: 'en', question: 'how to complain about my bank', entry: 'financial-complaints-how-to' },
     {
       lang: 'sw',
-      question: 'mayai yangu yanaoza haraka kabla sijapata mteja, niyaweke wapi?',
-      entry: 'egg-handling-storage',
+      question: 'nimeambiwa nimeshinda pikipiki kwenye promosheni, nitume 2000 ya usajili',
+      entry: 'phishing-fake-prizes',
     },
     { lang: 'fr', question: "comment reconnaitre un faux agent d'assurance", entry: 'fake-insurance-sellers' },
   ];
