@@ -21,3 +21,27 @@ export async function writeTempPack(manifest: string[], entries: Record<string, 
   }
   return { root, dir, remove: () => rm(root, { recursive: true, force: true }) };
 }
+
+/** The lines of one entry file (front matter, then body) for writeTempPack. */
+export function entryLines(
+  id: string,
+  lang: string,
+  title: string,
+  tags: string[],
+  summary: string,
+  body: string,
+  opts: { topic?: string; source?: string } = {},
+): string[] {
+  return [
+    '---',
+    `id: ${id}`,
+    `lang: ${lang}`,
+    `title: "${title}"`,
+    `topic: ${opts.topic ?? 'farm'}`,
+    `tags: [${tags.join(', ')}]`,
+    `summary: "${summary}"`,
+    `source: "${opts.source ?? 'Test pack - https://example.org'}"`,
+    '---',
+    body,
+  ];
+}

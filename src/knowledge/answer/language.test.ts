@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { lexicalAnswerer } from '../../../tests/support/answerer.js';
-import { type TempPack, writeTempPack } from '../../../tests/support/packs.js';
+import { entryLines, type TempPack, writeTempPack } from '../../../tests/support/packs.js';
 import type { BarazaAnswerer } from './index.js';
 
 /** A pack in English and Swahili only: French questions must still get French replies. */
-function entry(id: string, lang: string, title: string, tags: string[], summary: string, body: string) {
-  return [
-    '---',
-    `id: ${id}`,
-    `lang: ${lang}`,
-    `title: "${title}"`,
-    'topic: animals',
-    `tags: [${tags.join(', ')}]`,
-    `summary: "${summary}"`,
-    'source: "FAO, Small-scale livestock guides - https://www.fao.org/home/en"',
-    '---',
-    body,
-  ];
-}
+const entry = (id: string, lang: string, title: string, tags: string[], summary: string, body: string) =>
+  entryLines(id, lang, title, tags, summary, body, {
+    topic: 'animals',
+    source: 'FAO, Small-scale livestock guides - https://www.fao.org/home/en',
+  });
 
 const pack = () =>
   writeTempPack(

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeTempPack } from '../../../tests/support/packs.js';
+import { entryLines, writeTempPack } from '../../../tests/support/packs.js';
 import { loadPack } from '../packs/load.js';
 import { buildSnapshot } from './engine.js';
 import { retrieve } from './retrieve.js';
 import type { Snapshot } from './snapshot.js';
 
-const entry = (id: string, title: string, tags: string[], summary: string, body: string, lang = 'sw') => [
-  '---',
-  `id: ${id}`,
-  `lang: ${lang}`,
-  `title: "${title}"`,
-  'topic: pesa',
-  `tags: [${tags.join(', ')}]`,
-  `summary: "${summary}"`,
-  'source: "Test pack - https://example.org"',
-  '---',
-  body,
-];
+const entry = (id: string, title: string, tags: string[], summary: string, body: string, lang = 'sw') =>
+  entryLines(id, lang, title, tags, summary, body, { topic: 'pesa' });
 
 let snap: Snapshot;
 let french: Snapshot;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeTempPack } from '../../../tests/support/packs.js';
+import { entryLines, writeTempPack } from '../../../tests/support/packs.js';
 import { stem } from '../language/text.js';
 import { loadPack } from '../packs/load.js';
 import type { LoadedPack } from '../packs/types.js';
@@ -9,18 +9,7 @@ import type { IndexDoc } from './lexical.js';
 import { assembleSnapshot, buildPackDocs } from './snapshot.js';
 import { bridgePairs, WORDNET_BRIDGE, WordNet } from './wordnet.js';
 
-const entry = (id: string, lang: string, title: string, tags: string[], summary: string, body: string) => [
-  '---',
-  `id: ${id}`,
-  `lang: ${lang}`,
-  `title: "${title}"`,
-  'topic: farm',
-  `tags: [${tags.join(', ')}]`,
-  `summary: "${summary}"`,
-  'source: "Test pack - https://example.org"',
-  '---',
-  body,
-];
+const entry = entryLines;
 
 let pack: LoadedPack;
 let remove: () => Promise<void>;
