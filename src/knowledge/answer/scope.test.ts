@@ -22,6 +22,11 @@ describe('out-of-scope requests in a question', () => {
     ['send me airtime please', 'en', 'airtime-requests'],
     ['how to fix a cracked phone screen', 'en', 'phone-repair'],
     ['simu yangu haichaji tangu jana', 'sw', 'phone-repair'],
+    ['will it rain tomorrow in nakuru', 'en', 'weather-forecast'],
+    ['mvua itanyesha kesho nakuru?', 'sw', 'weather-forecast'],
+    ['what is airtel money customer care number', 'en', 'customer-care-numbers'],
+    ['namba ya huduma kwa wateja ya m-pesa ni gani', 'sw', 'customer-care-numbers'],
+    ['numero du service client orange money', 'fr', 'customer-care-numbers'],
   ])('"%s" (%s) asks for %s', (q, lang, intent) => {
     expect(asked(q, lang)).toEqual([intent]);
   });
@@ -36,6 +41,8 @@ describe('out-of-scope requests in a question', () => {
     ['there is cholera in our village now how do we protect the children', 'en'],
     ['my brother wants to send me money from dubai which way is cheapest', 'en'],
     ['someone says he is from customer care and wants my pin', 'en'],
+    ['customer care does not answer my complaint, where do i go next', 'en'],
+    ['will it rain enough this season to plant maize', 'en'],
   ])('"%s" (%s) asks for nothing out of scope', (q, lang) => {
     expect(asked(q, lang)).toEqual([]);
   });
