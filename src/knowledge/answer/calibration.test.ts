@@ -153,6 +153,12 @@ describe('calibration of a pack from itself', () => {
     await writeFile(file, JSON.stringify(stored));
     const again = await buildSnapshot([pack], { indexDir });
     expect(again.calibrations[pack.manifest.id]!.thresholds).toEqual(calibration.thresholds);
+    // So is one made for other false-accept targets.
+    stored.calibration.version = calibration.version;
+    stored.calibration.targets = { choices: 0.2, answer: 0.1 };
+    await writeFile(file, JSON.stringify(stored));
+    const retargeted = await buildSnapshot([pack], { indexDir });
+    expect(retargeted.calibrations[pack.manifest.id]!.thresholds).toEqual(calibration.thresholds);
   });
 
   it('is measured again when the pack changes (hot reload)', async () => {
