@@ -11,7 +11,8 @@
  * - bench/fresh/<P>.jsonl, the FRESH sets: written later still, scored once for the report; the changes after
  *   them were judged on the tuning sets only;
  * - bench/fresh-2/<P>.jsonl, the SECOND FRESH sets: written by new writers (who saw only the entries) while those
- *   changes were made, and scored once at the end of that work. A later change should be judged on new sets.
+ *   changes were made, first scored after them; the few changes since were judged on the tuning sets only. A
+ *   later change should be judged on new sets.
  * For each pack P with a set, P is indexed alone, as a deployment would, with its own calibration; Baraza and
  * MiniSearch with default settings answer P's held-out and fresh questions (its tuning set when it has neither)
  * on that same index content. The only global setting left, the calibration's off-topic false-accept targets, is
