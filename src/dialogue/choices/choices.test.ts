@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nock from 'nock';
 import { parseWebhook, webhookSchema } from '../../../channels/whatsapp/payload.js';
 import { MetaWhatsappSender } from '../../../channels/whatsapp/send.js';
-import { GRAPH_API, GRAPH_MESSAGES_PATH, graphAccepted } from '../../../channels/whatsapp/testcases.js';
+import { fixture, GRAPH_API, GRAPH_MESSAGES_PATH, graphAccepted } from '../../../channels/whatsapp/testcases.js';
 import { makeTestContext } from '../../../tests/support/context.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../../../tests/support/redis.js';
 import { processInbound } from '../../apps/worker/inbound.js';
@@ -282,35 +282,13 @@ describe('WhatsApp: an interactive list, rows dispatched by id', () => {
   afterAll(() => nock.enableNetConnect());
   afterEach(() => nock.cleanAll());
 
-  /** A Meta list_reply webhook (the shape Meta posts) for the row the user tapped. */
+  /** Meta's captured list_reply webhook (channels/whatsapp/testdata), for the row the user tapped, sent now. */
   function listReply(id: string, title: string, wamid: string): InboundMessage {
-    const body = {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '102290129340398',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550783881', phone_number_id: config.phoneNumberId },
-                contacts: [{ profile: { name: 'Wanjiru Kamau' }, wa_id: '254712345678' }],
-                messages: [
-                  {
-                    from: '254712345678',
-                    id: wamid,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: 'interactive',
-                    interactive: { type: 'list_reply', list_reply: { id, title, description: '' } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    };
+    const body = JSON.parse(fixture('list_reply.json'));
+    const value = body.entry[0].changes[0].value;
+    expect(value.metadata.phone_number_id).toBe(config.phoneNumberId);
+    Object.assign(value.messages[0], { id: wamid, timestamp: String(Math.floor(Date.now() / 1000)) });
+    value.messages[0].interactive.list_reply = { id, title, description: '' };
     const items = parseWebhook(webhookSchema.parse(body), {
       receivedAt: new Date().toISOString(),
       defaultCountry: 'KE',
