@@ -227,20 +227,10 @@ export class LexicalIndex {
     this.titleNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.titleLength, avgTitle));
     this.bodyNorm = Float64Array.from(docs, (d) => lengthNorm(d.analysed.bodyLength, this.avgBodyLength));
     this.words = [...this.terms.keys()].filter((t) => !isGroupToken(t));
-    const sw = new Set<string>();
-    for (const d of docs) {
-      if (d.lang !== 'sw') continue;
-      for (const t of d.analysed.terms.keys()) if (!isGroupToken(t) && t.length >= 4) sw.add(t);
-    }
-    this.swahiliWords = [...sw];
+    this.swahiliWords = wordsOf(docs, 'sw');
     for (const lang of FAMILY_LANGUAGES) {
-      const set = new Set<string>();
-      for (const d of docs) {
-        if (d.lang !== lang) continue;
-        for (const t of d.analysed.terms.keys())
-          if (!isGroupToken(t) && t.length >= 4 && /^[a-z]+$/.test(t)) set.add(t);
-      }
-      if (set.size > 0) this.stemmedWords.set(lang, [...set]);
+      const words = wordsOf(docs, lang).filter((t) => /^[a-z]+$/.test(t));
+      if (words.length > 0) this.stemmedWords.set(lang, words);
     }
     // Bridge pairs whose question word no pack here uses (a known word matches itself).
     for (const d of docs) {
@@ -339,18 +329,18 @@ export class LexicalIndex {
       this.swahiliRootIndex = index;
     }
     let best = 0;
-    let words: string[] = [];
+    let words = new Set<string>();
     for (const r of swahiliRoots(token)) {
       const list = this.swahiliRootIndex.get(r);
       if (!list || r.length < best) continue;
       if (r.length > best) {
         best = r.length;
-        words = [];
+        words = new Set();
       }
-      for (const w of list) if (!words.includes(w)) words.push(w);
+      for (const w of list) words.add(w);
     }
     // A root many entry words share says little about which one the question means.
-    const out = words.length <= ROOT_MATCHES_MAX ? words.map((term) => ({ term, weight: ROOT_WEIGHT })) : [];
+    const out = words.size <= ROOT_MATCHES_MAX ? [...words].map((term) => ({ term, weight: ROOT_WEIGHT })) : [];
     if (this.rootCache.size >= 20_000) this.rootCache.clear();
     this.rootCache.set(token, out);
     return out;
@@ -740,6 +730,16 @@ export class LexicalIndex {
  * idf × BM25F score of every gram posting, in posting order; the table's frequency arrays are dropped after (the
  * gram table answers nothing else).
  */
+/** The words (not group or pair tokens) of four letters or more in the documents of one language. */
+function wordsOf(docs: IndexDoc[], lang: string): string[] {
+  const out = new Set<string>();
+  for (const d of docs) {
+    if (d.lang !== lang) continue;
+    for (const t of d.analysed.terms.keys()) if (!isGroupToken(t) && t.length >= 4) out.add(t);
+  }
+  return [...out];
+}
+
 function gramScores(
   G: PostingsTable,
   idf: Float64Array,
