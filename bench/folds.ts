@@ -137,12 +137,12 @@ async function selectTargets(others: Fold[]): Promise<{ targets: CalibrationTarg
     for (const f of others) score += objective(figures(await outcomes(f.snap, f.questions, thresholdsFor(f, targets))));
     return score;
   };
-  const fallback = { targets: DEFAULT_TARGETS, score: await scoreOf(DEFAULT_TARGETS) };
-  let best = fallback;
-  for (const targets of TARGET_GRID) {
-    const score = await scoreOf(targets);
-    if (score > best.score + 1e-9) best = { targets, score };
-  }
+  const same = (a: CalibrationTargets) => a.choices === DEFAULT_TARGETS.choices && a.answer === DEFAULT_TARGETS.answer;
+  const grid = TARGET_GRID.some(same) ? TARGET_GRID : [DEFAULT_TARGETS, ...TARGET_GRID];
+  const scored: { targets: CalibrationTargets; score: number }[] = [];
+  for (const targets of grid) scored.push({ targets, score: await scoreOf(targets) });
+  const fallback = scored.find((x) => same(x.targets))!;
+  const best = scored.reduce((a, b) => (b.score > a.score + 1e-9 ? b : a));
   return best.score > fallback.score + CLEARLY_BETTER ? best : fallback;
 }
 
