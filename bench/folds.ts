@@ -51,9 +51,13 @@ import {
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '..');
 const DATA_DIR = path.join(ROOT, 'bench/data');
-const HOLDOUT_DIR = path.join(ROOT, 'bench/holdout');
-const FRESH_DIR = path.join(ROOT, 'bench/fresh');
-const FRESH_2_DIR = path.join(ROOT, 'bench/fresh-2');
+/** The sets a fold reports on, oldest first (see above). */
+const REPORT_SETS = [
+  ['held-out', path.join(ROOT, 'bench/holdout')],
+  ['fresh', path.join(ROOT, 'bench/fresh')],
+  ['fresh-2', path.join(ROOT, 'bench/fresh-2')],
+  ['fresh-3', path.join(ROOT, 'bench/fresh-3')],
+] as const;
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
 const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((choices) =>
@@ -62,7 +66,7 @@ const TARGET_GRID: CalibrationTargets[] = [0.05, 0.08, 0.1, 0.15, 0.2].flatMap((
 
 /** A set of questions a fold reports figures on. */
 interface ReportSet {
-  set: 'held-out' | 'fresh' | 'fresh-2' | 'tuning';
+  set: (typeof REPORT_SETS)[number][0] | 'tuning';
   file: string;
   questions: LabelledQuestion[];
 }
@@ -85,9 +89,7 @@ export interface Fold {
 export async function loadFolds(
   packsDir = path.join(ROOT, 'packs'),
   dataDir = DATA_DIR,
-  holdoutDir = HOLDOUT_DIR,
-  freshDir = FRESH_DIR,
-  fresh2Dir = FRESH_2_DIR,
+  reportSets: readonly (readonly [ReportSet['set'], string])[] = REPORT_SETS,
 ): Promise<Fold[]> {
   const folds: Fold[] = [];
   for (const dir of await findPackDirs(packsDir)) {
@@ -98,11 +100,7 @@ export async function loadFolds(
     const snap = await buildSnapshot([r.pack]);
     const samples = await measurePack(r.pack, await buildPackDocs(r.pack));
     const report: ReportSet[] = [];
-    for (const [set, d] of [
-      ['held-out', holdoutDir],
-      ['fresh', freshDir],
-      ['fresh-2', fresh2Dir],
-    ] as const) {
+    for (const [set, d] of reportSets) {
       const f = path.join(d, `${r.pack.manifest.id}.jsonl`);
       if (existsSync(f)) report.push({ set, file: f, questions: readLabelled(f) });
     }

@@ -70,6 +70,11 @@ export interface QualityFigures {
   paraphraseRightFirst: number;
   /** Choices offered to answerable questions. */
   choicesOffered: number;
+  /**
+   * A right entry among the ranking's first three, whatever was decided: no decision can offer it among three
+   * choices when it is not there, so this bounds "right first or among choices".
+   */
+  rankedTop3: number;
 }
 
 export function figures(results: Outcome[]): QualityFigures {
@@ -85,6 +90,7 @@ export function figures(results: Outcome[]): QualityFigures {
     paraphrases: 0,
     paraphraseRightFirst: 0,
     choicesOffered: 0,
+    rankedTop3: 0,
   };
   for (const o of results) {
     if (o.q.expected.length === 0) {
@@ -101,6 +107,7 @@ export function figures(results: Outcome[]): QualityFigures {
     if (o.kind === 'decline') f.dontKnow++;
     if (o.kind === 'answer' && !first) f.wrongAnswer++;
     if (o.kind === 'choices') f.choicesOffered++;
+    if (o.ranked.slice(0, 3).some(right)) f.rankedTop3++;
     if (o.q.kind === 'paraphrase') {
       f.paraphrases++;
       if (first) f.paraphraseRightFirst++;

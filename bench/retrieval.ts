@@ -419,6 +419,11 @@ function foldRows(f: FoldResult): Record<string, string | number>[] {
       points(b.rightFirstOrChoices, b.answerable),
       points(m.rightFirstOrChoices, m.answerable),
     ),
+    row(
+      "right entry in the ranking's top 3 (%, bounds the line above)",
+      points(b.rankedTop3, b.answerable),
+      points(m.rankedTop3, m.answerable),
+    ),
     row(`"I don't know" to answerable (%)`, points(b.dontKnow, b.answerable), points(m.dontKnow, m.answerable)),
     row('wrong entry answered (of answerable)', b.wrongAnswer, m.answerable - m.rightFirst - m.dontKnow),
     row(
@@ -451,7 +456,7 @@ function foldVerdicts(f: FoldResult): { target: string; met: boolean; detail: st
     {
       target: `${f.pack} (${f.set} set): right entry first or among the choices >= 97 %`,
       met: points(b.rightFirstOrChoices, b.answerable) >= 97,
-      detail: `${points(b.rightFirstOrChoices, b.answerable)} %`,
+      detail: `${points(b.rightFirstOrChoices, b.answerable)} % (the ranking's top 3 holds a right entry for ${points(b.rankedTop3, b.answerable)} %)`,
     },
     {
       target: `${f.pack} (${f.set} set): off-topic declined >= 80 %`,
