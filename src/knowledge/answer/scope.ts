@@ -33,18 +33,46 @@ function compile(table: Record<string, Record<string, string[][]>>): OutOfScopeI
 /** The intents of every language merged by name: questions mix languages ("bei ya maize today"). */
 const OUT_OF_SCOPE_INTENTS: OutOfScopeIntent[] = compile(OUT_OF_SCOPE);
 
-function containsSeq(tokens: string[], seq: string[]): boolean {
-  for (let i = 0; i + seq.length <= tokens.length; i++) {
-    let ok = true;
-    for (let k = 0; k < seq.length && ok; k++) ok = tokens[i + k] === seq[k];
-    if (ok) return true;
+/** Where each intent's cues start: first word → (intent, group, cue) of the cues that begin with it. */
+type CueIndex = Map<string, { intent: number; group: number; seq: string[] }[]>;
+
+const cueIndexes = new WeakMap<OutOfScopeIntent[], CueIndex>();
+
+function cueIndex(intents: OutOfScopeIntent[]): CueIndex {
+  let index = cueIndexes.get(intents);
+  if (!index) {
+    index = new Map();
+    for (const [intent, it] of intents.entries())
+      for (const [group, cues] of it.groups.entries())
+        for (const seq of cues) {
+          const list = index.get(seq[0]!);
+          if (list) list.push({ intent, group, seq });
+          else index.set(seq[0]!, [{ intent, group, seq }]);
+        }
+    cueIndexes.set(intents, index);
   }
-  return false;
+  return index;
 }
 
-/** The out-of-scope intents a question expresses (`words`: its normalised words, SMS spellings expanded). */
+/**
+ * The out-of-scope intents a question expresses (`words`: its normalised words, SMS spellings expanded). One pass
+ * over the question's words, looking up the cues that start at each (trying every cue at every word was a tenth of
+ * a search).
+ */
 export function outOfScopeIntents(questionWords: string[], intents = OUT_OF_SCOPE_INTENTS): OutOfScopeIntent[] {
-  return intents.filter((it) => it.groups.every((cues) => cues.some((seq) => containsSeq(questionWords, seq))));
+  const index = cueIndex(intents);
+  let found: Set<string> | undefined;
+  for (let i = 0; i < questionWords.length; i++) {
+    for (const { intent, group, seq } of index.get(questionWords[i]!) ?? []) {
+      if (i + seq.length > questionWords.length) continue;
+      let ok = true;
+      for (let k = 1; k < seq.length && ok; k++) ok = questionWords[i + k] === seq[k];
+      if (ok) (found ??= new Set()).add(`${intent}/${group}`);
+    }
+  }
+  if (!found) return [];
+  const met = found;
+  return intents.filter((it, n) => it.groups.every((_, g) => met.has(`${n}/${g}`)));
 }
 
 /**
