@@ -145,7 +145,7 @@ export function expandAbbreviations(
         expansion = SMS_ABBREVIATIONS[l]?.[t];
       }
       // Digit-for-syllable spellings ("2day", "b4", "gr8") not in the tables: spell the digit out only in English.
-      if (expansion === undefined && langs.includes('en') && /^[a-z]+\d[a-z]*$|^\d[a-z]+$/.test(t)) {
+      if (expansion === undefined && hasDigit(t) && langs.includes('en') && /^[a-z]+\d[a-z]*$|^\d[a-z]+$/.test(t)) {
         expansion = t.replace(/2/g, 'to').replace(/4/g, 'for').replace(/8/g, 'ate');
       }
       // A real pack word is kept as written (asked only when there is something to expand).
@@ -155,6 +155,15 @@ export function expandAbbreviations(
     else out.push(...expansion.split(' '));
   }
   return out;
+}
+
+/** Some character of `t` is an ASCII digit (a loop: most words have none, and this runs for every word). */
+function hasDigit(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 /**
