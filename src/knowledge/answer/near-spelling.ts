@@ -59,6 +59,36 @@ function editDistance(a: string, b: string, max: number): number {
   return Math.min(prev[lb]!, big);
 }
 
+/** Letters folded into 32 bins (by code point), counted: a multiset that bounds the edit distance from below. */
+const BINS = 32;
+const bagScratch = new Int32Array(BINS);
+
+function letterBag(word: string): Int32Array {
+  const bag = new Int32Array(BINS);
+  for (let i = 0; i < word.length; i++) bag[word.charCodeAt(i) & (BINS - 1)]!++;
+  return bag;
+}
+
+/**
+ * Bag distance: the letters one word has and the other lacks, the larger side. An insertion, deletion or
+ * substitution changes it by at most one and a transposition not at all, and folding letters into bins only
+ * lowers it, so it never exceeds the edit distance: a candidate above the bound needs no edit distance (most of
+ * the candidates of a long word are, and edit distances were half the cost of its lookup).
+ */
+function bagDistance(tokenBag: Int32Array, word: string): number {
+  const diff = bagScratch;
+  diff.set(tokenBag);
+  for (let i = 0; i < word.length; i++) diff[word.charCodeAt(i) & (BINS - 1)]!--;
+  let more = 0;
+  let fewer = 0;
+  for (let i = 0; i < BINS; i++) {
+    const v = diff[i]!;
+    if (v > 0) more += v;
+    else fewer -= v;
+  }
+  return more > fewer ? more : fewer;
+}
+
 const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
 
 /** Character trigrams of a word with boundary marks (" ab", "abc", ..., "yz "): one edit changes at most three. */
@@ -188,6 +218,7 @@ export class NearSpellings {
         // single trigram with the token is two edits away at best, and then hardly ever the word meant ("mavuno"
         // harvest / "mafunzo" training): at least two shared trigrams, which spares most edit distances.
         const need = Math.max(token.length >= 6 ? 2 : 1, distinct - 3 * maxEdits);
+        const tokenBag = letterBag(token);
         for (const id of touched) {
           const n = shared[id]!;
           shared[id] = 0;
@@ -195,6 +226,7 @@ export class NearSpellings {
           if (n < need || n < this.gramCounts[id]! - 3 * maxEdits) continue;
           const t = this.vocabulary[id]!;
           if (t === token) continue;
+          if (bagDistance(tokenBag, t) > maxEdits) continue;
           const d = editDistance(token, t, maxEdits);
           if (d <= maxEdits) sims.set(id, Math.max(sims.get(id) ?? 0, 1 - d / Math.max(token.length, t.length)));
         }

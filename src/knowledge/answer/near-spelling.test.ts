@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { NearSpellings } from './near-spelling.js';
+
+const vocabulary = ['anaharisha', 'akiharisha', 'kuhara', 'maize', 'silent', 'fertilizer', 'mbolea', 'kijiji'];
+const near = new NearSpellings(vocabulary, () => 1);
+const terms = (token: string) => near.find(token).map((a) => a.term);
+
+describe('near spellings', () => {
+  it('finds a long Swahili verb form within three edits, closest first', () => {
+    expect(terms('wanaharisha')).toEqual(['anaharisha', 'akiharisha']);
+    expect(near.find('wanaharisha')[0]!.weight).toBeCloseTo(1 - 1 / 11);
+  });
+
+  it('counts a swap of two neighbouring letters as one edit, and a wrong letter as one', () => {
+    expect(terms('mboela')).toEqual(['mbolea']);
+    expect(terms('mbolia')).toEqual(['mbolea']);
+  });
+
+  it('rejects words made of the same letters in another order (an anagram is many edits away)', () => {
+    expect(terms('listen')).toEqual([]);
+  });
+
+  it('rejects words with too many letters the token lacks, and takes the words a token abbreviates', () => {
+    expect(terms('kijijini')).toEqual(['kijiji']);
+    expect(terms('kijijonu')).toEqual([]);
+    expect(terms('fertiliz')).toEqual(['fertilizer']);
+  });
+});
