@@ -14,6 +14,7 @@ describe('near spellings', () => {
   it('counts a swap of two neighbouring letters as one edit, and a wrong letter as one', () => {
     expect(terms('mboela')).toEqual(['mbolea']);
     expect(terms('mbolia')).toEqual(['mbolea']);
+    expect(terms('firtilizar')).toEqual(['fertilizer']);
   });
 
   it('rejects words made of the same letters in another order (an anagram is many edits away)', () => {

@@ -86,7 +86,7 @@ function bagDistance(tokenBag: Int32Array, word: string): number {
     if (v > 0) more += v;
     else fewer -= v;
   }
-  return more > fewer ? more : fewer;
+  return Math.max(more, fewer);
 }
 
 const maxEditsFor = (len: number) => (len <= 3 ? 0 : len <= 5 ? 1 : len <= 9 ? 2 : 3);
