@@ -59,9 +59,48 @@ describe('SMS spellings', () => {
     );
   });
 
-  it('drops greetings, which are never the topic', () => {
+  it('drops the greetings and thanks that open or close a message, which are never the topic', () => {
     expect(stripGreetings(words('habari za asubuhi nipande mahindi lini'))).toEqual(['nipande', 'mahindi', 'lini']);
     expect(stripGreetings(words('bonjour ca va'))).toEqual([]);
+    expect(stripGreetings(words('hello hi how do i store beans thank you'))).toEqual([
+      'how',
+      'do',
+      'i',
+      'store',
+      'beans',
+    ]);
+    expect(stripGreetings(words('jambo nipe ushauri wa mbolea asante sana'))).toEqual([
+      'nipe',
+      'ushauri',
+      'wa',
+      'mbolea',
+    ]);
+  });
+
+  it('keeps greeting words inside a sentence, where they mean something else', () => {
+    // "habari" is news, "mambo" matters, "vipi" how.
+    expect(stripGreetings(words('nataka habari za bei ya mahindi'))).toEqual([
+      'nataka',
+      'habari',
+      'za',
+      'bei',
+      'ya',
+      'mahindi',
+    ]);
+    expect(stripGreetings(words('nieleze mambo ya mkopo wa chama'))).toEqual([
+      'nieleze',
+      'mambo',
+      'ya',
+      'mkopo',
+      'wa',
+      'chama',
+    ]);
+    expect(stripGreetings(words('tujikinge vipi na kipindupindu'))).toEqual([
+      'tujikinge',
+      'vipi',
+      'na',
+      'kipindupindu',
+    ]);
   });
 });
 

@@ -102,19 +102,33 @@ for (const g of GREETING_SEQS) {
   else GREETINGS_BY_FIRST.set(g[0]!, [g]);
 }
 
-/** Drop greeting phrases from a normalised token sequence. */
+/** The greeting phrase that starts at tokens[i], if any (longest first). */
+function greetingAt(tokens: string[], i: number): string[] | undefined {
+  return GREETINGS_BY_FIRST.get(tokens[i]!)?.find((g) => g.every((w, k) => tokens[i + k] === w));
+}
+
+/**
+ * Drop the greetings and thanks that open or close a message ("habari, ..." / "... asante sana"). Inside a
+ * sentence the same words often mean something else: "habari za bei" (news), "mambo ya mkopo" (matters),
+ * "tujikinge vipi" (how).
+ */
 export function stripGreetings(tokens: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < tokens.length; ) {
-    const seq = GREETINGS_BY_FIRST.get(tokens[i]!)?.find((g) => g.every((w, k) => tokens[i + k] === w));
-    if (seq) {
-      i += seq.length;
-      continue;
+  let from = 0;
+  for (let g = greetingAt(tokens, from); g; g = greetingAt(tokens, from)) from += g.length;
+  // Closing phrases: the last greeting that ends the message, repeatedly ("thanks hello" rarely, "asante sana").
+  let to = tokens.length;
+  for (let moved = true; moved && to > from; ) {
+    moved = false;
+    for (let i = Math.max(from, to - 4); i < to; i++) {
+      const g = greetingAt(tokens, i);
+      if (g && i + g.length === to) {
+        to = i;
+        moved = true;
+        break;
+      }
     }
-    out.push(tokens[i]!);
-    i++;
   }
-  return out;
+  return from === 0 && to === tokens.length ? tokens : tokens.slice(from, to);
 }
 
 const ANY_STOPWORD = new Set(Object.values(STOPWORDS).flatMap((s) => [...s]));
