@@ -57,6 +57,7 @@ const REPORT_SETS = [
   ['fresh', path.join(ROOT, 'bench/fresh')],
   ['fresh-2', path.join(ROOT, 'bench/fresh-2')],
   ['fresh-3', path.join(ROOT, 'bench/fresh-3')],
+  ['fresh-4', path.join(ROOT, 'bench/fresh-4')],
 ] as const;
 
 /** The grid the false-accept targets are chosen from (on other packs' sets). */
