@@ -11,15 +11,21 @@
  * - bench/fresh/<P>.jsonl, the FRESH sets: written later still, scored once for the report; the changes after
  *   them were judged on the tuning sets only;
  * - bench/fresh-2/<P>.jsonl, the SECOND FRESH sets: written by new writers (who saw only the entries) while those
- *   changes were made, first scored after them; the few changes since were judged on the tuning sets only. A
- *   later change should be judged on new sets.
+ *   changes were made, first scored after them; the few changes since were judged on the tuning sets only;
+ * - bench/fresh-3/<P>.jsonl, the THIRD FRESH sets: written by new writers, scored once on the code as it then
+ *   stood (before the changes below);
+ * - bench/fresh-4/<P>.jsonl, the FOURTH FRESH sets: written by new writers while those changes (faster out-of-scope
+ *   and near-spelling lookups, greetings kept inside a sentence) were made, and first scored after them; the one
+ *   change since (near spellings of 10-12-letter words within two edits, not three) was judged on the tuning sets,
+ *   where it changed no figure. A later change should be judged on new sets.
  * For each pack P with a set, P is indexed alone, as a deployment would, with its own calibration; Baraza and
  * MiniSearch with default settings answer P's held-out and fresh questions (its tuning set when it has neither)
  * on that same index content. The only global setting left, the calibration's off-topic false-accept targets, is
  * the product's default unless another on the grid does clearly better on the OTHER packs' tuning sets (objective
  * in quality.ts), never judged on P's; with no other set the defaults stand.
  *
- * Per fold and set: right entry first, right first or among the choices, "I don't know" to answerable questions,
+ * Per fold and set: right entry first, right first or among the choices (and how often the ranking's top 3 holds a
+ * right entry, which bounds it), "I don't know" to answerable questions,
  * off-topic declined, paraphrases right first, and p50/p99 search latency of both systems (each question's
  * fastest of five passes, in a process of its own per fold: fold-latency.ts).
  */
