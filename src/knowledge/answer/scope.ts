@@ -67,7 +67,9 @@ export function outOfScopeIntents(questionWords: string[], intents = OUT_OF_SCOP
       if (i + seq.length > questionWords.length) continue;
       let ok = true;
       for (let k = 1; k < seq.length && ok; k++) ok = questionWords[i + k] === seq[k];
-      if (ok) (found ??= new Set()).add(`${intent}/${group}`);
+      if (!ok) continue;
+      found ??= new Set();
+      found.add(`${intent}/${group}`);
     }
   }
   if (!found) return [];
