@@ -1,7 +1,7 @@
 /**
  * Leave-one-pack-out evaluation: quality on packs Baraza was not tuned on is the product's quality.
  *
- * Three question sets per pack, all written apart from the retrieval code (direct questions, paraphrases, short
+ * Question sets per pack, all written apart from the retrieval code (direct questions, paraphrases, short
  * questions, off-topic ones) by writers who saw only the pack's entries:
  * - bench/data/<P>.jsonl, the TUNING sets: retrieval changes have been measured on them, so their figures are
  *   not the product's;
@@ -24,9 +24,8 @@
  * the product's default unless another on the grid does clearly better on the OTHER packs' tuning sets (objective
  * in quality.ts), never judged on P's; with no other set the defaults stand.
  *
- * Per fold and set: right entry first, right first or among the choices (and how often the ranking's top 3 holds a
- * right entry, which bounds it), "I don't know" to answerable questions,
- * off-topic declined, paraphrases right first, and p50/p99 search latency of both systems (each question's
+ * Per fold and set: right entry first, right first or among the choices (and how often a right entry is among the
+ * entries a decision could offer, which bounds it), "I don't know" to answerable questions, off-topic declined, paraphrases right first, and p50/p99 search latency of both systems (each question's
  * fastest of five passes, in a process of its own per fold: fold-latency.ts).
  */
 import { existsSync } from 'node:fs';
@@ -84,8 +83,7 @@ export interface Fold {
   /** The tuning set (bench/data): used to choose settings for the OTHER packs' folds. */
   questions: LabelledQuestion[];
   /**
-   * What the fold reports on: its held-out set (bench/holdout) and its fresh sets (bench/fresh, bench/fresh-2)
-   * when it has them, else its tuning set.
+   * What the fold reports on: those of REPORT_SETS it has (bench/holdout, bench/fresh*), else its tuning set.
    */
   report: ReportSet[];
   snap: Snapshot;
@@ -111,8 +109,9 @@ export async function loadFolds(
       const f = path.join(d, `${r.pack.manifest.id}.jsonl`);
       if (existsSync(f)) report.push({ set, file: f, questions: readLabelled(f) });
     }
-    if (report.length === 0) report.push({ set: 'tuning', file, questions: readLabelled(file) });
-    folds.push({ pack: r.pack, dir, questions: readLabelled(file), report, snap, samples });
+    const questions = readLabelled(file);
+    if (report.length === 0) report.push({ set: 'tuning', file, questions });
+    folds.push({ pack: r.pack, dir, questions, report, snap, samples });
   }
   return folds;
 }
@@ -151,11 +150,20 @@ async function selectTargets(others: Fold[]): Promise<{ targets: CalibrationTarg
   return best.score > fallback.score + CLEARLY_BETTER ? best : fallback;
 }
 
-/** MiniSearch's figures: it never declines unless nothing matches, and never offers choices. */
+/**
+ * MiniSearch's figures: it never declines unless nothing matches, and never offers choices (`reachable`: its top 3,
+ * what Baraza's choices would be drawn from).
+ */
 function miniSearchFigures(questions: LabelledQuestion[], ranked: string[][]): QualityFigures {
   const results: Outcome[] = questions.map((q, i) => {
     const r = ranked[i] ?? [];
-    return { q, kind: r.length > 0 ? 'answer' : 'decline', entries: r.slice(0, 1), ranked: r };
+    return {
+      q,
+      kind: r.length > 0 ? 'answer' : 'decline',
+      entries: r.slice(0, 1),
+      ranked: r,
+      reachable: r.slice(0, 3),
+    };
   });
   return figures(results);
 }

@@ -51,7 +51,7 @@ export interface Decision {
   reason: 'clear' | 'close-runner-up' | 'weak-evidence' | 'short-question' | 'out-of-scope' | 'no-evidence';
 }
 
-const MAX_CHOICES = 3;
+export const MAX_CHOICES = 3;
 
 /** A runner-up below this share of the best score is never close (calibration keeps closeRunnerUp above it). */
 export const RUNNER_UP_FLOOR = 0.6;

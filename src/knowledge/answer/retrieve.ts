@@ -38,7 +38,7 @@ export interface Retrieval {
 /** Below this, an unreliable guess is no better than the packs' default language. */
 const PLAUSIBLE_GUESS = 0.75;
 /** Candidates the decision looks at (choices are at most 3 of them). */
-const CANDIDATES = 5;
+export const CANDIDATES = 5;
 
 /**
  * Language of the user: the detected one when the text says so clearly, else the saved/requested one
