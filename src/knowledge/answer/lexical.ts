@@ -82,6 +82,9 @@ const FAMILY_LANGUAGES = ['fr'];
 /** A stem extending another counts from this many letters of the shorter one (4 and 5 alike but for two questions). */
 const FAMILY_PREFIX = 4;
 
+/** A document as the index keeps it: its term maps live on only in the postings (see docMatch). */
+export type IndexedDoc = Omit<IndexDoc, 'analysed' | 'bridge'>;
+
 export interface SearchOutcome {
   hits: EntryHit[];
   /** 0..1: how much of the question (idf-weighted) the best entry covers; the basis of the confidence. */
@@ -103,9 +106,6 @@ export interface SearchOutcome {
  * passage embeddings when present); per-question scores are normalised by their maximum before fusion, and an
  * entry scores as its best language version.
  */
-/** A document as the index keeps it: its term maps live on only in the postings (see docMatch). */
-export type IndexedDoc = Omit<IndexDoc, 'analysed' | 'bridge'>;
-
 export class LexicalIndex {
   readonly docs: IndexedDoc[];
   private readonly terms: PostingsTable;
@@ -442,17 +442,10 @@ export class LexicalIndex {
       // (measured on src/knowledge/answer/testdata/dev.jsonl: Recall@1 0.944 without, 0.900–0.922 with, at any weight).
       if (alts.length === 0) {
         alts.push(...this.fuzzy(u.token));
-        for (const a of [...this.rootMatches(u.token), ...this.familyMatches(u.token)]) {
-          const near = alts.find((x) => x.term === a.term);
-          if (!near) alts.push(a);
-          else near.weight = Math.max(near.weight, a.weight);
-        }
+        for (const a of this.rootMatches(u.token)) addAlternative(alts, a.term, a.weight);
+        for (const a of this.familyMatches(u.token)) addAlternative(alts, a.term, a.weight);
         // WordNet words of the entries: weaker than the word itself, like a near spelling.
-        for (const term of this.bridge.get(u.token) ?? []) {
-          const near = alts.find((a) => a.term === term);
-          if (!near) alts.push({ term, weight: BRIDGE_WEIGHT });
-          else near.weight = Math.max(near.weight, BRIDGE_WEIGHT);
-        }
+        for (const term of this.bridge.get(u.token) ?? []) addAlternative(alts, term, BRIDGE_WEIGHT);
       }
       return alts;
     });
@@ -726,10 +719,6 @@ export class LexicalIndex {
   }
 }
 
-/**
- * idf × BM25F score of every gram posting, in posting order; the table's frequency arrays are dropped after (the
- * gram table answers nothing else).
- */
 /** The words (not group or pair tokens) of four letters or more in the documents of one language. */
 function wordsOf(docs: IndexDoc[], lang: string): string[] {
   const out = new Set<string>();
@@ -740,6 +729,17 @@ function wordsOf(docs: IndexDoc[], lang: string): string[] {
   return [...out];
 }
 
+/** Adds `term` to a unit's alternatives, or raises its weight when it is there already (by another route). */
+function addAlternative(alts: Alternative[], term: string, weight: number): void {
+  const there = alts.find((a) => a.term === term);
+  if (!there) alts.push({ term, weight });
+  else there.weight = Math.max(there.weight, weight);
+}
+
+/**
+ * idf × BM25F score of every gram posting, in posting order; the table's frequency arrays are dropped after (the
+ * gram table answers nothing else).
+ */
 function gramScores(
   G: PostingsTable,
   idf: Float64Array,
