@@ -102,6 +102,9 @@ for (const g of GREETING_SEQS) {
   else GREETINGS_BY_FIRST.set(g[0]!, [g]);
 }
 
+/** Words in the longest greeting phrase: how far from the end a closing one can start. */
+const LONGEST_GREETING = GREETING_SEQS[0]?.length ?? 0;
+
 /** The greeting phrase that starts at tokens[i], if any (longest first). */
 function greetingAt(tokens: string[], i: number): string[] | undefined {
   return GREETINGS_BY_FIRST.get(tokens[i]!)?.find((g) => g.every((w, k) => tokens[i + k] === w));
@@ -109,17 +112,17 @@ function greetingAt(tokens: string[], i: number): string[] | undefined {
 
 /**
  * Drop the greetings and thanks that open or close a message ("habari, ..." / "... asante sana"). Inside a
- * sentence the same words often mean something else: "habari za bei" (news), "mambo ya mkopo" (matters),
- * "tujikinge vipi" (how).
+ * sentence the same words often mean something else: "nataka habari za bei" (news), "nieleze mambo ya mkopo"
+ * (matters), "tujikinge vipi" (how).
  */
 export function stripGreetings(tokens: string[]): string[] {
   let from = 0;
   for (let g = greetingAt(tokens, from); g; g = greetingAt(tokens, from)) from += g.length;
-  // Closing phrases: the last greeting that ends the message, repeatedly ("thanks hello" rarely, "asante sana").
+  // Closing phrases, from the last one back ("... asante sana", "... thanks, bye").
   let to = tokens.length;
   for (let moved = true; moved && to > from; ) {
     moved = false;
-    for (let i = Math.max(from, to - 4); i < to; i++) {
+    for (let i = Math.max(from, to - LONGEST_GREETING); i < to; i++) {
       const g = greetingAt(tokens, i);
       if (g && i + g.length === to) {
         to = i;
